@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Hierarchical try-charge (misc.c, rdma.c, dmem.c + page_counter.c) and
+ * the charge records resctld keeps on top of it. A charge is checked level
+ * by level before anything changes, which gives the kernel's results
+ * (failing level, rolled-back usage) without its transient peaks (R4). */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "engine.h"
+#include "group-internal.h"
+#include "macro.h"
+
+static void refuse(rc_refusal *refusal, rc_group *g, uint64_t limit, bool capacity) {
+        *refusal = (rc_refusal) { .limit_group = g, .limit = limit, .capacity = capacity };
+}
+
+/* rdma charges one object at a time (R7: N objects are N single charges,
+ * all or nothing). The single charge that fails first is number
+ * min(headroom) + 1, and it fails at the lowest level with that headroom. */
+static int rdma_check(rc_engine *e, rc_group *g, rc_group *stop, const rc_counter *c, uint64_t amount,
+                      rc_refusal *refusal) {
+        rc_group *worst = NULL;
+        uint64_t worst_room = UINT64_MAX, worst_max = 0;
+        for (rc_group *i = g; i != stop; i = i->parent) {
+                rc_pool *p = rc_group_pool(e, i, c);
+                if (!p)
+                        return -ENOMEM;
+                uint64_t room = p->usage < p->max ? p->max - p->usage : 0;
+                if (room < worst_room) {
+                        worst_room = room;
+                        worst = i;
+                        worst_max = p->max;
+                }
+        }
+        if (worst && worst_room < amount) {
+                refuse(refusal, worst, worst_max, false);
+                return -EBUSY;
+        }
+        return 0;
+}
+
+int path_check(rc_engine *e, rc_group *g, rc_group *stop, const rc_counter *c, uint64_t amount,
+               rc_refusal *refusal) {
+        const rc_resource *res = c->resource;
+        if (res->controller == RC_RDMA)
+                return rdma_check(e, g, stop, c, amount, refusal);
+        for (rc_group *i = g; i != stop; i = i->parent) {
+                rc_pool *p = rc_group_pool(e, i, c);
+                if (!p)
+                        return -ENOMEM;
+                if (amount > UINT64_MAX - p->usage)
+                        return -ERANGE;
+                uint64_t new = p->usage + amount;
+                if (new > p->max) {
+                        refuse(refusal, i, p->max, false);
+                        return -EBUSY;
+                }
+                /* misc: capacity at every level; dmem: the region size once,
+                 * at the root (R3). */
+                if ((res->controller == RC_MISC || !i->parent) && new > res->capacity) {
+                        refuse(refusal, i, res->capacity, true);
+                        return -EBUSY;
+                }
+        }
+        return 0;
+}
+
+void path_add(rc_engine *e, rc_group *g, rc_group *stop, const rc_counter *c, uint64_t amount) {
+        bool dmem = c->resource->controller == RC_DMEM;
+        for (rc_group *i = g; i != stop; i = i->parent) {
+                rc_pool *p = group_pool_get(i, c);    /* path_check made it */
+                p->usage += amount;
+                if (p->usage > p->peak)
+                        p->peak = p->usage;
+                if (dmem)
+                        protection_propagate(e, i, c);
+        }
+}
+
+void path_sub(rc_engine *e, rc_group *g, rc_group *stop, const rc_counter *c, uint64_t amount) {
+        bool dmem = c->resource->controller == RC_DMEM;
+        for (rc_group *i = g; i != stop; i = i->parent) {
+                rc_pool *p = group_pool_get(i, c);
+                p->usage = p->usage > amount ? p->usage - amount : 0;
+                if (dmem)
+                        protection_propagate(e, i, c);
+        }
+}
+
+/* misc_cg_event(), for every controller (R8): the failing level counts a
+ * local event, it and its ancestors but the root a hierarchical one. */
+void refusal_count(rc_engine *e, const rc_refusal *refusal, const rc_counter *c) {
+        rc_group *f = refusal->limit_group;
+        rc_pool *p = rc_group_pool(e, f, c);
+        if (p)
+                p->events_local++;
+        for (rc_group *a = f; a->parent; a = a->parent) {
+                p = rc_group_pool(e, a, c);
+                if (p)
+                        p->events++;
+        }
+}
+
+int rc_counter_try_charge(rc_engine *e, rc_group *g, rc_counter *c, uint64_t amount, rc_refusal *refusal) {
+        rc_refusal dummy;
+        if (!refusal)
+                refusal = &dummy;
+        if (c->resource->controller == RC_MISC && c->resource->capacity == 0)
+                return -EINVAL;
+        int r = path_check(e, g, NULL, c, amount, refusal);
+        if (r == -EBUSY)
+                refusal_count(e, refusal, c);
+        if (r < 0)
+                return r;
+        path_add(e, g, NULL, c, amount);
+        return 0;
+}
+
+void rc_counter_uncharge(rc_engine *e, rc_group *g, rc_counter *c, uint64_t amount) {
+        path_sub(e, g, NULL, c, amount);
+}
+
+static bool charge_id_eq(const HashNode *n, const void *key) {
+        return container_of(n, rc_charge, node)->id == *(const uint64_t *) key;
+}
+
+rc_charge *rc_charge_find(rc_engine *e, uint64_t id) {
+        HashNode *n = hashmap_get(&e->charges, hash_u64(id), &id, charge_id_eq);
+        return n ? container_of(n, rc_charge, node) : NULL;
+}
+
+static int charge_link(rc_engine *e, rc_charge *ch, uint64_t id, rc_group *g, rc_counter *c,
+                       uint64_t amount, uint64_t owner, uint32_t flags) {
+        ch->id = id;
+        ch->group = g;
+        ch->counter = c;
+        ch->amount = amount;
+        ch->owner = owner;
+        ch->flags = flags;
+        int r = hashmap_put(&e->charges, &ch->node, hash_u64(id));
+        if (r < 0)
+                return r;
+        list_add_tail(&ch->group_link, &g->charges);
+        list_add_tail(&ch->counter_link, &c->charges);
+        g->n_charges++;
+        return 0;
+}
+
+int rc_charge_new(rc_engine *e, rc_group *g, rc_counter *c, uint64_t amount, uint64_t owner,
+                  uint32_t flags, rc_charge **ret, rc_refusal *refusal, rc_err *err) {
+        rc_refusal dummy;
+        if (!refusal)
+                refusal = &dummy;
+        if (amount == 0)
+                return rc_errf(err, EINVAL, "%s: amount must be at least 1", c->key);
+        if (c->resource->controller == RC_MISC && c->resource->capacity == 0)
+                return rc_errf(err, EINVAL, "%s is unavailable (capacity 0)", c->key);
+
+        _cleanup_free_ rc_charge *ch = malloc(sizeof(*ch));
+        if (!ch)
+                return rc_errf(err, ENOMEM, "out of memory");
+        int r = path_check(e, g, NULL, c, amount, refusal);
+        if (r == -ERANGE)
+                return rc_errf(err, ERANGE, "%s: amount %" PRIu64 " overflows the usage counter", c->key, amount);
+        if (r == -EBUSY) {
+                refusal_count(e, refusal, c);
+                const rc_pool *p = group_pool_get(refusal->limit_group, c);
+                return rc_errf(err, EBUSY, "%s: %s %s %" PRIu64 " reached (usage %" PRIu64 ", asked %" PRIu64 ")",
+                               refusal->limit_group->name, c->key, refusal->capacity ? "capacity" : "max",
+                               refusal->limit, p ? p->usage : 0, amount);
+        }
+        if (r < 0)
+                return rc_errf(err, -r, "out of memory");
+        r = charge_link(e, ch, e->next_charge_id, g, c, amount, owner, flags);
+        if (r < 0)
+                return rc_errf(err, -r, "out of memory");
+        e->next_charge_id++;
+        path_add(e, g, NULL, c, amount);
+        if (ret)
+                *ret = ch;
+        TAKE_PTR(ch);
+        return 0;
+}
+
+int rc_charge_restore(rc_engine *e, uint64_t id, rc_group *g, rc_counter *c, uint64_t amount,
+                      uint64_t owner, uint32_t flags, rc_charge **ret) {
+        if (id == 0 || amount == 0)
+                return -EINVAL;
+        if (rc_charge_find(e, id))
+                return -EEXIST;
+        for (rc_group *i = g; i; i = i->parent)
+                if (!rc_group_pool(e, i, c))
+                        return -ENOMEM;
+        _cleanup_free_ rc_charge *ch = malloc(sizeof(*ch));
+        if (!ch)
+                return -ENOMEM;
+        int r = charge_link(e, ch, id, g, c, amount, owner, flags);
+        if (r < 0)
+                return r;
+        if (id >= e->next_charge_id)
+                e->next_charge_id = id + 1;
+        path_add(e, g, NULL, c, amount);
+        if (ret)
+                *ret = ch;
+        TAKE_PTR(ch);
+        return 0;
+}
+
+void rc_charge_uncharge(rc_engine *e, rc_charge *ch, uint64_t amount) {
+        if (amount != 0 && amount < ch->amount) {
+                path_sub(e, ch->group, NULL, ch->counter, amount);
+                ch->amount -= amount;
+                return;
+        }
+        rc_group *g = ch->group;
+        path_sub(e, g, NULL, ch->counter, ch->amount);
+        hashmap_remove(&e->charges, &ch->node);
+        list_del(&ch->group_link);
+        list_del(&ch->counter_link);
+        g->n_charges--;
+        free(ch);
+        rc_group_gc(e, g);
+}

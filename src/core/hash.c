@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "hash.h"
+
+uint64_t hash_string(const char *s) {
+        /* FNV-1a: names are short and the table is not exposed to hostile
+         * collision attacks beyond what polkit-checked callers can create. */
+        uint64_t h = UINT64_C(14695981039346656037);
+        for (; *s; s++) {
+                h ^= (unsigned char) *s;
+                h *= UINT64_C(1099511628211);
+        }
+        return h;
+}
+
+uint64_t hash_u64(uint64_t v) {
+        /* splitmix64 finaliser: sequential ids spread over all buckets. */
+        v ^= v >> 30;
+        v *= UINT64_C(0xbf58476d1ce4e5b9);
+        v ^= v >> 27;
+        v *= UINT64_C(0x94d049bb133111eb);
+        v ^= v >> 31;
+        return v;
+}
+
+static int hashmap_resize(Hashmap *h, size_t n_buckets) {
+        HashNode **b = calloc(n_buckets, sizeof(HashNode *));
+        if (!b)
+                return -ENOMEM;
+        for (size_t i = 0; i < h->n_buckets; i++)
+                for (HashNode *n = h->buckets[i], *next; n; n = next) {
+                        next = n->next;
+                        size_t j = n->hash & (n_buckets - 1);
+                        n->next = b[j];
+                        b[j] = n;
+                }
+        free(h->buckets);
+        h->buckets = b;
+        h->n_buckets = n_buckets;
+        return 0;
+}
+
+int hashmap_put(Hashmap *h, HashNode *n, uint64_t hash) {
+        if (h->n_entries >= h->n_buckets) {
+                int r = hashmap_resize(h, h->n_buckets ? h->n_buckets * 2 : 16);
+                if (r < 0)
+                        return r;
+        }
+        n->hash = hash;
+        size_t i = hash & (h->n_buckets - 1);
+        n->next = h->buckets[i];
+        h->buckets[i] = n;
+        h->n_entries++;
+        return 0;
+}
+
+void hashmap_remove(Hashmap *h, HashNode *n) {
+        if (h->n_buckets == 0)
+                return;
+        for (HashNode **p = &h->buckets[n->hash & (h->n_buckets - 1)]; *p; p = &(*p)->next)
+                if (*p == n) {
+                        *p = n->next;
+                        n->next = NULL;
+                        h->n_entries--;
+                        return;
+                }
+}
+
+HashNode *hashmap_get(const Hashmap *h, uint64_t hash, const void *key, hash_eq_fn eq) {
+        if (h->n_buckets == 0)
+                return NULL;
+        for (HashNode *n = h->buckets[hash & (h->n_buckets - 1)]; n; n = n->next)
+                if (n->hash == hash && eq(n, key))
+                        return n;
+        return NULL;
+}
+
+void hashmap_done(Hashmap *h) {
+        free(h->buckets);
+        *h = (Hashmap) {0};
+}

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * Written from the behaviour of lib/string.c, lib/kstrtox.c, lib/vsprintf.c
+ * (simple_strtoull), lib/parser.c and lib/cmdline.c; see kparse.h. Character
+ * classes are plain ASCII on purpose: the kernel's are not the C locale's
+ * either, and a daemon must not parse differently under another LC_CTYPE.
+ */
+
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "kparse.h"
+
+/* The set spec §0 gives for strstrip(). */
+static bool is_space(char c) {
+        switch (c) {
+        case ' ':
+        case '\t':
+        case '\n':
+        case '\v':
+        case '\f':
+        case '\r':
+                return true;
+        default:
+                return false;
+        }
+}
+
+static bool is_digit(char c) {
+        return c >= '0' && c <= '9';
+}
+
+/* Value of a digit in bases up to 16, or 16 for "not a digit at all", so
+ * that one "value >= base" test ends the number in every base. */
+static unsigned digit_value(char c) {
+        if (is_digit(c))
+                return (unsigned) (c - '0');
+        if (c >= 'a' && c <= 'f')
+                return (unsigned) (c - 'a' + 10);
+        if (c >= 'A' && c <= 'F')
+                return (unsigned) (c - 'A' + 10);
+        return 16;
+}
+
+static bool is_xdigit(char c) {
+        return digit_value(c) < 16;
+}
+
+/* _parse_integer_fixup_radix(): base 0 picks 16 only when "0x" is followed
+ * by a hex digit, so "0x" alone is octal 0 followed by garbage 'x'. A "0x"
+ * prefix is skipped whenever the base ends up 16, given or detected. */
+static const char *fixup_radix(const char *s, unsigned *base) {
+        if (*base == 0) {
+                if (s[0] != '0')
+                        *base = 10;
+                else if ((s[1] == 'x' || s[1] == 'X') && is_xdigit(s[2]))
+                        *base = 16;
+                else
+                        *base = 8;
+        }
+
+        if (*base == 16 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+                s += 2;
+
+        return s;
+}
+
+/* _parse_integer(): reads digits while they are valid in base. The value
+ * wraps modulo 2^64 like the kernel's (simple_strtoull callers depend on
+ * that), and *overflow records whether it did. Returns the digits read. */
+static size_t parse_digits(const char *s, unsigned base, uint64_t *value, bool *overflow) {
+        uint64_t v = 0;
+        size_t n = 0;
+
+        *overflow = false;
+        for (;; n++) {
+                unsigned d = digit_value(s[n]);
+
+                if (d >= base)
+                        break;
+                if (v > (UINT64_MAX - d) / base)
+                        *overflow = true;
+                v = v * base + d;
+        }
+
+        *value = v;
+        return n;
+}
+
+char *rc_strstrip(char *s) {
+        size_t len = strlen(s);
+
+        while (len > 0 && is_space(s[len - 1]))
+                len--;
+        s[len] = '\0';
+
+        while (is_space(*s))
+                s++;
+
+        return s;
+}
+
+char *rc_strsep(char **s, const char *delim) {
+        char *token = *s, *end;
+
+        if (!token)
+                return NULL;
+
+        end = token + strcspn(token, delim);
+        if (*end == '\0')
+                *s = NULL;
+        else {
+                *end = '\0';
+                *s = end + 1;
+        }
+
+        return token;
+}
+
+int rc_kstrtou64(const char *s, unsigned base, uint64_t *ret) {
+        uint64_t v;
+        bool overflow;
+        size_t n;
+
+        /* Bases above 16 have no digits here; base 1 would loop on zeros. */
+        if (base == 1 || base > 16)
+                return -EINVAL;
+
+        if (*s == '+')
+                s++;
+
+        s = fixup_radix(s, &base);
+        n = parse_digits(s, base, &v, &overflow);
+
+        /* The kernel reports overflow before looking at what follows. */
+        if (overflow)
+                return -ERANGE;
+        if (n == 0)
+                return -EINVAL;
+
+        s += n;
+        if (*s == '\n')
+                s++;
+        if (*s != '\0')
+                return -EINVAL;
+
+        *ret = v;
+        return 0;
+}
+
+/* Two's complement reading of a u64, without the implementation-defined
+ * conversion of an out-of-range value to a signed type. */
+static int64_t u64_to_s64(uint64_t u) {
+        if (u <= (uint64_t) INT64_MAX)
+                return (int64_t) u;
+        return -(int64_t) (UINT64_MAX - u) - 1;
+}
+
+int rc_match_int(const char *s, int *ret) {
+        const char *p = s;
+        unsigned base = 0;
+        bool negative = false, overflow;
+        uint64_t u;
+        int64_t v;
+        size_t n;
+
+        /* simple_strtol() steps over the '-' before parsing, so the '-'
+         * alone counts as "consumed": "-" and "-x" read as 0, not -EINVAL. */
+        if (*p == '-') {
+                negative = true;
+                p++;
+        }
+
+        p = fixup_radix(p, &base);
+        n = parse_digits(p, base, &u, &overflow);
+        if (p + n == s)
+                return -EINVAL;
+
+        /* simple_strtoull() ignores overflow; the wrapped value is what gets
+         * range-checked, so "18446744073709551617" reads as 1. */
+        if (negative)
+                u = -u;
+        v = u64_to_s64(u);
+        if (v < INT_MIN || v > INT_MAX)
+                return -ERANGE;
+
+        *ret = (int) v;
+        return 0;
+}
+
+/* memparse()'s suffixes, each a power of 1024; -1 for none. */
+static int mem_suffix_shift(char c) {
+        switch (c) {
+        case 'K': case 'k': return 10;
+        case 'M': case 'm': return 20;
+        case 'G': case 'g': return 30;
+        case 'T': case 't': return 40;
+        case 'P': case 'p': return 50;
+        case 'E': case 'e': return 60;
+        default:            return -1;
+        }
+}
+
+/* v << shift, or -ERANGE where the kernel would silently lose high bits. */
+static int shift_checked(uint64_t v, int shift, uint64_t *ret) {
+        if (shift > 0 && v > (UINT64_MAX >> shift))
+                return -ERANGE;
+
+        *ret = shift > 0 ? v << shift : v;
+        return 0;
+}
+
+int rc_memparse_strict(const char *s, uint64_t *ret) {
+        unsigned base = 0;
+        bool overflow;
+        uint64_t v;
+        int shift;
+        size_t n;
+
+        /* memparse("") is 0 with *end == '\0'; dmem can never pass it (the
+         * value follows a separator that strstrip() would have eaten), and
+         * an empty limit is not a limit, so refuse it. */
+        if (*s == '\0')
+                return -EINVAL;
+
+        s = fixup_radix(s, &base);
+        n = parse_digits(s, base, &v, &overflow);
+        s += n;
+
+        /* Like the kernel, a bare suffix ("K") is zero of that unit. */
+        shift = mem_suffix_shift(*s);
+        if (shift >= 0)
+                s++;
+
+        /* Syntax first: garbage is -EINVAL even when the digits overflowed. */
+        if (*s != '\0')
+                return -EINVAL;
+        if (overflow)
+                return -ERANGE;
+
+        return shift_checked(v, shift, ret);
+}
+
+/* The unit-file suffixes; 0 for none, -1 for an unknown one. */
+static int unit_suffix_shift(const char *s) {
+        if (s[0] == '\0')
+                return 0;
+        if (s[1] != '\0')
+                return -1;
+
+        switch (s[0]) {
+        case 'K': case 'k': return 10;
+        case 'M': case 'm': return 20;
+        case 'G': case 'g': return 30;
+        case 'T': case 't': return 40;
+        default:            return -1;
+        }
+}
+
+int rc_parse_size_unit(const char *s, uint64_t *ret) {
+        bool overflow;
+        uint64_t v;
+        int shift;
+        size_t n;
+
+        if (strcmp(s, "max") == 0 || strcmp(s, "infinity") == 0) {
+                *ret = UINT64_MAX;
+                return 0;
+        }
+
+        /* Always decimal: a leading zero is not octal in a unit file. */
+        n = parse_digits(s, 10, &v, &overflow);
+        if (n == 0)
+                return -EINVAL;
+
+        shift = unit_suffix_shift(s + n);
+        if (shift < 0)
+                return -EINVAL;
+        if (overflow)
+                return -ERANGE;
+
+        return shift_checked(v, shift, ret);
+}

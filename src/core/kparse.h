@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The kernel's string and number parsers, as the misc, rdma and dmem
+ * controllers use them to read what is written to their files
+ * (../shared/spec/kernel-semantics.md §1.3, §2.3, §3.4, R12), plus the
+ * size parser for unit-file values (api.md "Unit files").
+ *
+ * Pure functions: no allocation, no locale, no errno. The int-returning
+ * ones return 0 or a negative errno and leave *ret untouched on failure.
+ */
+
+#include <stdint.h>
+
+/* lib/string.c strim(): strips leading and trailing whitespace (space \t \n
+ * \v \f \r) in place; returns a pointer into s. */
+char *rc_strstrip(char *s);
+
+/* strsep(3): each delimiter character splits on its own; returns the token
+ * and advances *s past the delimiter, or sets *s = NULL when there is none.
+ * Returns NULL if *s is NULL. */
+char *rc_strsep(char **s, const char *delim);
+
+/* lib/kstrtox.c kstrtoull(): optional leading '+', base 0 auto-detects
+ * (0x + hex digit -> 16, leading 0 -> 8, else 10), the whole string must be
+ * consumed except one trailing '\n'. -EINVAL on syntax, -ERANGE when the
+ * value does not fit in 64 bits. */
+int rc_kstrtou64(const char *s, unsigned base, uint64_t *ret);
+
+/* lib/parser.c match_int() = simple_strtol(s, &end, 0) plus an int range
+ * check: optional '-', no '+', base auto-detected, trailing garbage ignored,
+ * digits wrap modulo 2^64 before the range check. -EINVAL when nothing was
+ * consumed, -ERANGE outside INT_MIN..INT_MAX. */
+int rc_match_int(const char *s, int *ret);
+
+/* dmem's limit value: lib/cmdline.c memparse() (number in base 0, then one
+ * optional K k M m G g T t P p E e suffix, powers of 1024), and nothing may
+ * follow. Per R12 a value that does not fit in 64 bits is -ERANGE instead of
+ * wrapping; every other failure, including the empty string, is -EINVAL. */
+int rc_memparse_strict(const char *s, uint64_t *ret);
+
+/* Unit-file sizes: decimal digits with an optional K M G T suffix (either
+ * case, base 1024), or "max"/"infinity" for UINT64_MAX. -ERANGE on overflow,
+ * -EINVAL for anything else (empty, sign, blank, fraction, other suffix). */
+int rc_parse_size_unit(const char *s, uint64_t *ret);

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The few helpers every file wants: cleanup attributes, array sizes,
+ * and a checked allocation. */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _unused_ __attribute__((unused))
+#define _likely_(x) __builtin_expect(!!(x), 1)
+#define _unlikely_(x) __builtin_expect(!!(x), 0)
+
+#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+static inline void freep(void *p) {
+        free(*(void **) p);
+}
+#define _cleanup_free_ _cleanup_(freep)
+
+static inline void closep(int *fd) {
+        if (*fd >= 0) {
+                int saved = errno;
+                close(*fd);
+                errno = saved;
+        }
+}
+#define _cleanup_close_ _cleanup_(closep)
+
+/* Hand a cleanup-owned pointer to the caller. */
+#define TAKE_PTR(p)                             \
+        __extension__ ({                                      \
+                __typeof__(p) _p = (p);         \
+                (p) = NULL;                     \
+                _p;                             \
+        })
+#define TAKE_FD(fd)                             \
+        __extension__ ({                                      \
+                int _fd = (fd);                 \
+                (fd) = -EBADF;                  \
+                _fd;                            \
+        })
+
+#define streq(a, b) (strcmp((a), (b)) == 0)
+#define strneq(a, b, n) (strncmp((a), (b), (n)) == 0)
+#define isempty(s) (!(s) || !*(s))
