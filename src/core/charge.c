@@ -92,9 +92,10 @@ void path_sub(rc_engine *e, rc_group *g, rc_group *stop, const rc_counter *c, ui
 
 /* misc_cg_event(), for every controller (R8): the failing level counts a
  * local event, it and its ancestors but the root a hierarchical one. */
-void refusal_count(rc_engine *e, const rc_refusal *refusal, const rc_counter *c) {
+void refusal_count(rc_engine *e, const rc_refusal *refusal, rc_counter *c) {
         rc_group *f = refusal->limit_group;
         rc_pool *p = rc_group_pool(e, f, c);
+        c->refused++;
         if (p)
                 p->events_local++;
         for (rc_group *a = f; a->parent; a = a->parent) {
@@ -223,4 +224,15 @@ void rc_charge_uncharge(rc_engine *e, rc_charge *ch, uint64_t amount) {
         g->n_charges--;
         free(ch);
         rc_group_gc(e, g);
+}
+
+int rc_pool_restore_stats(rc_engine *e, rc_group *g, const rc_counter *c, uint64_t peak, uint64_t events,
+                          uint64_t events_local) {
+        rc_pool *p = rc_group_pool(e, g, c);
+        if (!p)
+                return -ENOMEM;
+        p->peak = MAX(p->peak, peak);
+        p->events = events;
+        p->events_local = events_local;
+        return 0;
 }

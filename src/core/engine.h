@@ -59,6 +59,7 @@ typedef struct rc_counter {
         rc_rdma_kind kind;              /* rdma only */
         char *key;                      /* "misc/sev", "dmem/drm/../vram0", "rdma/mlx5_0/hca_handle" */
         ListHead charges;               /* live charges, oldest first (the LRU that Evict walks) */
+        uint64_t refused;               /* charges refused so far, in all groups */
 } rc_counter;
 
 struct rc_resource {
@@ -68,6 +69,7 @@ struct rc_resource {
         uint64_t capacity;              /* misc: 0 = unavailable; dmem: region size; rdma: RC_MAX */
         unsigned n_counters;            /* 2 for rdma, else 1 */
         rc_counter counters[_RC_RDMA_KIND_MAX];
+        uint32_t tag;                   /* opaque to the engine */
         ListHead link;                  /* engine->resources, registration order */
 };
 
@@ -188,6 +190,9 @@ int rc_charge_new(rc_engine *e, rc_group *g, rc_counter *c, uint64_t amount,
 int rc_charge_restore(rc_engine *e, uint64_t id, rc_group *g, rc_counter *c, uint64_t amount,
                       uint64_t owner, uint32_t flags, rc_charge **ret);
 rc_charge *rc_charge_find(rc_engine *e, uint64_t id);
+/* Puts back a pool's peak and event counters (state restore). */
+int rc_pool_restore_stats(rc_engine *e, rc_group *g, const rc_counter *c, uint64_t peak, uint64_t events,
+                          uint64_t events_local);
 /* amount 0 or >= the charge's amount releases it whole and frees the record. */
 void rc_charge_uncharge(rc_engine *e, rc_charge *ch, uint64_t amount);
 /* The hierarchical counting alone, for callers that keep their own records. */
@@ -209,10 +214,9 @@ void rc_pool_set_low(rc_engine *e, rc_group *g, const rc_counter *c, uint64_t v)
 bool rc_evict_valuable(rc_engine *e, const rc_counter *c, rc_group *limit, rc_group *test,
                        bool ignore_low, bool *hit_low);
 
-/* evict.c: victims for making room for `amount` in g (api.md Evict). Without
- * RC_EVICT_FORCE nothing changes. Victims come back in order; with FORCE
- * they are already uncharged but their records live until the caller frees
- * them with rc_charge_uncharge(e, ch, 0)... see evict.c. */
+/* evict.c: the victims that would make room for `amount` in g (api.md
+ * Evict), oldest first, TTM's two passes. Never changes the state: the
+ * caller releases them (FORCE) or only announces them. */
 typedef struct rc_victim {
         uint64_t id;
         rc_group *group;

@@ -22,4 +22,4 @@ int path_check(rc_engine *e, rc_group *g, rc_group *stop, const rc_counter *c, u
                rc_refusal *refusal);
 void path_add(rc_engine *e, rc_group *g, rc_group *stop, const rc_counter *c, uint64_t amount);
 void path_sub(rc_engine *e, rc_group *g, rc_group *stop, const rc_counter *c, uint64_t amount);
-void refusal_count(rc_engine *e, const rc_refusal *refusal, const rc_counter *c);
+void refusal_count(rc_engine *e, const rc_refusal *refusal, rc_counter *c);

@@ -202,6 +202,9 @@ void rc_group_pin(rc_engine *e, rc_group *g, bool pin) {
 int rc_group_set_slice(rc_engine *e, rc_group *g, const char *slice, rc_err *err) {
         if (rc_unit_name_is_slice(g->name))
                 return rc_errf(err, EINVAL, "%s: a slice's parent follows from its name", g->name);
+        /* slice_get() finds any existing group by name, a unit too */
+        if (!slice || !rc_slice_name_is_valid(slice))
+                return rc_errf(err, EINVAL, "'%.255s' is not a valid slice name", slice ? slice : "");
         rc_group *np;
         int r = slice_get(e, slice, &np, err);
         if (r < 0)

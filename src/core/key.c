@@ -35,6 +35,10 @@ int rc_errf(rc_err *err, int error, const char *fmt, ...) {
                 va_start(ap, fmt);
                 vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
                 va_end(ap);
+                /* one line, whatever text it quotes (a written "5\n6") */
+                for (char *s = err->msg; *s; s++)
+                        if ((unsigned char) *s < ' ' || *s == 0x7f)
+                                *s = ' ';
         }
         return -error;
 }

@@ -327,8 +327,8 @@ static int write_rdma_max(rc_engine *e, rc_group *g, char *buf, rc_err *err) {
         bool given[_RC_RDMA_KIND_MAX] = {0};
         while (options) {
                 char *tok = rc_strsep(&options, " ");
-                int kind;
-                uint64_t v;
+                int kind = -1;          /* gcc -O2 -Wmaybe-uninitialized */
+                uint64_t v = 0;
                 int r = rdma_parse_token(tok, &kind, &v, err);
                 if (r < 0)
                         return r;
@@ -385,10 +385,14 @@ static int write_dmem_limit(rc_engine *e, rc_group *g, FileId id, const char *fn
 int rc_file_write(rc_engine *e, rc_group *g, const char *name, const char *text, rc_err *err) {
         const FileDef *f;
         int r = file_lookup(e, g, name, &f, err);
-        if (r < 0)
+        if (r >= 0 && !f->writable)
+                r = rc_errf(err, EACCES, "%s is read-only", f->name);
+        if (r < 0) {
+                /* the caller created g for this write: forget it again */
+                if (g)
+                        rc_group_gc(e, g);
                 return r;
-        if (!f->writable)
-                return rc_errf(err, EACCES, "%s is read-only", f->name);
+        }
         _cleanup_free_ char *buf = strdup(text ? text : "");
         if (!buf)
                 return rc_errf(err, ENOMEM, "out of memory");

@@ -31,6 +31,24 @@ static int check_distinct(rc_charge **charges, size_t n, rc_err *err) {
         return 0;
 }
 
+/* path_add without the peaks: until the commit point the destination's
+ * usage is tentative, and a peak is committed usage only (R4). */
+static void add_tentative(rc_engine *e, rc_group *g, rc_group *stop, const rc_counter *c, uint64_t amount) {
+        bool dmem = c->resource->controller == RC_DMEM;
+        for (rc_group *i = g; i != stop; i = i->parent) {
+                group_pool_get(i, c)->usage += amount;    /* path_check made it */
+                if (dmem)
+                        protection_propagate(e, i, c);
+        }
+}
+
+static void raise_peaks(rc_group *g, rc_group *stop, const rc_counter *c) {
+        for (rc_group *i = g; i != stop; i = i->parent) {
+                rc_pool *p = group_pool_get(i, c);
+                p->peak = MAX(p->peak, p->usage);
+        }
+}
+
 static void undo(rc_engine *e, rc_charge **charges, size_t n, rc_group *dst) {
         for (size_t i = 0; i < n; i++) {
                 rc_charge *ch = charges[i];
@@ -66,7 +84,7 @@ int rc_charges_migrate(rc_engine *e, rc_charge **charges, size_t n, rc_group *ds
                         }
                         return rc_errf(err, -r, r == -ERANGE ? "usage counter overflow" : "out of memory");
                 }
-                path_add(e, dst, anc, ch->counter, ch->amount);
+                add_tentative(e, dst, anc, ch->counter, ch->amount);
         }
 
         /* Commit point: nothing below can fail. */
@@ -76,6 +94,7 @@ int rc_charges_migrate(rc_engine *e, rc_charge **charges, size_t n, rc_group *ds
                 if (src == dst)
                         continue;
                 rc_group *anc = rc_group_common_ancestor(src, dst);
+                raise_peaks(dst, anc, ch->counter);
                 path_sub(e, src, anc, ch->counter, ch->amount);
                 list_del(&ch->group_link);
                 list_add_tail(&ch->group_link, &dst->charges);

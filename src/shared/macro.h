@@ -5,6 +5,7 @@
  * and a checked allocation. */
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -30,6 +31,11 @@ static inline void closep(int *fd) {
         }
 }
 #define _cleanup_close_ _cleanup_(closep)
+
+static inline void fclosep(FILE **f) {
+        if (*f)
+                fclose(*f);
+}
 
 /* Hand a cleanup-owned pointer to the caller. */
 #define TAKE_PTR(p)                             \

@@ -1,0 +1,745 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* page_counter protection (kernel-semantics.md 4.1-4.4, R5), dmem's
+ * evict_valuable (3.7, 6.4, 6.5) and TTM's two-pass victim choice as
+ * rc_evict makes it (3.9, 6.6, api.md Evict). */
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "test.h"
+
+#define VN "drm/0000:03:00.0/vram0"
+#define SN "drm/0000:03:00.0/stolen"
+#define VKEY "dmem/" VN
+#define SKEY "dmem/" SN
+#define VSIZE UINT64_C(8514437120)
+#define SSIZE UINT64_C(67108864)
+#define MiB UINT64_C(1048576)
+#define GiB UINT64_C(1073741824)
+
+typedef struct Env {
+        rc_engine *e;
+        rc_counter *v, *s;
+} Env;
+
+static Env env_new(void) {
+        Env x = {0};
+        x.e = rc_engine_new();
+        CHECK(x.e);
+        CHECK_EQ_INT(rc_resource_register(x.e, VKEY, VSIZE, NULL, NULL, NULL), 0);
+        CHECK_EQ_INT(rc_resource_register(x.e, SKEY, SSIZE, NULL, NULL, NULL), 0);
+        CHECK_EQ_INT(rc_counter_find(x.e, VKEY, &x.v, NULL), 0);
+        CHECK_EQ_INT(rc_counter_find(x.e, SKEY, &x.s, NULL), 0);
+        return x;
+}
+
+static rc_group *group(Env *x, const char *name) {
+        rc_group *g = NULL;
+        CHECK_EQ_INT(rc_group_get(x->e, name, NULL, &g, NULL), 0);
+        if (g)
+                rc_group_pin(x->e, g, true);
+        return g;
+}
+
+static rc_charge *charge(Env *x, rc_group *g, rc_counter *c, uint64_t amount) {
+        rc_charge *ch = NULL;
+        if (amount == 0)
+                return NULL;
+        CHECK_EQ_INT(rc_charge_new(x->e, g, c, amount, 0, RC_CHARGE_PERSIST, &ch, NULL, NULL), 0);
+        return ch;
+}
+
+/* "dmem.min"/"dmem.low"/"dmem.max" of V, as a WriteFile would set them. */
+static void set(Env *x, rc_group *g, const char *file, uint64_t v) {
+        char buf[128];
+        snprintf(buf, sizeof(buf), VN " %" PRIu64, v);
+        CHECK_EQ_INT(rc_file_write(x->e, g, file, buf, NULL), 0);
+}
+
+static const rc_pool *pool(const rc_group *g, const rc_counter *c) {
+        static const rc_pool none;
+        const rc_pool *p = rc_group_pool_peek(g, c);
+        return p ? p : &none;
+}
+
+/* ---- 4.4 effective_protection, directly ---------------------------------- */
+
+TEST(test_effective_protection_rules) {
+        /* Not overcommitted at equality: the test is a strict '>'. */
+        CHECK_EQ_U64(rc_effective_protection(10, 30, 10, 20, 20, true), 10);
+        CHECK_EQ_U64(rc_effective_protection(10, 30, 10, 20, 20, false), 10);
+        /* Nothing protected anywhere: 0, not a division by zero. */
+        CHECK_EQ_U64(rc_effective_protection(10, 30, 0, 0, 0, true), 0);
+        /* One more and it is: protected * parent_effective / siblings. */
+        CHECK_EQ_U64(rc_effective_protection(10, 30, 10, 20, 21, true), 9);
+        CHECK_EQ_U64(rc_effective_protection(10, 30, 10, 20, 21, false), 9);
+        /* protected = min(usage, setting) */
+        CHECK_EQ_U64(rc_effective_protection(5, 30, 10, 100, 5, false), 5);
+        /* Recursive term: (pe - siblings) * (usage - protected) / (pu - siblings). */
+        CHECK_EQ_U64(rc_effective_protection(30, 60, 10, 50, 20, true), 10 + 30 * 20 / 40);
+        CHECK_EQ_U64(rc_effective_protection(30, 60, 10, 50, 20, false), 10);
+        /* ... only when usage > protected, pe > siblings and pu > siblings. */
+        CHECK_EQ_U64(rc_effective_protection(10, 60, 10, 50, 20, true), 10);
+        CHECK_EQ_U64(rc_effective_protection(30, 20, 10, 50, 20, true), 10);
+        CHECK_EQ_U64(rc_effective_protection(30, 60, 10, 20, 20, true), 10);
+        /* Truncating division. */
+        CHECK_EQ_U64(rc_effective_protection(52428800, 0, 78643200, 52428800, 78643200, true), 34952533);
+}
+
+/* R5: exact results where the kernel's u64 products wrap. */
+TEST(test_effective_protection_no_wrap) {
+        /* 4G * 4G = 2^64: the kernel gets 0. */
+        CHECK_EQ_U64(rc_effective_protection(4 * GiB, 7 * GiB, 4 * GiB, 4 * GiB, 7 * GiB, true), 2454267026);
+        /* Recursive term with a parent protection of "max" (PCM):
+         * (PCM - 1G) * 5G / 6G; the kernel gets 3042268500. */
+        CHECK_EQ_U64(rc_effective_protection(6 * GiB, 7 * GiB, GiB, RC_PCM, GiB, true), UINT64_C(1876500023694676));
+        CHECK_EQ_U64(rc_effective_protection(GiB, 7 * GiB, 0, RC_PCM, GiB, true), UINT64_C(375299789990570));
+        /* The largest inputs still give parent_effective at most. */
+        CHECK_EQ_U64(rc_effective_protection(UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX - 1, true),
+                     UINT64_MAX);
+        CHECK_EQ_U64(rc_effective_protection(UINT64_MAX - 1, UINT64_MAX, 0, UINT64_MAX, 1, true), UINT64_MAX - 1);
+}
+
+/* R5 through the tree: A (a direct child of the root, the calc root when
+ * there is no limit pool) with min 4G resp. low "max". */
+TEST(test_r5_tree) {
+        Env x = env_new();
+        rc_group *a = group(&x, "a.slice"), *b = group(&x, "a-b.slice"), *d = group(&x, "a-d.slice");
+        bool hit = false;
+
+        set(&x, a, "dmem.min", 4 * GiB);
+        set(&x, b, "dmem.min", 4 * GiB);
+        set(&x, d, "dmem.min", 3 * GiB);
+        charge(&x, b, x.v, 4 * GiB);
+        charge(&x, d, x.v, 3 * GiB);
+        CHECK(rc_evict_valuable(x.e, x.v, NULL, b, false, &hit));
+        CHECK(!hit);
+        CHECK_EQ_U64(pool(a, x.v)->emin, 4 * GiB);              /* raw */
+        CHECK_EQ_U64(pool(b, x.v)->emin, 2454267026);           /* kernel: 0 */
+        CHECK(rc_evict_valuable(x.e, x.v, NULL, d, false, &hit));
+        CHECK_EQ_U64(pool(d, x.v)->emin, 1840700269);
+        rc_engine_free(x.e);
+
+        x = env_new();
+        a = group(&x, "a.slice");
+        b = group(&x, "a-b.slice");
+        d = group(&x, "a-d.slice");
+        CHECK_EQ_INT(rc_file_write(x.e, a, "dmem.low", VN " max", NULL), 0);
+        set(&x, b, "dmem.low", GiB);
+        charge(&x, b, x.v, 6 * GiB);
+        charge(&x, d, x.v, GiB);
+        hit = false;
+        /* Exact elow 1876500023694676 >= usage: protected by low. With the
+         * kernel's wrapped 3042268500 it would be evictable. */
+        CHECK(!rc_evict_valuable(x.e, x.v, NULL, b, false, &hit));
+        CHECK(hit);
+        CHECK_EQ_U64(pool(a, x.v)->elow, RC_PCM);
+        CHECK_EQ_U64(pool(b, x.v)->elow, UINT64_C(1876500023694676));
+        hit = false;
+        CHECK(!rc_evict_valuable(x.e, x.v, NULL, d, false, &hit));
+        CHECK(hit);
+        CHECK_EQ_U64(pool(d, x.v)->elow, UINT64_C(375299789990570));
+        hit = false;
+        CHECK(rc_evict_valuable(x.e, x.v, NULL, b, true, &hit));
+        CHECK(!hit);
+        rc_engine_free(x.e);
+}
+
+/* ---- 6.4 the selftest's hierarchy ------------------------------------------ */
+
+typedef struct Prot {
+        Env x;
+        rc_group *a, *b, *c, *d, *e, *f, *g;
+} Prot;
+
+static Prot prot_new(const char *file, uint64_t uc, uint64_t ud, uint64_t ue, uint64_t uf) {
+        Prot p = { .x = env_new() };
+        p.a = group(&p.x, "a.slice");
+        p.b = group(&p.x, "a-b.slice");
+        p.c = group(&p.x, "a-b-c.slice");
+        p.d = group(&p.x, "a-b-d.slice");
+        p.e = group(&p.x, "a-b-e.slice");
+        p.f = group(&p.x, "a-b-f.slice");
+        p.g = group(&p.x, "a-g.slice");
+        set(&p.x, p.a, "dmem.max", 200 * MiB);
+        set(&p.x, p.b, file, 50 * MiB);
+        set(&p.x, p.c, file, 75 * MiB);
+        set(&p.x, p.d, file, 25 * MiB);
+        set(&p.x, p.e, file, 0);
+        set(&p.x, p.f, file, 500 * MiB);
+        charge(&p.x, p.c, p.x.v, uc);
+        charge(&p.x, p.d, p.x.v, ud);
+        charge(&p.x, p.e, p.x.v, ue);
+        charge(&p.x, p.f, p.x.v, uf);
+        return p;
+}
+
+static bool ev(Prot *p, rc_group *t, bool ignore_low, bool *hit) {
+        *hit = false;
+        return rc_evict_valuable(p->x.e, p->x.v, p->a, t, ignore_low, hit);
+}
+
+TEST(test_prot_01) {
+        Prot p = prot_new("dmem.min", 50 * MiB, 50 * MiB, 50 * MiB, 0);
+        bool hit;
+
+        CHECK_EQ_U64(pool(p.b, p.x.v)->children_min_usage, 78643200);
+        for (int il = 0; il < 2; il++) {
+                CHECK(ev(&p, p.c, il, &hit));
+                CHECK(!hit);
+                CHECK(ev(&p, p.d, il, &hit));
+                CHECK(!hit);
+                CHECK(ev(&p, p.e, il, &hit));
+                CHECK(!hit);
+                CHECK(!ev(&p, p.f, il, &hit));
+                CHECK(!hit);
+        }
+        CHECK_EQ_U64(pool(p.b, p.x.v)->emin, 52428800);          /* direct child of A: raw */
+        CHECK_EQ_U64(pool(p.c, p.x.v)->emin, 34952533);
+        CHECK_EQ_U64(pool(p.d, p.x.v)->emin, 17476266);
+        CHECK_EQ_U64(pool(p.e, p.x.v)->emin, 0);
+        CHECK_EQ_U64(pool(p.f, p.x.v)->emin, 0);                 /* usage 0: not computed */
+        CHECK_EQ_U64(pool(p.c, p.x.v)->elow, 0);
+        CHECK_EQ_U64(pool(p.d, p.x.v)->elow, 0);
+        rc_engine_free(p.x.e);
+}
+
+TEST(test_prot_04) {
+        bool hit;
+
+        /* low variant */
+        Prot p = prot_new("dmem.low", 30408704, 22020096, 0, 0);
+        CHECK_EQ_U64(pool(p.b, p.x.v)->children_low_usage, 52428800);
+        CHECK(!ev(&p, p.c, false, &hit));
+        CHECK(hit);
+        CHECK_EQ_U64(pool(p.c, p.x.v)->elow, 30408704);
+        CHECK(ev(&p, p.c, true, &hit));
+        CHECK(!hit);
+        CHECK(!ev(&p, p.d, false, &hit));
+        CHECK(hit);
+        CHECK_EQ_U64(pool(p.d, p.x.v)->elow, 22020096);
+        CHECK(ev(&p, p.d, true, &hit));
+        CHECK(!hit);
+        for (int il = 0; il < 2; il++) {
+                CHECK(!ev(&p, p.e, il, &hit));
+                CHECK(!hit);
+                CHECK(!ev(&p, p.f, il, &hit));
+                CHECK(!hit);
+        }
+        rc_engine_free(p.x.e);
+
+        /* min variant */
+        p = prot_new("dmem.min", 30408704, 22020096, 0, 0);
+        for (int il = 0; il < 2; il++) {
+                CHECK(!ev(&p, p.c, il, &hit));
+                CHECK(!hit);
+                CHECK(!ev(&p, p.d, il, &hit));
+                CHECK(!hit);
+                CHECK(!ev(&p, p.e, il, &hit));
+                CHECK(!hit);
+        }
+        CHECK_EQ_U64(pool(p.c, p.x.v)->emin, 30408704);
+        CHECK_EQ_U64(pool(p.d, p.x.v)->emin, 22020096);
+        rc_engine_free(p.x.e);
+}
+
+TEST(test_prot_05) {
+        bool hit;
+        Prot p = prot_new("dmem.low", 20971520, 10485760, 31457280, 0);
+
+        CHECK_EQ_U64(pool(p.b, p.x.v)->usage, 62914560);
+        CHECK_EQ_U64(pool(p.b, p.x.v)->children_low_usage, 31457280);
+        CHECK(!ev(&p, p.c, false, &hit));
+        CHECK(hit);
+        CHECK_EQ_U64(pool(p.c, p.x.v)->elow, 20971520);
+        CHECK(!ev(&p, p.d, false, &hit));
+        CHECK(hit);
+        CHECK_EQ_U64(pool(p.d, p.x.v)->elow, 10485760);
+        CHECK(ev(&p, p.e, false, &hit));
+        CHECK(!hit);
+        CHECK_EQ_U64(pool(p.e, p.x.v)->elow, 20971520);
+        rc_engine_free(p.x.e);
+
+        /* Variant: E = 15M. */
+        p = prot_new("dmem.low", 20971520, 10485760, 15728640, 0);
+        CHECK_EQ_U64(pool(p.b, p.x.v)->usage, 47185920);
+        CHECK(!ev(&p, p.e, false, &hit));
+        CHECK(hit);
+        CHECK_EQ_U64(pool(p.e, p.x.v)->elow, 20971520);
+        CHECK(ev(&p, p.e, true, &hit));
+        CHECK(!hit);
+        rc_engine_free(p.x.e);
+}
+
+/* 4.3: overcommit only when the children's protected usage is strictly
+ * greater than the parent's effective protection. */
+TEST(test_overcommit_strict) {
+        Env x = env_new();
+        rc_group *a = group(&x, "a.slice"), *b = group(&x, "a-b.slice");
+        rc_group *c = group(&x, "a-b-c.slice"), *d = group(&x, "a-b-d.slice");
+        bool hit = false;
+
+        rc_pool_set_min(x.e, b, x.v, 50 * MiB);
+        rc_pool_set_min(x.e, c, x.v, 25 * MiB + 4096);
+        rc_pool_set_min(x.e, d, x.v, 25 * MiB);
+        rc_charge *c1 = charge(&x, c, x.v, 25 * MiB);
+        charge(&x, d, x.v, 25 * MiB);
+        /* Sum 50M == B.emin: everyone keeps exactly its protected usage. */
+        CHECK(!rc_evict_valuable(x.e, x.v, a, c, false, &hit));
+        CHECK_EQ_U64(pool(c, x.v)->emin, 25 * MiB);
+        CHECK(!rc_evict_valuable(x.e, x.v, a, d, false, &hit));
+        CHECK_EQ_U64(pool(d, x.v)->emin, 25 * MiB);
+        CHECK(!hit);
+
+        /* 4096 more: overcommitted, each gets its share. */
+        charge(&x, c, x.v, 4096);
+        CHECK_EQ_U64(pool(b, x.v)->children_min_usage, 50 * MiB + 4096);
+        CHECK(rc_evict_valuable(x.e, x.v, a, c, false, &hit));
+        CHECK_EQ_U64(pool(c, x.v)->emin, 26216447);
+        CHECK(rc_evict_valuable(x.e, x.v, a, d, false, &hit));
+        CHECK_EQ_U64(pool(d, x.v)->emin, 26212352);
+        CHECK(!hit);
+        (void) c1;
+        rc_engine_free(x.e);
+}
+
+/* 4.3: a direct child of the calc root gets its raw settings, neither capped
+ * by usage nor by an ancestor; usage 0 leaves emin/elow as they were. */
+TEST(test_direct_child_and_usage_zero) {
+        Env x = env_new();
+        rc_group *a = group(&x, "a.slice"), *b = group(&x, "a-b.slice"), *c = group(&x, "a-b-c.slice");
+        bool hit = false;
+
+        rc_pool_set_min(x.e, b, x.v, 100 * MiB);        /* A has min 0 */
+        rc_pool_set_low(x.e, b, x.v, 200 * MiB);
+        charge(&x, b, x.v, MiB);
+        CHECK(!rc_evict_valuable(x.e, x.v, a, b, false, &hit));
+        CHECK(!hit);                                    /* min: hit_low not set */
+        CHECK_EQ_U64(pool(b, x.v)->emin, 100 * MiB);
+        CHECK_EQ_U64(pool(b, x.v)->elow, 200 * MiB);
+
+        /* Against the root (no limit pool), B is capped by A's zero. */
+        CHECK(rc_evict_valuable(x.e, x.v, NULL, b, false, &hit));
+        CHECK_EQ_U64(pool(a, x.v)->emin, 0);
+        CHECK_EQ_U64(pool(b, x.v)->emin, 0);
+        CHECK_EQ_U64(pool(b, x.v)->elow, 0);
+
+        /* C: computed once, then its usage drops to 0. */
+        rc_pool_set_min(x.e, c, x.v, 4 * MiB);
+        rc_charge *c1 = charge(&x, c, x.v, 2 * MiB);
+        CHECK(!rc_evict_valuable(x.e, x.v, a, c, false, &hit));
+        uint64_t emin = pool(c, x.v)->emin;
+        CHECK_EQ_U64(emin, 2 * MiB);
+        rc_charge_uncharge(x.e, c1, 0);
+        rc_pool_set_min(x.e, c, x.v, 0);
+        rc_protection_calculate(x.e, a, c, x.v);
+        CHECK_EQ_U64(pool(c, x.v)->emin, emin);         /* left as it was */
+        hit = false;
+        CHECK(!rc_evict_valuable(x.e, x.v, a, c, false, &hit));   /* used 0: never */
+        CHECK(!rc_evict_valuable(x.e, x.v, a, c, true, &hit));
+        CHECK(!hit);
+
+        /* The root as T with no limit pool: never computed, valuable when used. */
+        charge(&x, x.e->root, x.v, 4096);
+        CHECK(rc_evict_valuable(x.e, x.v, NULL, x.e->root, false, &hit));
+        CHECK_EQ_U64(pool(x.e->root, x.v)->emin, 0);
+        rc_engine_free(x.e);
+}
+
+/* ---- 6.5 evict_valuable truth table --------------------------------------- */
+
+typedef struct EvFix {
+        Env x;
+        rc_group *a, *b, *c, *d, *e, *g, *z;
+} EvFix;
+
+static EvFix ev_fixture(void) {
+        EvFix f = { .x = env_new() };
+        f.a = group(&f.x, "a.slice");
+        f.b = group(&f.x, "a-b.slice");
+        f.c = group(&f.x, "a-b-c.slice");
+        f.d = group(&f.x, "a-b-d.slice");
+        f.e = group(&f.x, "a-b-e.slice");
+        f.g = group(&f.x, "a-g.slice");
+        f.z = group(&f.x, "z.slice");
+        rc_pool_set_min(f.x.e, f.b, f.x.v, 20971520);
+        rc_pool_set_low(f.x.e, f.b, f.x.v, 62914560);
+        rc_pool_set_min(f.x.e, f.c, f.x.v, 10485760);
+        rc_pool_set_low(f.x.e, f.c, f.x.v, 41943040);
+        rc_pool_set_min(f.x.e, f.e, f.x.v, 5 * MiB);
+        charge(&f.x, f.c, f.x.v, 31457280);
+        charge(&f.x, f.d, f.x.v, 52428800);
+        charge(&f.x, f.g, f.x.v, 10 * MiB);
+        charge(&f.x, f.z, f.x.v, 5 * MiB);
+        return f;
+}
+
+TEST(test_ev_table) {
+        EvFix f = ev_fixture();
+        rc_engine *e = f.x.e;
+        const rc_counter *v = f.x.v;
+        bool hit;
+
+        CHECK_EQ_U64(pool(f.b, v)->usage, 83886080);
+        CHECK_EQ_U64(pool(f.a, v)->usage, 94371840);
+        CHECK_EQ_U64(pool(e->root, v)->usage, 99614720);
+        CHECK_EQ_U64(pool(f.b, v)->children_min_usage, 10485760);
+        CHECK_EQ_U64(pool(f.b, v)->children_low_usage, 31457280);
+        CHECK_EQ_U64(pool(f.a, v)->children_min_usage, 20971520);
+        CHECK_EQ_U64(pool(f.a, v)->children_low_usage, 62914560);
+
+        /* EV-01: L == T */
+        hit = false;
+        CHECK(rc_evict_valuable(e, v, f.c, f.c, false, &hit));
+        CHECK(!hit);
+        /* EV-02: L in the root cgroup */
+        CHECK(rc_evict_valuable(e, v, e->root, f.c, false, &hit));
+        CHECK(!hit);
+        /* EV-03: T not under L */
+        CHECK(!rc_evict_valuable(e, v, f.b, f.z, false, &hit));
+        CHECK(!hit);
+        CHECK(!rc_evict_valuable(e, v, f.b, f.g, true, &hit));
+        CHECK(!hit);
+        /* None of these computed anything. */
+        CHECK_EQ_U64(pool(f.c, v)->emin, 0);
+        CHECK_EQ_U64(pool(f.c, v)->elow, 0);
+        CHECK_EQ_U64(pool(f.z, v)->emin, 0);
+        CHECK_EQ_U64(pool(f.b, v)->emin, 0);
+
+        /* EV-04: direct child of L, raw settings; emin < used <= elow */
+        hit = false;
+        CHECK(!rc_evict_valuable(e, v, f.b, f.c, false, &hit));
+        CHECK(hit);
+        CHECK_EQ_U64(pool(f.c, v)->emin, 10485760);
+        CHECK_EQ_U64(pool(f.c, v)->elow, 41943040);
+        /* EV-05: ignore_low */
+        hit = false;
+        CHECK(rc_evict_valuable(e, v, f.b, f.c, true, &hit));
+        CHECK(!hit);
+        /* EV-06 */
+        hit = false;
+        CHECK(rc_evict_valuable(e, v, f.b, f.d, false, &hit));
+        CHECK(!hit);
+        CHECK_EQ_U64(pool(f.d, v)->emin, 0);
+        CHECK_EQ_U64(pool(f.d, v)->elow, 0);
+
+        /* hit_low is only ever set, never cleared. */
+        hit = true;
+        CHECK(rc_evict_valuable(e, v, f.b, f.d, false, &hit));
+        CHECK(hit);
+        /* used 0 (E has min 5M): false whatever ignore_low, hit_low untouched. */
+        hit = false;
+        CHECK(!rc_evict_valuable(e, v, f.b, f.e, false, &hit));
+        CHECK(!rc_evict_valuable(e, v, f.b, f.e, true, &hit));
+        CHECK(!hit);
+
+        /* L = A: C and D two levels down, with B's effective values and the
+         * recursive term: C.emin 10M + 10M*20M/70M, C.elow 30M (= used). */
+        hit = false;
+        CHECK(!rc_evict_valuable(e, v, f.a, f.c, false, &hit));
+        CHECK(hit);
+        CHECK_EQ_U64(pool(f.b, v)->emin, 20971520);
+        CHECK_EQ_U64(pool(f.b, v)->elow, 62914560);
+        CHECK_EQ_U64(pool(f.c, v)->emin, 13481691);
+        CHECK_EQ_U64(pool(f.c, v)->elow, 31457280);
+        hit = false;
+        CHECK(rc_evict_valuable(e, v, f.a, f.c, true, &hit));
+        CHECK(rc_evict_valuable(e, v, f.a, f.d, false, &hit));
+        CHECK(!hit);
+        CHECK_EQ_U64(pool(f.d, v)->emin, 7489828);
+        CHECK_EQ_U64(pool(f.d, v)->elow, 31457280);
+        CHECK(rc_evict_valuable(e, v, f.a, f.g, false, &hit));
+        CHECK(!rc_evict_valuable(e, v, f.a, f.z, false, &hit));
+        CHECK(!hit);
+
+        /* No limit pool: A is the root's direct child (settings 0), so all
+         * of A's subtree is unprotected. */
+        CHECK(rc_evict_valuable(e, v, NULL, f.c, false, &hit));
+        CHECK_EQ_U64(pool(f.c, v)->emin, 0);
+        CHECK_EQ_U64(pool(f.c, v)->elow, 0);
+        CHECK(rc_evict_valuable(e, v, NULL, f.z, false, &hit));
+        CHECK(!hit);
+
+        /* A limit in the root cgroup makes everything evictable, while no
+         * limit pool (the root as calc root) honours A's raw min. */
+        rc_pool_set_min(e, f.a, v, 200 * MiB);
+        CHECK(!rc_evict_valuable(e, v, NULL, f.a, false, &hit));
+        CHECK_EQ_U64(pool(f.a, v)->emin, 200 * MiB);
+        CHECK(rc_evict_valuable(e, v, e->root, f.a, false, &hit));
+        CHECK(rc_evict_valuable(e, v, e->root, f.c, false, &hit));
+        CHECK(!hit);
+        rc_engine_free(e);
+}
+
+/* ---- 6.6 two-pass eviction through rc_evict ------------------------------- */
+
+typedef struct Snap {
+        size_t n;
+        struct {
+                const rc_group *g;
+                rc_pool p;
+        } pools[32];
+        size_t n_charges;
+        struct {
+                uint64_t id, amount;
+                const rc_group *g;
+                uint32_t flags;
+        } charges[32];
+} Snap;
+
+/* Everything but emin/elow, which are computed on demand. */
+static void snap(rc_engine *e, const rc_counter *c, rc_group *const *gs, size_t n, Snap *s) {
+        memset(s, 0, sizeof(*s));
+        for (size_t i = 0; i < n && i < 32; i++) {
+                const rc_pool *p = rc_group_pool_peek(gs[i], c);
+                s->pools[s->n].g = gs[i];
+                if (p) {
+                        s->pools[s->n].p = *p;
+                        s->pools[s->n].p.emin = s->pools[s->n].p.elow = 0;
+                }
+                s->n++;
+        }
+        list_for_each(l, &c->charges) {
+                const rc_charge *ch = list_entry(l, rc_charge, counter_link);
+                if (s->n_charges == 32)
+                        break;
+                s->charges[s->n_charges].id = ch->id;
+                s->charges[s->n_charges].amount = ch->amount;
+                s->charges[s->n_charges].g = ch->group;
+                s->charges[s->n_charges].flags = ch->flags;
+                s->n_charges++;
+        }
+}
+
+static void check_same(const Snap *a, const Snap *b) {
+        CHECK_EQ_INT(a->n, b->n);
+        for (size_t i = 0; i < a->n && i < b->n; i++) {
+                const rc_pool *x = &a->pools[i].p, *y = &b->pools[i].p;
+                CHECK_EQ_U64(x->usage, y->usage);
+                CHECK_EQ_U64(x->peak, y->peak);
+                CHECK_EQ_U64(x->max, y->max);
+                CHECK_EQ_U64(x->min, y->min);
+                CHECK_EQ_U64(x->low, y->low);
+                CHECK_EQ_U64(x->events, y->events);
+                CHECK_EQ_U64(x->events_local, y->events_local);
+                CHECK_EQ_U64(x->min_usage, y->min_usage);
+                CHECK_EQ_U64(x->low_usage, y->low_usage);
+                CHECK_EQ_U64(x->children_min_usage, y->children_min_usage);
+                CHECK_EQ_U64(x->children_low_usage, y->children_low_usage);
+        }
+        CHECK_EQ_INT(a->n_charges, b->n_charges);
+        for (size_t i = 0; i < a->n_charges && i < b->n_charges; i++) {
+                CHECK_EQ_U64(a->charges[i].id, b->charges[i].id);
+                CHECK_EQ_U64(a->charges[i].amount, b->charges[i].amount);
+                CHECK(a->charges[i].g == b->charges[i].g);
+                CHECK_EQ_U64(a->charges[i].flags, b->charges[i].flags);
+        }
+}
+
+typedef struct Ttm {
+        Env x;
+        rc_group *a, *xg, *y, *z;
+        rc_charge *x1, *x2;
+} Ttm;
+
+static Ttm ttm_fixture(void) {
+        Ttm t = { .x = env_new() };
+        t.a = group(&t.x, "a.slice");
+        t.xg = group(&t.x, "a-x.slice");
+        t.y = group(&t.x, "a-y.slice");
+        t.z = group(&t.x, "a-z.slice");
+        set(&t.x, t.a, "dmem.max", 83886080);
+        t.x1 = charge(&t.x, t.xg, t.x.v, 32 * MiB);
+        t.x2 = charge(&t.x, t.xg, t.x.v, 32 * MiB);
+        return t;
+}
+
+/* Runs rc_evict and checks the victims (ids) and that nothing changed. */
+static void evict_expect(Ttm *t, rc_group *g, uint64_t amount, const rc_charge *const *want, size_t n_want) {
+        rc_group *gs[] = { t->x.e->root, t->a, t->xg, t->y, t->z };
+        Snap before, after;
+        rc_victim *v = NULL;
+        size_t n = 99;
+
+        snap(t->x.e, t->x.v, gs, 5, &before);
+        CHECK_EQ_INT(rc_evict(t->x.e, t->x.v, g, amount, &v, &n, NULL), 0);
+        snap(t->x.e, t->x.v, gs, 5, &after);
+        check_same(&before, &after);
+
+        CHECK_EQ_INT(n, n_want);
+        for (size_t i = 0; i < n && i < n_want; i++) {
+                CHECK_EQ_U64(v[i].id, want[i]->id);
+                CHECK(v[i].group == want[i]->group);
+                CHECK_EQ_U64(v[i].amount, want[i]->amount);
+        }
+        if (n_want == 0)
+                CHECK(v == NULL);
+        free(v);
+}
+
+TEST(test_ttm_01) {
+        Ttm t = ttm_fixture();
+        rc_refusal ref = {0};
+
+        set(&t.x, t.xg, "dmem.low", 32 * MiB);
+        /* Y's 64M fails at A. */
+        CHECK_EQ_INT(rc_charge_new(t.x.e, t.y, t.x.v, 64 * MiB, 0, 0, NULL, &ref, NULL), -EBUSY);
+        CHECK(ref.limit_group == t.a);
+        /* x1 in pass 1, x2 only in pass 2 (its usage fell to its low). */
+        const rc_charge *want[] = { t.x1, t.x2 };
+        evict_expect(&t, t.y, 64 * MiB, want, 2);
+        /* Pass 1 is enough for 48M: no pass 2. */
+        evict_expect(&t, t.y, 48 * MiB, want, 1);
+        /* Already fits: nothing. */
+        evict_expect(&t, t.y, 16 * MiB, want, 0);
+        evict_expect(&t, t.y, 0, want, 0);
+        rc_engine_free(t.x.e);
+}
+
+/* Protection is re-evaluated with current usage after each victim: x2 is
+ * skipped once x1 is gone, and a later charge of another group is taken
+ * in pass 1 instead. */
+TEST(test_ttm_reevaluated) {
+        Ttm t = ttm_fixture();
+        set(&t.x, t.xg, "dmem.low", 32 * MiB);
+        rc_charge *z1 = charge(&t.x, t.z, t.x.v, 16 * MiB);
+        const rc_charge *want[] = { t.x1, z1 };
+        evict_expect(&t, t.y, 48 * MiB, want, 2);
+
+        /* Needing more than that: pass 2 adds x2 after pass 1's victims. */
+        const rc_charge *want2[] = { t.x1, z1, t.x2 };
+        evict_expect(&t, t.y, 64 * MiB, want2, 3);
+        rc_engine_free(t.x.e);
+}
+
+/* min holds in both passes, and a skip for min does not start pass 2. */
+TEST(test_ttm_min) {
+        Ttm t = ttm_fixture();
+        set(&t.x, t.xg, "dmem.min", 32 * MiB);
+        const rc_charge *want[] = { t.x1 };
+        evict_expect(&t, t.y, 64 * MiB, want, 1);       /* fewer than needed */
+        rc_engine_free(t.x.e);
+
+        t = ttm_fixture();
+        set(&t.x, t.xg, "dmem.min", 32 * MiB);
+        set(&t.x, t.xg, "dmem.low", 64 * MiB);
+        /* Pass 1 takes nothing (low), pass 2 takes x1, min keeps x2. */
+        const rc_charge *want1[] = { t.x1 };
+        evict_expect(&t, t.y, 64 * MiB, want1, 1);
+        rc_engine_free(t.x.e);
+
+        /* Low everywhere but nothing fell short: no pass 2, nothing taken. */
+        t = ttm_fixture();
+        set(&t.x, t.xg, "dmem.low", 64 * MiB);
+        rc_charge *z1 = charge(&t.x, t.z, t.x.v, 16 * MiB);
+        const rc_charge *want2[] = { z1 };
+        evict_expect(&t, t.y, 16 * MiB, want2, 1);
+        rc_engine_free(t.x.e);
+}
+
+TEST(test_ttm_03) {
+        Ttm t = ttm_fixture();
+        rc_refusal ref = {0};
+        set(&t.x, t.y, "dmem.max", 16 * MiB);
+        set(&t.x, t.y, "dmem.min", 16 * MiB);
+        rc_charge *y1 = charge(&t.x, t.y, t.x.v, 16 * MiB);
+        CHECK_EQ_INT(rc_charge_new(t.x.e, t.y, t.x.v, 16 * MiB, 0, 0, NULL, &ref, NULL), -EBUSY);
+        CHECK(ref.limit_group == t.y);
+        bool hit = false;
+        /* Against A, Y's min protects it (and emin is now 16M)... */
+        CHECK(!rc_evict_valuable(t.x.e, t.x.v, t.a, t.y, true, &hit));
+        CHECK_EQ_U64(pool(t.y, t.x.v)->emin, 16 * MiB);
+        /* ...but L == T ignores protection altogether. */
+        CHECK(rc_evict_valuable(t.x.e, t.x.v, t.y, t.y, false, &hit));
+        CHECK(!hit);
+        /* L = Y: X's charges are outside it; y1 goes despite its min. */
+        const rc_charge *want[] = { y1 };
+        evict_expect(&t, t.y, 16 * MiB, want, 1);
+        rc_engine_free(t.x.e);
+}
+
+/* Only the region size refuses: no limit pool, protection against the root. */
+TEST(test_evict_device_full) {
+        Env x = env_new();
+        rc_group *p = group(&x, "p.slice"), *c = group(&x, "p-c.slice"), *q = group(&x, "q.slice");
+        rc_refusal ref = {0};
+
+        rc_pool_set_min(x.e, q, x.s, 32 * MiB);
+        rc_charge *q1 = charge(&x, q, x.s, 32 * MiB);   /* oldest */
+        rc_charge *p1 = charge(&x, p, x.s, 16 * MiB);
+        rc_charge *c1 = charge(&x, c, x.s, 16 * MiB);
+        CHECK_EQ_INT(rc_charge_new(x.e, c, x.s, 16 * MiB, 0, 0, NULL, &ref, NULL), -EBUSY);
+        CHECK(ref.capacity && ref.limit_group == x.e->root);
+
+        rc_victim *v = NULL;
+        size_t n = 0;
+        /* Q (a direct child of the root) keeps its raw min: p1 is the victim. */
+        CHECK_EQ_INT(rc_evict(x.e, x.s, c, 16 * MiB, &v, &n, NULL), 0);
+        CHECK_EQ_INT(n, 1);
+        if (n == 1)
+                CHECK_EQ_U64(v[0].id, p1->id);
+        free(v);
+        v = NULL;
+        CHECK_EQ_INT(rc_evict(x.e, x.s, c, 32 * MiB, &v, &n, NULL), 0);
+        CHECK_EQ_INT(n, 2);
+        if (n == 2) {
+                CHECK_EQ_U64(v[0].id, p1->id);
+                CHECK_EQ_U64(v[1].id, c1->id);
+                CHECK(v[1].group == c);
+        }
+        free(v);
+        v = NULL;
+        /* More than that is not possible: q1 stays protected. */
+        CHECK_EQ_INT(rc_evict(x.e, x.s, c, 48 * MiB, &v, &n, NULL), 0);
+        CHECK_EQ_INT(n, 2);
+        free(v);
+        v = NULL;
+        CHECK_EQ_U64(pool(x.e->root, x.s)->usage, SSIZE);
+        CHECK(rc_charge_find(x.e, q1->id) == q1);
+
+        /* With a max at P the limit pool is P, and only its subtree counts. */
+        CHECK_EQ_INT(rc_file_write(x.e, p, "dmem.max", SN " 40M", NULL), 0);
+        CHECK_EQ_INT(rc_evict(x.e, x.s, c, 16 * MiB, &v, &n, NULL), 0);
+        CHECK_EQ_INT(n, 1);
+        if (n == 1)
+                CHECK_EQ_U64(v[0].id, p1->id);
+        free(v);
+        rc_engine_free(x.e);
+}
+
+/* Only dmem regions have eviction. */
+TEST(test_evict_not_dmem) {
+        Env x = env_new();
+        rc_counter *m = NULL;
+        rc_victim *v = NULL;
+        size_t n = 7;
+        CHECK_EQ_INT(rc_resource_register(x.e, "misc/res_a", 10, NULL, NULL, NULL), 0);
+        CHECK_EQ_INT(rc_counter_find(x.e, "misc/res_a", &m, NULL), 0);
+        CHECK_EQ_INT(rc_evict(x.e, m, x.e->root, 1, &v, &n, NULL), -EINVAL);
+        CHECK(v == NULL);
+        CHECK_EQ_INT(n, 0);
+        rc_engine_free(x.e);
+}
+
+int main(void) {
+        RUN(test_effective_protection_rules);
+        RUN(test_effective_protection_no_wrap);
+        RUN(test_r5_tree);
+        RUN(test_prot_01);
+        RUN(test_prot_04);
+        RUN(test_prot_05);
+        RUN(test_overcommit_strict);
+        RUN(test_direct_child_and_usage_zero);
+        RUN(test_ev_table);
+        RUN(test_ttm_01);
+        RUN(test_ttm_reevaluated);
+        RUN(test_ttm_min);
+        RUN(test_ttm_03);
+        RUN(test_evict_device_full);
+        RUN(test_evict_not_dmem);
+        return TEST_EXIT();
+}
