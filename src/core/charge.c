@@ -76,7 +76,7 @@ void path_add(rc_engine *e, rc_group *g, rc_group *stop, const rc_counter *c, ui
                 if (p->usage > p->peak)
                         p->peak = p->usage;
                 if (dmem)
-                        protection_propagate(e, i, c);
+                        pool_propagate(p);
         }
 }
 
@@ -86,7 +86,7 @@ void path_sub(rc_engine *e, rc_group *g, rc_group *stop, const rc_counter *c, ui
                 rc_pool *p = group_pool_get(i, c);
                 p->usage = p->usage > amount ? p->usage - amount : 0;
                 if (dmem)
-                        protection_propagate(e, i, c);
+                        pool_propagate(p);
         }
 }
 
@@ -105,23 +105,123 @@ void refusal_count(rc_engine *e, const rc_refusal *refusal, rc_counter *c) {
         }
 }
 
+/* The hot path. Pools chain to their parents' pools as page_counters do,
+ * so a charge is one walk up: add, check, raise the peak; a refusal walks
+ * back over the levels below the refusing one and restores them (R4: the
+ * saved peaks go back too). rdma checks its single-charge headroom first. */
+static int pool_try_charge(rc_engine *e, rc_group *g, rc_counter *c, uint64_t amount, rc_refusal *refusal) {
+        const rc_resource *res = c->resource;
+        if (res->controller == RC_RDMA) {
+                int r = rdma_check(e, g, NULL, c, amount, refusal);
+                if (r < 0)
+                        return r;
+        }
+        rc_pool *leaf = rc_group_pool(e, g, c);
+        if (!leaf)
+                return -ENOMEM;
+        bool misc = res->controller == RC_MISC, dmem = res->controller == RC_DMEM;
+        uint64_t saved_peak[g->depth + 1];
+        unsigned level = 0;
+        rc_pool *p;
+        int r = 0;
+        uint64_t limit = 0;
+        bool capacity = false;
+        for (p = leaf; p; p = p->parent, level++) {
+                uint64_t new = p->usage + amount;
+                if (new < amount) {
+                        r = -ERANGE;
+                        break;
+                }
+                if (new > p->max) {
+                        r = -EBUSY;
+                        limit = p->max;
+                        break;
+                }
+                /* misc: capacity at every level; dmem: the region size once, at the root (R3). */
+                if ((misc || (dmem && !p->parent)) && new > res->capacity) {
+                        r = -EBUSY;
+                        limit = res->capacity;
+                        capacity = true;
+                        break;
+                }
+                p->usage = new;
+                saved_peak[level] = p->peak;
+                if (new > p->peak)
+                        p->peak = new;
+                if (dmem)
+                        pool_propagate(p);
+        }
+        if (r == 0)
+                return 0;
+        rc_group *failed = g;
+        level = 0;
+        for (rc_pool *q = leaf; q != p; q = q->parent, level++) {
+                q->usage -= amount;
+                q->peak = saved_peak[level];
+                if (dmem)
+                        pool_propagate(q);
+                failed = failed->parent;
+        }
+        if (r == -EBUSY)
+                refuse(refusal, failed, limit, capacity);
+        return r;
+}
+
+static void pool_uncharge(rc_pool *p, uint64_t amount, bool dmem) {
+        for (; p; p = p->parent) {
+                p->usage = p->usage > amount ? p->usage - amount : 0;
+                if (dmem)
+                        pool_propagate(p);
+        }
+}
+
 int rc_counter_try_charge(rc_engine *e, rc_group *g, rc_counter *c, uint64_t amount, rc_refusal *refusal) {
         rc_refusal dummy;
         if (!refusal)
                 refusal = &dummy;
         if (c->resource->controller == RC_MISC && c->resource->capacity == 0)
                 return -EINVAL;
-        int r = path_check(e, g, NULL, c, amount, refusal);
+        int r = pool_try_charge(e, g, c, amount, refusal);
         if (r == -EBUSY)
                 refusal_count(e, refusal, c);
-        if (r < 0)
-                return r;
-        path_add(e, g, NULL, c, amount);
-        return 0;
+        return r;
 }
 
 void rc_counter_uncharge(rc_engine *e, rc_group *g, rc_counter *c, uint64_t amount) {
-        path_sub(e, g, NULL, c, amount);
+        rc_pool *p = group_pool_get(g, c);
+        if (p)
+                pool_uncharge(p, amount, c->resource->controller == RC_DMEM);
+}
+
+/* Charge records come and go at the rate of calls: keep a few for reuse. */
+#define FREE_CHARGES_MAX 1024
+
+static rc_charge *charge_alloc(rc_engine *e) {
+        rc_charge *ch = e->free_charges;
+        if (!ch)
+                return malloc(sizeof(*ch));
+        e->free_charges = *(rc_charge **) ch;
+        e->n_free_charges--;
+        return ch;
+}
+
+static void charge_release(rc_engine *e, rc_charge *ch) {
+        if (e->n_free_charges >= FREE_CHARGES_MAX) {
+                free(ch);
+                return;
+        }
+        *(rc_charge **) ch = e->free_charges;
+        e->free_charges = ch;
+        e->n_free_charges++;
+}
+
+void charge_cache_free(rc_engine *e) {
+        while (e->free_charges) {
+                rc_charge *ch = e->free_charges;
+                e->free_charges = *(rc_charge **) ch;
+                free(ch);
+        }
+        e->n_free_charges = 0;
 }
 
 static bool charge_id_eq(const HashNode *n, const void *key) {
@@ -160,29 +260,31 @@ int rc_charge_new(rc_engine *e, rc_group *g, rc_counter *c, uint64_t amount, uin
         if (c->resource->controller == RC_MISC && c->resource->capacity == 0)
                 return rc_errf(err, EINVAL, "%s is unavailable (capacity 0)", c->key);
 
-        _cleanup_free_ rc_charge *ch = malloc(sizeof(*ch));
+        rc_charge *ch = charge_alloc(e);
         if (!ch)
                 return rc_errf(err, ENOMEM, "out of memory");
-        int r = path_check(e, g, NULL, c, amount, refusal);
-        if (r == -ERANGE)
-                return rc_errf(err, ERANGE, "%s: amount %" PRIu64 " overflows the usage counter", c->key, amount);
-        if (r == -EBUSY) {
+        int r = pool_try_charge(e, g, c, amount, refusal);
+        if (r < 0) {
+                charge_release(e, ch);
+                if (r == -ERANGE)
+                        return rc_errf(err, ERANGE, "%s: amount %" PRIu64 " overflows the usage counter", c->key, amount);
+                if (r != -EBUSY)
+                        return rc_errf(err, -r, "out of memory");
                 refusal_count(e, refusal, c);
                 const rc_pool *p = group_pool_get(refusal->limit_group, c);
                 return rc_errf(err, EBUSY, "%s: %s %s %" PRIu64 " reached (usage %" PRIu64 ", asked %" PRIu64 ")",
                                refusal->limit_group->name, c->key, refusal->capacity ? "capacity" : "max",
                                refusal->limit, p ? p->usage : 0, amount);
         }
-        if (r < 0)
-                return rc_errf(err, -r, "out of memory");
         r = charge_link(e, ch, e->next_charge_id, g, c, amount, owner, flags);
-        if (r < 0)
+        if (r < 0) {
+                pool_uncharge(group_pool_get(g, c), amount, c->resource->controller == RC_DMEM);
+                charge_release(e, ch);
                 return rc_errf(err, -r, "out of memory");
+        }
         e->next_charge_id++;
-        path_add(e, g, NULL, c, amount);
         if (ret)
                 *ret = ch;
-        TAKE_PTR(ch);
         return 0;
 }
 
@@ -211,19 +313,21 @@ int rc_charge_restore(rc_engine *e, uint64_t id, rc_group *g, rc_counter *c, uin
 }
 
 void rc_charge_uncharge(rc_engine *e, rc_charge *ch, uint64_t amount) {
+        rc_group *g = ch->group;
+        bool dmem = ch->counter->resource->controller == RC_DMEM;
         if (amount != 0 && amount < ch->amount) {
-                path_sub(e, ch->group, NULL, ch->counter, amount);
+                pool_uncharge(group_pool_get(g, ch->counter), amount, dmem);
                 ch->amount -= amount;
                 return;
         }
-        rc_group *g = ch->group;
-        path_sub(e, g, NULL, ch->counter, ch->amount);
+        pool_uncharge(group_pool_get(g, ch->counter), ch->amount, dmem);
         hashmap_remove(&e->charges, &ch->node);
         list_del(&ch->group_link);
         list_del(&ch->counter_link);
         g->n_charges--;
-        free(ch);
-        rc_group_gc(e, g);
+        charge_release(e, ch);
+        if (g->n_charges == 0)
+                rc_group_gc(e, g);
 }
 
 int rc_pool_restore_stats(rc_engine *e, rc_group *g, const rc_counter *c, uint64_t peak, uint64_t events,

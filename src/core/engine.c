@@ -29,6 +29,8 @@ void rc_engine_free(rc_engine *e) {
                         free(container_of(n, rc_charge, node));
                 }
         hashmap_done(&e->charges);
+        charge_cache_free(e);
+        hashmap_done(&e->counter_keys);
         for (size_t b = 0; b < e->groups.n_buckets; b++)
                 for (HashNode *n = e->groups.buckets[b], *next; n; n = next) {
                         next = n->next;

@@ -54,6 +54,7 @@ typedef struct rc_group rc_group;
 /* One countable thing: a misc resource, a dmem region, one kind of an rdma
  * device. Pools are indexed by its slot. */
 typedef struct rc_counter {
+        HashNode key_node;              /* engine->counter_keys */
         rc_resource *resource;
         unsigned slot;
         rc_rdma_kind kind;              /* rdma only */
@@ -77,6 +78,7 @@ struct rc_resource {
  * (page_counter) in one shape. Limits use each controller's own "max":
  * misc RC_MAX, dmem RC_PCM (values >= RC_PCM read as max), rdma RC_S32_MAX. */
 typedef struct rc_pool {
+        struct rc_pool *parent;         /* the parent group's pool, as page_counter's */
         uint64_t usage, peak;
         uint64_t max, min, low;
         uint64_t events, events_local;
@@ -127,6 +129,9 @@ struct rc_engine {
         unsigned n_slots;
         rc_group *root;
         uint64_t next_charge_id;
+        Hashmap counter_keys;           /* full key -> rc_counter, the by-name fast path */
+        struct rc_charge *free_charges; /* a few records kept for reuse */
+        unsigned n_free_charges;
 };
 
 /* engine.c */

@@ -15,11 +15,12 @@ static inline uint64_t pool_usage(const rc_group *g, const rc_counter *c) {
         const rc_pool *p = group_pool_get(g, c);
         return p ? p->usage : 0;
 }
-/* page_counter's propagate_protected_usage() for g's pool (dmem only). */
-void protection_propagate(rc_engine *e, rc_group *g, const rc_counter *c);
+/* page_counter's propagate_protected_usage() (dmem only). */
+void pool_propagate(rc_pool *p);
 /* Walks below `stop` (exclusive; NULL = through the root). */
 int path_check(rc_engine *e, rc_group *g, rc_group *stop, const rc_counter *c, uint64_t amount,
                rc_refusal *refusal);
 void path_add(rc_engine *e, rc_group *g, rc_group *stop, const rc_counter *c, uint64_t amount);
 void path_sub(rc_engine *e, rc_group *g, rc_group *stop, const rc_counter *c, uint64_t amount);
+void charge_cache_free(rc_engine *e);
 void refusal_count(rc_engine *e, const rc_refusal *refusal, rc_counter *c);

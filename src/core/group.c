@@ -61,6 +61,7 @@ rc_pool *rc_group_pool(rc_engine *e, rc_group *g, const rc_counter *c) {
         p = calloc(1, sizeof(*p));
         if (!p)
                 return NULL;
+        p->parent = g->parent ? group_pool_get(g->parent, c) : NULL;
         p->max = rc_pool_default_max(c);
         g->pools[c->slot] = p;
         return p;
@@ -227,6 +228,7 @@ int rc_group_set_slice(rc_engine *e, rc_group *g, const char *slice, rc_err *err
                 if (!p || !c)
                         continue;
                 rc_pool *opp = group_pool_get(op, c), *npp = group_pool_get(np, c);
+                p->parent = npp;
                 opp->children_min_usage -= p->min_usage;
                 opp->children_low_usage -= p->low_usage;
                 npp->children_min_usage += p->min_usage;

@@ -36,9 +36,10 @@ static int check_distinct(rc_charge **charges, size_t n, rc_err *err) {
 static void add_tentative(rc_engine *e, rc_group *g, rc_group *stop, const rc_counter *c, uint64_t amount) {
         bool dmem = c->resource->controller == RC_DMEM;
         for (rc_group *i = g; i != stop; i = i->parent) {
-                group_pool_get(i, c)->usage += amount;    /* path_check made it */
+                rc_pool *p = group_pool_get(i, c);      /* path_check made it */
+                p->usage += amount;
                 if (dmem)
-                        protection_propagate(e, i, c);
+                        pool_propagate(p);
         }
 }
 

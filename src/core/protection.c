@@ -9,12 +9,10 @@
 
 __extension__ typedef unsigned __int128 u128;
 
-void protection_propagate(rc_engine *e, rc_group *g, const rc_counter *c) {
-        (void) e;
-        if (!g->parent)
+void pool_propagate(rc_pool *p) {
+        rc_pool *pp = p->parent;
+        if (!pp)
                 return;
-        rc_pool *p = group_pool_get(g, c);
-        rc_pool *pp = group_pool_get(g->parent, c);
         uint64_t prot = MIN(p->usage, p->min);
         if (prot != p->min_usage) {
                 pp->children_min_usage += prot - p->min_usage;
@@ -35,8 +33,8 @@ static void set_protection(rc_engine *e, rc_group *g, const rc_counter *c, uint6
                 p->low = v;
         else
                 p->min = v;
-        for (rc_group *i = g; i; i = i->parent)
-                protection_propagate(e, i, c);
+        for (; p; p = p->parent)
+                pool_propagate(p);
 }
 
 void rc_pool_set_min(rc_engine *e, rc_group *g, const rc_counter *c, uint64_t v) {

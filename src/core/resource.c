@@ -36,7 +36,18 @@ int rc_resource_lookup(rc_engine *e, const char *key, rc_resource **ret, rc_err 
         return 0;
 }
 
+static bool counter_key_eq(const HashNode *n, const void *key) {
+        return streq(container_of(n, rc_counter, key_node)->key, key);
+}
+
 int rc_counter_find(rc_engine *e, const char *key, rc_counter **ret, rc_err *err) {
+        /* Callers name counters by their full key: one hash lookup. Other
+         * spellings ("sev") and errors take the parser's way. */
+        HashNode *n = key ? hashmap_get(&e->counter_keys, hash_string(key), key, counter_key_eq) : NULL;
+        if (n) {
+                *ret = container_of(n, rc_counter, key_node);
+                return 0;
+        }
         rc_key k;
         int r = rc_key_parse(key, &k, err);
         if (r < 0)
@@ -141,6 +152,15 @@ int rc_resource_register(rc_engine *e, const char *key, uint64_t capacity, rc_re
                         resource_free(res);
                         return rc_errf(err, ENOMEM, "out of memory");
                 }
+        for (unsigned i = 0; i < res->n_counters; i++)
+                if (hashmap_put(&e->counter_keys, &res->counters[i].key_node, hash_string(res->counters[i].key)) < 0) {
+                        for (unsigned j = 0; j < i; j++)
+                                hashmap_remove(&e->counter_keys, &res->counters[j].key_node);
+                        for (unsigned j = 0; j < res->n_counters; j++)
+                                e->slots[res->counters[j].slot] = NULL;
+                        resource_free(res);
+                        return rc_errf(err, ENOMEM, "out of memory");
+                }
         list_add_tail(&res->link, &e->resources);
         e->n_resources++;
         if (created)
@@ -183,8 +203,10 @@ void rc_resource_unregister(rc_engine *e, rc_resource *res, rc_release_fn releas
                         }
                 }
         }
-        for (unsigned i = 0; i < res->n_counters; i++)
+        for (unsigned i = 0; i < res->n_counters; i++) {
                 e->slots[res->counters[i].slot] = NULL;
+                hashmap_remove(&e->counter_keys, &res->counters[i].key_node);
+        }
         list_del(&res->link);
         e->n_resources--;
         resource_free(res);
