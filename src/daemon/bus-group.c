@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* org.resctl.Group: one object per group under /org/resctl/group, served
+ * by a fallback vtable so that groups come and go without registration. */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+
+int bus_group_path(const char *name, char **ret) {
+        return sd_bus_path_encode(RESCTL_GROUP_PREFIX, name, ret);
+}
+
+static int group_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
+                      sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_free_ char *name = NULL;
+        int r = sd_bus_path_decode(path, RESCTL_GROUP_PREFIX, &name);
+        if (r <= 0)
+                return 0;
+        rc_group *g = rc_group_find(m->engine, name);
+        if (!g)
+                return 0;
+        *found = g;
+        return 1;
+}
+
+static int group_enumerate(sd_bus *bus, const char *prefix, void *userdata, char ***nodes, sd_bus_error *error) {
+        Manager *m = userdata;
+        size_t n = m->engine->groups.n_entries, k = 0;
+        char **v = calloc(n + 1, sizeof(char *));
+        if (!v)
+                return -ENOMEM;
+        hashmap_for_each(node, &m->engine->groups) {
+                if (bus_group_path(container_of(node, rc_group, node)->name, &v[k]) < 0)
+                        break;
+                k++;
+        }
+        *nodes = v;
+        return 0;
+}
+
+static int property_get_name(sd_bus *bus, const char *path, const char *interface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        rc_group *g = userdata;
+        return sd_bus_message_append(reply, "s", g->name);
+}
+
+static int property_get_parent(sd_bus *bus, const char *path, const char *interface, const char *property,
+                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        rc_group *g = userdata;
+        return sd_bus_message_append(reply, "s", g->parent ? g->parent->name : "");
+}
+
+/* Limits travel with UINT64_MAX as "max", whatever the controller's own max is. */
+static uint64_t bus_max(const rc_counter *c, uint64_t v) {
+        return v >= rc_pool_default_max(c) ? UINT64_MAX : v;
+}
+
+typedef enum Stat {
+        STAT_USAGE,
+        STAT_PEAK,
+        STAT_MAX,
+        STAT_MIN,
+        STAT_LOW,
+        STAT_EMIN,
+        STAT_ELOW,
+        STAT_EVENTS,
+        STAT_EVENTS_LOCAL,
+} Stat;
+
+static Stat stat_from_property(const char *p) {
+        static const char *const names[] = {
+                [STAT_USAGE] = "Usage", [STAT_PEAK] = "Peak", [STAT_MAX] = "Max",
+                [STAT_MIN] = "Min", [STAT_LOW] = "Low", [STAT_EMIN] = "EffectiveMin",
+                [STAT_ELOW] = "EffectiveLow", [STAT_EVENTS] = "Events", [STAT_EVENTS_LOCAL] = "EventsLocal",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (streq(p, names[i]))
+                        return (Stat) i;
+        return STAT_USAGE;
+}
+
+static bool stat_dmem_only(Stat s) {
+        return s == STAT_MIN || s == STAT_LOW || s == STAT_EMIN || s == STAT_ELOW;
+}
+
+static uint64_t stat_value(Manager *m, rc_group *g, rc_counter *c, Stat s) {
+        const rc_pool *p = rc_group_pool_peek(g, c);
+        if (!p)
+                return s == STAT_MAX ? UINT64_MAX : 0;
+        switch (s) {
+        case STAT_USAGE:
+                return p->usage;
+        case STAT_PEAK:
+                return p->peak;
+        case STAT_MAX:
+                return bus_max(c, p->max);
+        case STAT_MIN:
+                return p->min;
+        case STAT_LOW:
+                return p->low;
+        case STAT_EMIN:
+        case STAT_ELOW:
+                /* Against -.slice as the reclaim target (api.md); nothing
+                 * used, nothing protected. */
+                if (p->usage == 0)
+                        return 0;
+                rc_protection_calculate(m->engine, NULL, g, c);
+                return s == STAT_EMIN ? p->emin : p->elow;
+        case STAT_EVENTS:
+                return p->events;
+        default:
+                return p->events_local;
+        }
+}
+
+/* Getters get the group; the manager is the userdata of the vtable's slot. */
+static Manager *bus_manager(sd_bus *bus) {
+        return sd_bus_slot_get_userdata(sd_bus_get_current_slot(bus));
+}
+
+static int property_get_stat(sd_bus *bus, const char *path, const char *interface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        rc_group *g = userdata;
+        Manager *m = bus_manager(bus);
+        Stat s = stat_from_property(property);
+        int r = sd_bus_message_open_container(reply, 'a', "{st}");
+        if (r < 0)
+                return r;
+        list_for_each(l, &m->engine->resources) {
+                rc_resource *res = list_entry(l, rc_resource, link);
+                if (stat_dmem_only(s) && res->controller != RC_DMEM)
+                        continue;
+                for (unsigned i = 0; i < res->n_counters; i++) {
+                        rc_counter *c = &res->counters[i];
+                        r = sd_bus_message_append(reply, "{st}", c->key, stat_value(m, g, c, s));
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+static const sd_bus_vtable group_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Name", "s", property_get_name, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Parent", "s", property_get_parent, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Usage", "a{st}", property_get_stat, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Peak", "a{st}", property_get_stat, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Max", "a{st}", property_get_stat, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Min", "a{st}", property_get_stat, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Low", "a{st}", property_get_stat, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("EffectiveMin", "a{st}", property_get_stat, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("EffectiveLow", "a{st}", property_get_stat, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("Events", "a{st}", property_get_stat, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("EventsLocal", "a{st}", property_get_stat, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_VTABLE_END,
+};
+
+int bus_group_register(Manager *m) {
+        int r = sd_bus_add_fallback_vtable(m->bus, NULL, RESCTL_GROUP_PREFIX, RESCTL_GROUP_IFACE, group_vtable,
+                                           group_find, m);
+        if (r < 0)
+                return r;
+        return sd_bus_add_node_enumerator(m->bus, NULL, RESCTL_GROUP_PREFIX, group_enumerate, m);
+}
+
+static void emit_changed(Manager *m, const char *name, char **props) {
+        _cleanup_free_ char *path = NULL;
+        if (!m->bus || !rc_group_find(m->engine, name) || bus_group_path(name, &path) < 0)
+                return;
+        int r = sd_bus_emit_properties_changed_strv(m->bus, path, RESCTL_GROUP_IFACE, props);
+        if (r < 0)
+                log_debug_errno(r, "Cannot announce changes of %s: %s", name, strerror(-r));
+}
+
+int bus_group_emit_events_changed(Manager *m, rc_group *g) {
+        if (m->loading)
+                return 0;
+        char *props[] = { (char *) "Events", (char *) "EventsLocal", NULL };
+        emit_changed(m, g->name, props);
+        return 0;
+}
+
+void bus_group_flush_dirty(Manager *m) {
+        char *props[] = { (char *) "Usage", (char *) "Peak", (char *) "Max", (char *) "Min", (char *) "Low", NULL };
+        for (size_t b = 0; b < m->dirty_groups.n_buckets; b++)
+                for (HashNode *n = m->dirty_groups.buckets[b], *next; n; n = next) {
+                        next = n->next;
+                        emit_changed(m, (const char *) (n + 1), props);
+                        free(n);
+                }
+        hashmap_done(&m->dirty_groups);
+}

@@ -1,0 +1,686 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* org.resctl.Manager: one handler per method of api.md. Each handler reads
+ * its arguments, asks caller_authorize() (which may park the call), does
+ * the work through the manager, and queues its reply: manager_commit()
+ * sends it once the effect is durable. */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+
+#define ACTION_CHARGE "org.resctl.charge"
+#define ACTION_EVICT "org.resctl.evict"
+#define ACTION_MANAGE_LIMITS "org.resctl.manage-limits"
+#define ACTION_MANAGE_RESOURCES "org.resctl.manage-resources"
+
+int bus_error_from_rc(sd_bus_error *error, int r, const rc_err *err) {
+        const char *msg = err && err->msg[0] ? err->msg : strerror(-r);
+        switch (-r) {
+        case EINVAL:
+        case ERANGE:
+        case EACCES:
+        case EEXIST:
+                return sd_bus_error_set(error, RESCTL_ERROR_INVALID_ARGUMENT, msg);
+        case ENODEV:
+                return sd_bus_error_set(error, RESCTL_ERROR_NO_SUCH_RESOURCE, msg);
+        case ENOENT:
+                return sd_bus_error_set(error, RESCTL_ERROR_NO_SUCH_FILE, msg);
+        case EBUSY:
+                return sd_bus_error_set(error, RESCTL_ERROR_LIMIT_EXCEEDED, msg);
+        default:
+                return sd_bus_error_set_errnof(error, -r, "%s", msg);
+        }
+}
+
+int bus_send_signal(Manager *m, const char *member, const char *types, ...) {
+        if (!m->bus || m->loading)
+                return 0;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *s = NULL;
+        int r = sd_bus_message_new_signal(m->bus, &s, RESCTL_MANAGER_PATH, RESCTL_MANAGER_IFACE, member);
+        if (r < 0)
+                return r;
+        va_list ap;
+        va_start(ap, types);
+        r = sd_bus_message_appendv(s, types, ap);
+        va_end(ap);
+        if (r < 0)
+                return r;
+        return manager_queue(m, s);
+}
+
+static int reply_queue(Manager *m, sd_bus_message *call, const char *types, ...) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = sd_bus_message_new_method_return(call, &reply);
+        if (r < 0)
+                return r;
+        if (types) {
+                va_list ap;
+                va_start(ap, types);
+                r = sd_bus_message_appendv(reply, types, ap);
+                va_end(ap);
+                if (r < 0)
+                        return r;
+        }
+        r = manager_queue(m, reply);
+        return r < 0 ? r : 1;
+}
+
+/* Handlers run again when a parked call comes back: read from the start. */
+#define AUTHORIZE(m, msg, action, caller, error)                                        \
+        do {                                                                            \
+                int _r = caller_authorize((m), (msg), (action), (caller), (error));     \
+                if (_r <= 0)                                                            \
+                        return _r < 0 ? _r : 1;                                         \
+        } while (0)
+
+static int method_list_resources(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(stttt)");
+        list_for_each(l, &m->engine->resources) {
+                rc_resource *res = list_entry(l, rc_resource, link);
+                for (unsigned i = 0; i < res->n_counters && r >= 0; i++) {
+                        rc_counter *c = &res->counters[i];
+                        const rc_pool *p = rc_group_pool_peek(m->engine->root, c);
+                        r = sd_bus_message_append(reply, "(stttt)", c->key, res->capacity, p ? p->usage : 0,
+                                                  p ? p->peak : 0, c->refused);
+                }
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_register_resource(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *key;
+        uint64_t capacity;
+        /* A parked call comes back here: read it from the start again. */
+        (void) sd_bus_message_rewind(msg, true);
+        int r = sd_bus_message_read(msg, "st", &key, &capacity);
+        if (r < 0)
+                return r;
+        AUTHORIZE(m, msg, ACTION_MANAGE_RESOURCES, NULL, error);
+        rc_err err = { { 0 } };
+        r = manager_register_resource(m, key, capacity, &err);
+        if (r < 0)
+                return bus_error_from_rc(error, r, &err);
+        return reply_queue(m, msg, NULL);
+}
+
+static int method_unregister_resource(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *key;
+        /* A parked call comes back here: read it from the start again. */
+        (void) sd_bus_message_rewind(msg, true);
+        int r = sd_bus_message_read(msg, "s", &key);
+        if (r < 0)
+                return r;
+        AUTHORIZE(m, msg, ACTION_MANAGE_RESOURCES, NULL, error);
+        rc_err err = { { 0 } };
+        r = manager_unregister_resource(m, key, &err);
+        if (r < 0)
+                return bus_error_from_rc(error, r, &err);
+        return reply_queue(m, msg, NULL);
+}
+
+static int method_set_capacity(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *key;
+        uint64_t capacity;
+        /* A parked call comes back here: read it from the start again. */
+        (void) sd_bus_message_rewind(msg, true);
+        int r = sd_bus_message_read(msg, "st", &key, &capacity);
+        if (r < 0)
+                return r;
+        AUTHORIZE(m, msg, ACTION_MANAGE_RESOURCES, NULL, error);
+        rc_err err = { { 0 } };
+        r = manager_set_capacity(m, key, capacity, &err);
+        if (r < 0)
+                return bus_error_from_rc(error, r, &err);
+        return reply_queue(m, msg, NULL);
+}
+
+static int cmp_group_name(const void *a, const void *b) {
+        return strcmp((*(rc_group *const *) a)->name, (*(rc_group *const *) b)->name);
+}
+
+static int method_list_groups(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        size_t n = m->engine->groups.n_entries, k = 0;
+        _cleanup_free_ rc_group **v = calloc(n ? n : 1, sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        hashmap_for_each(node, &m->engine->groups)
+                v[k++] = container_of(node, rc_group, node);
+        qsort(v, k, sizeof(*v), cmp_group_name);
+
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sso)");
+        for (size_t i = 0; i < k && r >= 0; i++) {
+                _cleanup_free_ char *path = NULL;
+                r = bus_group_path(v[i]->name, &path);
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "(sso)", v[i]->name, v[i]->parent ? v[i]->parent->name : "",
+                                                  path);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_group(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name;
+        int r = sd_bus_message_read(msg, "s", &name);
+        if (r < 0)
+                return r;
+        if (!rc_unit_name_is_valid(name))
+                return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
+                                         "'%.255s' is not a valid unit name (e.g. tenant-a.slice, vm42.scope)", name);
+        if (!rc_group_find(m->engine, name))
+                return sd_bus_error_setf(error, RESCTL_ERROR_NO_SUCH_GROUP,
+                                         "%s holds no charge, limit or child: no such group", name);
+        _cleanup_free_ char *path = NULL;
+        r = bus_group_path(name, &path);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(msg, "o", path);
+}
+
+/* The unit a process runs in, from its cgroup path (the bus gives no unit). */
+static int pid_unit(pid_t pid, char **ret_unit, char **ret_slice) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int) pid);
+        _cleanup_(fclosep) FILE *f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        char line[4096];
+        while (fgets(line, sizeof(line), f)) {
+                if (!strneq(line, "0::/", 4))
+                        continue;
+                line[strcspn(line, "\n")] = 0;
+                _cleanup_free_ char *unit = NULL, *slice = NULL;
+                for (char *save = NULL, *t = strtok_r(line + 3, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
+                        if (!rc_unit_name_is_valid(t))
+                                break;
+                        if (rc_unit_name_is_slice(t)) {
+                                free(slice);
+                                slice = strdup(t);
+                        } else {
+                                free(unit);
+                                unit = strdup(t);
+                                break;
+                        }
+                }
+                if (!unit && !slice)
+                        return -ENXIO;
+                *ret_slice = TAKE_PTR(slice);
+                *ret_unit = TAKE_PTR(unit);
+                return 0;
+        }
+        return -ENXIO;
+}
+
+static int resolve_own_group(Manager *m, Caller *c, rc_group **ret, sd_bus_error *error) {
+        _cleanup_free_ char *unit = NULL, *slice = NULL;
+        int r = pid_unit(c->pid, &unit, &slice);
+        if (r < 0)
+                return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
+                                         "Cannot tell the unit of the calling process %d; name the group.", (int) c->pid);
+        rc_err err = { { 0 } };
+        if (unit)
+                r = rc_group_get(m->engine, unit, slice, ret, &err);
+        else
+                r = rc_group_get(m->engine, slice, NULL, ret, &err);
+        return r < 0 ? bus_error_from_rc(error, r, &err) : 0;
+}
+
+static int charge_error(sd_bus_error *error, int r, const rc_refusal *refusal, const rc_err *err) {
+        if (r == -EBUSY && refusal->capacity)
+                return sd_bus_error_set(error, RESCTL_ERROR_CAPACITY_EXCEEDED, err->msg);
+        return bus_error_from_rc(error, r, err);
+}
+
+static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *group, *key;
+        uint64_t amount, flags;
+        /* A parked call comes back here: read it from the start again. */
+        (void) sd_bus_message_rewind(msg, true);
+        int r = sd_bus_message_read(msg, "sstt", &group, &key, &amount, &flags);
+        if (r < 0)
+                return r;
+        Caller *caller;
+        AUTHORIZE(m, msg, ACTION_CHARGE, &caller, error);
+
+        if (flags & ~(uint64_t) RC_CHARGE_PERSIST)
+                return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
+                                         "Unknown flags 0x%llx: only 0x1 (PERSIST) is defined.",
+                                         (unsigned long long) (flags & ~(uint64_t) RC_CHARGE_PERSIST));
+        rc_err err = { { 0 } };
+        rc_counter *c;
+        r = rc_counter_find(m->engine, key, &c, &err);
+        if (r < 0)
+                return bus_error_from_rc(error, r, &err);
+        rc_group *g;
+        if (isempty(group))
+                r = resolve_own_group(m, caller, &g, error);
+        else {
+                r = manager_group_get(m, group, &g, &err);
+                if (r < 0)
+                        return bus_error_from_rc(error, r, &err);
+        }
+        if (r < 0)
+                return r;
+        Owner *o = NULL;
+        if (!(flags & RC_CHARGE_PERSIST)) {
+                r = owner_get(m, caller->pid, caller->starttime, &o);
+                if (r < 0) {
+                        rc_group_gc(m->engine, g);
+                        return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
+                                                 "The calling process %d is gone; it cannot own a charge (use PERSIST).",
+                                                 (int) caller->pid);
+                }
+        }
+        rc_refusal refusal;
+        rc_charge *ch;
+        r = manager_charge(m, g, c, amount, (uint32_t) flags, o, &ch, &refusal, &err);
+        if (r < 0) {
+                int q = charge_error(error, r, &refusal, &err);
+                /* The refusal counted events: commit them before the error goes out. */
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *e = NULL;
+                if (r == -EBUSY && sd_bus_message_new_method_error(msg, &e, error) >= 0 && manager_queue(m, e) >= 0)
+                        return 1;
+                return q;
+        }
+        return reply_queue(m, msg, "t", ch->id);
+}
+
+static int find_charge(Manager *m, uint64_t id, rc_charge **ret, sd_bus_error *error) {
+        *ret = rc_charge_find(m->engine, id);
+        if (!*ret)
+                return sd_bus_error_setf(error, RESCTL_ERROR_NO_SUCH_CHARGE, "No charge with id %llu.",
+                                         (unsigned long long) id);
+        return 0;
+}
+
+static int method_uncharge(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        uint64_t id, amount;
+        /* A parked call comes back here: read it from the start again. */
+        (void) sd_bus_message_rewind(msg, true);
+        int r = sd_bus_message_read(msg, "tt", &id, &amount);
+        if (r < 0)
+                return r;
+        Caller *caller;
+        AUTHORIZE(m, msg, NULL, &caller, error);
+        rc_charge *ch;
+        r = find_charge(m, id, &ch, error);
+        if (r < 0)
+                return r;
+        const Owner *o = owner_from_charge(ch);
+        bool own = o && o->pid == caller->pid && o->starttime == caller->starttime;
+        if (!own)
+                AUTHORIZE(m, msg, ACTION_CHARGE, &caller, error);
+        /* Looked up again: the charge may have gone while polkit was asked. */
+        r = find_charge(m, id, &ch, error);
+        if (r < 0)
+                return r;
+        if (amount > ch->amount)
+                return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
+                                         "Charge %llu holds %llu; cannot uncharge %llu.", (unsigned long long) id,
+                                         (unsigned long long) ch->amount, (unsigned long long) amount);
+        manager_release(m, ch, amount, "uncharged");
+        return reply_queue(m, msg, NULL);
+}
+
+static int append_charge(sd_bus_message *reply, const rc_charge *ch) {
+        const Owner *o = owner_from_charge(ch);
+        return sd_bus_message_append(reply, "(tsstut)", ch->id, ch->group->name, ch->counter->key, ch->amount,
+                                     o ? (uint32_t) o->pid : 0, (uint64_t) ch->flags);
+}
+
+static int cmp_charge_id(const void *a, const void *b) {
+        uint64_t x = (*(rc_charge *const *) a)->id, y = (*(rc_charge *const *) b)->id;
+        return x < y ? -1 : x > y;
+}
+
+static int method_list_charges(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *group;
+        int r = sd_bus_message_read(msg, "s", &group);
+        if (r < 0)
+                return r;
+        if (!isempty(group) && !rc_unit_name_is_valid(group))
+                return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT, "'%.255s' is not a valid unit name.",
+                                         group);
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(tsstut)");
+        if (r < 0)
+                return r;
+        if (isempty(group)) {
+                size_t n = m->engine->charges.n_entries, k = 0;
+                _cleanup_free_ rc_charge **v = calloc(n ? n : 1, sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                hashmap_for_each(node, &m->engine->charges)
+                        v[k++] = container_of(node, rc_charge, node);
+                qsort(v, k, sizeof(*v), cmp_charge_id);
+                for (size_t i = 0; i < k && r >= 0; i++)
+                        r = append_charge(reply, v[i]);
+        } else {
+                rc_group *g = rc_group_find(m->engine, group);
+                if (g)
+                        list_for_each(l, &g->charges) {
+                                r = append_charge(reply, list_entry(l, rc_charge, group_link));
+                                if (r < 0)
+                                        break;
+                        }
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int migrate(Manager *m, rc_charge **v, size_t n, const char *dst, sd_bus_error *error) {
+        rc_err err = { { 0 } };
+        rc_group *g;
+        int r = manager_group_get(m, dst, &g, &err);
+        if (r < 0)
+                return bus_error_from_rc(error, r, &err);
+        rc_refusal refusal;
+        r = rc_charges_migrate(m->engine, v, n, g, &refusal, &err);
+        if (r < 0) {
+                rc_group_gc(m->engine, g);
+                return charge_error(error, r, &refusal, &err);
+        }
+        for (size_t i = 0; i < n; i++) {
+                record_migrate(m, v[i]);
+                manager_mark_dirty_path(m, v[i]->group);
+        }
+        return 0;
+}
+
+static int method_migrate_charges(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const void *ids;
+        size_t size;
+        const char *dst;
+        /* A parked call comes back here: read it from the start again. */
+        (void) sd_bus_message_rewind(msg, true);
+        int r = sd_bus_message_read_array(msg, 't', &ids, &size);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "s", &dst);
+        if (r < 0)
+                return r;
+        AUTHORIZE(m, msg, ACTION_CHARGE, NULL, error);
+        size_t n = size / sizeof(uint64_t);
+        _cleanup_free_ rc_charge **v = calloc(n ? n : 1, sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                uint64_t id;
+                memcpy(&id, (const uint8_t *) ids + i * sizeof(id), sizeof(id));
+                r = find_charge(m, id, &v[i], error);
+                if (r < 0)
+                        return r;
+        }
+        r = migrate(m, v, n, dst, error);
+        if (r < 0)
+                return r;
+        return reply_queue(m, msg, NULL);
+}
+
+static int method_migrate_group(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *src, *dst;
+        /* A parked call comes back here: read it from the start again. */
+        (void) sd_bus_message_rewind(msg, true);
+        int r = sd_bus_message_read(msg, "ss", &src, &dst);
+        if (r < 0)
+                return r;
+        AUTHORIZE(m, msg, ACTION_CHARGE, NULL, error);
+        if (!rc_unit_name_is_valid(src))
+                return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT, "'%.255s' is not a valid unit name.", src);
+        rc_group *g = rc_group_find(m->engine, src);
+        if (!g)
+                return sd_bus_error_setf(error, RESCTL_ERROR_NO_SUCH_GROUP, "No group %s.", src);
+        size_t n = g->n_charges, k = 0;
+        _cleanup_free_ rc_charge **v = calloc(n ? n : 1, sizeof(*v));
+        _cleanup_free_ uint64_t *ids = calloc(n ? n : 1, sizeof(*ids));
+        if (!v || !ids)
+                return -ENOMEM;
+        list_for_each(l, &g->charges) {
+                v[k] = list_entry(l, rc_charge, group_link);
+                ids[k] = v[k]->id;
+                k++;
+        }
+        r = migrate(m, v, k, dst, error);
+        if (r < 0)
+                return r;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append_array(reply, 't', ids, k * sizeof(uint64_t));
+        if (r >= 0)
+                r = manager_queue(m, reply);
+        return r < 0 ? r : 1;
+}
+
+static int method_evict(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *key, *group;
+        uint64_t amount, flags;
+        /* A parked call comes back here: read it from the start again. */
+        (void) sd_bus_message_rewind(msg, true);
+        int r = sd_bus_message_read(msg, "sstt", &key, &group, &amount, &flags);
+        if (r < 0)
+                return r;
+        AUTHORIZE(m, msg, ACTION_EVICT, NULL, error);
+        if (flags & ~(uint64_t) RC_EVICT_FORCE)
+                return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
+                                         "Unknown flags 0x%llx: only 0x1 (FORCE) is defined.",
+                                         (unsigned long long) flags);
+        rc_err err = { { 0 } };
+        rc_counter *c;
+        r = rc_counter_find(m->engine, key, &c, &err);
+        if (r < 0)
+                return bus_error_from_rc(error, r, &err);
+        rc_group *g;
+        r = manager_group_get(m, group, &g, &err);
+        if (r < 0)
+                return bus_error_from_rc(error, r, &err);
+        _cleanup_free_ rc_victim *v = NULL;
+        size_t n = 0;
+        r = rc_evict(m->engine, c, g, amount, &v, &n, &err);
+        rc_group_gc(m->engine, g);
+        if (r < 0)
+                return bus_error_from_rc(error, r, &err);
+
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(tst)");
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                r = sd_bus_message_append(reply, "(tst)", v[i].id, v[i].group->name, v[i].amount);
+                if (r >= 0)
+                        r = bus_send_signal(m, "EvictionRequested", "tsst", v[i].id, v[i].group->name, c->key,
+                                            v[i].amount);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        if (flags & RC_EVICT_FORCE)
+                for (size_t i = 0; i < n; i++) {
+                        rc_charge *ch = rc_charge_find(m->engine, v[i].id);
+                        if (ch)
+                                manager_release(m, ch, 0, "evicted");
+                }
+        r = manager_queue(m, reply);
+        return r < 0 ? r : 1;
+}
+
+static int method_evict_valuable(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *key, *limit, *test;
+        int ignore_low;
+        int r = sd_bus_message_read(msg, "sssb", &key, &limit, &test, &ignore_low);
+        if (r < 0)
+                return r;
+        rc_err err = { { 0 } };
+        rc_counter *c;
+        r = rc_counter_find(m->engine, key, &c, &err);
+        if (r < 0)
+                return bus_error_from_rc(error, r, &err);
+        if (c->resource->controller != RC_DMEM)
+                return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT, "%s: eviction applies to dmem regions only.",
+                                         key);
+        if ((!isempty(limit) && !rc_unit_name_is_valid(limit)) || !rc_unit_name_is_valid(test))
+                return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT, "'%.255s' is not a valid unit name.",
+                                         !rc_unit_name_is_valid(test) ? test : limit);
+        bool hit_low = false, valuable;
+        rc_group *t = rc_group_find(m->engine, test);
+        rc_group *l = isempty(limit) ? NULL : rc_group_find(m->engine, limit);
+        if (!isempty(limit) && streq(limit, test))
+                valuable = true;                /* L == T, whatever they hold */
+        else if (!t || (!isempty(limit) && !l))
+                valuable = false;               /* a group that holds nothing has nothing to evict */
+        else
+                valuable = rc_evict_valuable(m->engine, c, l, t, ignore_low, &hit_low);
+        return sd_bus_reply_method_return(msg, "bb", valuable, hit_low);
+}
+
+static int method_set_unit_properties(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *unit;
+        int runtime;
+        /* A parked call comes back here: read it from the start again. */
+        (void) sd_bus_message_rewind(msg, true);
+        int r = sd_bus_message_read(msg, "sb", &unit, &runtime);
+        if (r < 0)
+                return r;
+        AUTHORIZE(m, msg, ACTION_MANAGE_LIMITS, NULL, error);
+        r = unit_settings_set(m, unit, runtime, msg, error);
+        if (r < 0)
+                return r;
+        return reply_queue(m, msg, NULL);
+}
+
+static int method_read_file(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *group, *file;
+        int r = sd_bus_message_read(msg, "ss", &group, &file);
+        if (r < 0)
+                return r;
+        if (!rc_unit_name_is_valid(group))
+                return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
+                                         "'%.255s' is not a valid unit name (e.g. tenant-a.slice, vm42.scope)", group);
+        rc_err err = { { 0 } };
+        _cleanup_free_ char *text = NULL;
+        r = rc_file_read(m->engine, rc_group_find(m->engine, group), file, &text, &err);
+        if (r < 0)
+                return bus_error_from_rc(error, r, &err);
+        return sd_bus_reply_method_return(msg, "s", text);
+}
+
+static int method_write_file(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *group, *file, *text;
+        /* A parked call comes back here: read it from the start again. */
+        (void) sd_bus_message_rewind(msg, true);
+        int r = sd_bus_message_read(msg, "sss", &group, &file, &text);
+        if (r < 0)
+                return r;
+        AUTHORIZE(m, msg, ACTION_MANAGE_LIMITS, NULL, error);
+        rc_err err = { { 0 } };
+        r = manager_write_file(m, group, file, text, true, &err);
+        if (r < 0)
+                return bus_error_from_rc(error, r, &err);
+        rc_group *g = rc_group_find(m->engine, group);
+        if (g)
+                manager_mark_dirty_path(m, g);
+        return reply_queue(m, msg, NULL);
+}
+
+static const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_NAMES("ListResources", "", , "a(stttt)", SD_BUS_PARAM(resources), method_list_resources,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("RegisterResource", "st", SD_BUS_PARAM(key) SD_BUS_PARAM(capacity), "", ,
+                                 method_register_resource, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("UnregisterResource", "s", SD_BUS_PARAM(key), "", , method_unregister_resource,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SetCapacity", "st", SD_BUS_PARAM(key) SD_BUS_PARAM(capacity), "", ,
+                                 method_set_capacity, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ListGroups", "", , "a(sso)", SD_BUS_PARAM(groups), method_list_groups,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetGroup", "s", SD_BUS_PARAM(name), "o", SD_BUS_PARAM(path), method_get_group,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Charge", "sstt",
+                                 SD_BUS_PARAM(group) SD_BUS_PARAM(key) SD_BUS_PARAM(amount) SD_BUS_PARAM(flags), "t",
+                                 SD_BUS_PARAM(charge_id), method_charge, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Uncharge", "tt", SD_BUS_PARAM(charge_id) SD_BUS_PARAM(amount), "", ,
+                                 method_uncharge, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ListCharges", "s", SD_BUS_PARAM(group), "a(tsstut)", SD_BUS_PARAM(charges),
+                                 method_list_charges, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("MigrateCharges", "ats", SD_BUS_PARAM(charge_ids) SD_BUS_PARAM(dst_group), "", ,
+                                 method_migrate_charges, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("MigrateGroup", "ss", SD_BUS_PARAM(src_group) SD_BUS_PARAM(dst_group), "at",
+                                 SD_BUS_PARAM(moved_ids), method_migrate_group, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Evict", "sstt",
+                                 SD_BUS_PARAM(key) SD_BUS_PARAM(group) SD_BUS_PARAM(amount) SD_BUS_PARAM(flags),
+                                 "a(tst)", SD_BUS_PARAM(victims), method_evict, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("EvictValuable", "sssb",
+                                 SD_BUS_PARAM(key) SD_BUS_PARAM(limit_group) SD_BUS_PARAM(test_group)
+                                         SD_BUS_PARAM(ignore_low),
+                                 "bb", SD_BUS_PARAM(valuable) SD_BUS_PARAM(hit_low), method_evict_valuable,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SetUnitProperties", "sba(sv)",
+                                 SD_BUS_PARAM(unit) SD_BUS_PARAM(runtime) SD_BUS_PARAM(properties), "", ,
+                                 method_set_unit_properties, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ReadFile", "ss", SD_BUS_PARAM(group) SD_BUS_PARAM(file), "s", SD_BUS_PARAM(text),
+                                 method_read_file, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("WriteFile", "sss", SD_BUS_PARAM(group) SD_BUS_PARAM(file) SD_BUS_PARAM(text), "",
+                                 , method_write_file, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_NAMES("LimitHit", "sstst",
+                                 SD_BUS_PARAM(group) SD_BUS_PARAM(key) SD_BUS_PARAM(requested)
+                                         SD_BUS_PARAM(limit_group) SD_BUS_PARAM(limit),
+                                 0),
+        SD_BUS_SIGNAL_WITH_NAMES("ResourceAdded", "st", SD_BUS_PARAM(key) SD_BUS_PARAM(capacity), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("ResourceRemoved", "s", SD_BUS_PARAM(key), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("CapacityChanged", "st", SD_BUS_PARAM(key) SD_BUS_PARAM(capacity), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("EvictionRequested", "tsst",
+                                 SD_BUS_PARAM(charge_id) SD_BUS_PARAM(group) SD_BUS_PARAM(key) SD_BUS_PARAM(amount),
+                                 0),
+        SD_BUS_SIGNAL_WITH_NAMES("ChargeReleased", "tssts",
+                                 SD_BUS_PARAM(charge_id) SD_BUS_PARAM(group) SD_BUS_PARAM(key) SD_BUS_PARAM(amount)
+                                         SD_BUS_PARAM(reason),
+                                 0),
+        SD_BUS_VTABLE_END,
+};
+
+int bus_manager_register(Manager *m) {
+        return sd_bus_add_object_vtable(m->bus, NULL, RESCTL_MANAGER_PATH, RESCTL_MANAGER_IFACE, manager_vtable, m);
+}

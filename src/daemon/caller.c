@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Who is calling, and may they? Both answers come from other bus peers
+ * (the bus driver, polkitd), so a call is parked while we ask and handed
+ * back to its handler with sd_bus_enqueue_for_read() once the answer is in.
+ * Credentials are cached per unique name: the bus never reuses one. */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+
+typedef enum AuthState {
+        AUTH_PENDING,
+        AUTH_ALLOWED,
+        AUTH_DENIED,
+        AUTH_CHALLENGE,
+        AUTH_FAILED,
+} AuthState;
+
+typedef struct AuthQuery {
+        HashNode node;
+        Manager *manager;
+        sd_bus_message *msg;
+        char *action;
+        sd_bus_slot *slot;
+        AuthState state;
+        char *failure;
+} AuthQuery;
+
+static bool caller_eq(const HashNode *n, const void *key) {
+        return streq(container_of(n, Caller, node)->sender, key);
+}
+
+static bool query_eq(const HashNode *n, const void *key) {
+        return container_of(n, AuthQuery, node)->msg == key;
+}
+
+void caller_free(Caller *c) {
+        if (!c)
+                return;
+        sd_bus_slot_unref(c->slot);
+        for (size_t i = 0; i < c->n_waiting; i++)
+                sd_bus_message_unref(c->waiting[i]);
+        free(c->waiting);
+        free(c->sender);
+        free(c);
+}
+
+static void query_free(AuthQuery *q) {
+        hashmap_remove(&q->manager->auth_queries, &q->node);
+        sd_bus_slot_unref(q->slot);
+        sd_bus_message_unref(q->msg);
+        free(q->action);
+        free(q->failure);
+        free(q);
+}
+
+void auth_queries_free(Manager *m) {
+        for (size_t b = 0; b < m->auth_queries.n_buckets; b++)
+                while (m->auth_queries.buckets[b])
+                        query_free(container_of(m->auth_queries.buckets[b], AuthQuery, node));
+}
+
+static void requeue(Manager *m, sd_bus_message *msg) {
+        int r = sd_bus_enqueue_for_read(m->bus, msg);
+        if (r < 0)
+                log_warning_errno(r, "Cannot re-dispatch a parked call: %s", strerror(-r));
+}
+
+static int parse_credentials(sd_bus_message *reply, Caller *c) {
+        bool have_uid = false, have_pid = false;
+        int r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                const char *key;
+                uint32_t v;
+                r = sd_bus_message_read(reply, "s", &key);
+                if (r < 0)
+                        return r;
+                if (streq(key, "UnixUserID") || streq(key, "ProcessID")) {
+                        r = sd_bus_message_read(reply, "v", "u", &v);
+                        if (r < 0)
+                                return r;
+                        if (key[0] == 'U') {
+                                c->uid = v;
+                                have_uid = true;
+                        } else {
+                                c->pid = (pid_t) v;
+                                have_pid = true;
+                        }
+                } else {
+                        r = sd_bus_message_skip(reply, "v");
+                        if (r < 0)
+                                return r;
+                }
+                r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        if (!have_uid || !have_pid)
+                return -ENODATA;
+        return proc_starttime(c->pid, &c->starttime);
+}
+
+static int on_credentials(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Caller *c = userdata;
+        Manager *m = c->manager;
+        c->slot = sd_bus_slot_unref(c->slot);
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        int r = e ? -sd_bus_error_get_errno(e) : parse_credentials(reply, c);
+        if (r < 0) {
+                /* The caller is gone (or never was a process): its calls go with it. */
+                log_debug_errno(r, "Cannot identify %s: %s", c->sender, strerror(-r));
+                hashmap_remove(&m->callers, &c->node);
+                caller_free(c);
+                return 0;
+        }
+        c->resolved = true;
+        for (size_t i = 0; i < c->n_waiting; i++) {
+                requeue(m, c->waiting[i]);
+                sd_bus_message_unref(c->waiting[i]);
+        }
+        c->n_waiting = 0;
+        return 0;
+}
+
+static int caller_park(Caller *c, sd_bus_message *msg) {
+        sd_bus_message **w = realloc(c->waiting, (c->n_waiting + 1) * sizeof(*w));
+        if (!w)
+                return -ENOMEM;
+        c->waiting = w;
+        c->waiting[c->n_waiting++] = sd_bus_message_ref(msg);
+        return 0;
+}
+
+/* 1 with *ret when known, 0 when the call is parked until it is. */
+static int caller_get(Manager *m, sd_bus_message *msg, Caller **ret) {
+        const char *sender = sd_bus_message_get_sender(msg);
+        if (!sender)
+                return -EPERM;
+        HashNode *n = hashmap_get(&m->callers, hash_string(sender), sender, caller_eq);
+        Caller *c = n ? container_of(n, Caller, node) : NULL;
+        if (c && c->resolved) {
+                *ret = c;
+                return 1;
+        }
+        if (!c) {
+                c = calloc(1, sizeof(*c));
+                if (!c || !(c->sender = strdup(sender))) {
+                        free(c);
+                        return -ENOMEM;
+                }
+                c->manager = m;
+                int r = sd_bus_call_method_async(m->bus, &c->slot, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                                 "org.freedesktop.DBus", "GetConnectionCredentials", on_credentials, c,
+                                                 "s", sender);
+                if (r >= 0)
+                        r = hashmap_put(&m->callers, &c->node, hash_string(sender));
+                if (r < 0) {
+                        caller_free(c);
+                        return r;
+                }
+        }
+        int r = caller_park(c, msg);
+        return r < 0 ? r : 0;
+}
+
+static int on_check_authorization(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        AuthQuery *q = userdata;
+        q->slot = sd_bus_slot_unref(q->slot);
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        if (e) {
+                q->state = AUTH_FAILED;
+                q->failure = strdup(e->message ? e->message : e->name);
+        } else {
+                int authorized, challenge;
+                int r = sd_bus_message_read(reply, "(bb", &authorized, &challenge);
+                if (r < 0) {
+                        q->state = AUTH_FAILED;
+                        q->failure = strdup("malformed reply from polkit");
+                } else
+                        q->state = authorized ? AUTH_ALLOWED : challenge ? AUTH_CHALLENGE : AUTH_DENIED;
+        }
+        requeue(q->manager, q->msg);
+        return 0;
+}
+
+static int polkit_start(Manager *m, sd_bus_message *msg, const char *action, Caller *c) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        AuthQuery *q = calloc(1, sizeof(*q));
+        if (!q || !(q->action = strdup(action))) {
+                free(q);
+                return -ENOMEM;
+        }
+        q->manager = m;
+        q->msg = sd_bus_message_ref(msg);
+        int r = hashmap_put(&m->auth_queries, &q->node, hash_u64((uintptr_t) msg));
+        if (r < 0) {
+                sd_bus_message_unref(q->msg);
+                free(q->action);
+                free(q);
+                return r;
+        }
+        uint32_t flags = sd_bus_message_get_allow_interactive_authorization(msg) > 0 ? 1 : 0;
+        r = sd_bus_message_new_method_call(m->bus, &call, "org.freedesktop.PolicyKit1",
+                                           "/org/freedesktop/PolicyKit1/Authority",
+                                           "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization");
+        if (r >= 0)
+                r = sd_bus_message_append(call, "(sa{sv})s", "unix-process", 3,
+                                          "pid", "u", (uint32_t) c->pid,
+                                          "start-time", "t", c->starttime,
+                                          "uid", "i", (int32_t) c->uid,
+                                          action);
+        if (r >= 0)
+                r = sd_bus_message_append(call, "a{ss}us", 0, flags, "");
+        /* An interactive check may wait for a person: no short timeout. */
+        if (r >= 0)
+                r = sd_bus_call_async(m->bus, &q->slot, call, on_check_authorization, q,
+                                      flags ? UINT64_C(300000000) : 0);
+        if (r < 0) {
+                query_free(q);
+                return r;
+        }
+        return 0;
+}
+
+int caller_authorize(Manager *m, sd_bus_message *msg, const char *action, Caller **ret, sd_bus_error *error) {
+        Caller *c;
+        int r = caller_get(m, msg, &c);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Cannot identify the caller: %s", strerror(-r));
+        if (r == 0)
+                return 0;
+        if (ret)
+                *ret = c;
+        if (!action || c->uid == 0)
+                return 1;
+
+        HashNode *n = hashmap_get(&m->auth_queries, hash_u64((uintptr_t) msg), msg, query_eq);
+        if (!n) {
+                r = polkit_start(m, msg, action, c);
+                if (r < 0)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                                 "Cannot ask polkit about %s: %s", action, strerror(-r));
+                return 0;
+        }
+        AuthQuery *q = container_of(n, AuthQuery, node);
+        if (q->state == AUTH_PENDING)
+                return 0;
+        AuthState state = q->state;
+        _cleanup_free_ char *failure = TAKE_PTR(q->failure);
+        query_free(q);
+        switch (state) {
+        case AUTH_ALLOWED:
+                return 1;
+        case AUTH_CHALLENGE:
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
+                                         "Authentication is required for %s (allow interactive authorization, e.g. drop --no-ask-password).",
+                                         action);
+        case AUTH_FAILED:
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "Not authorized: %s (polkit unavailable: %s)",
+                                         action, failure ? failure : "no answer");
+        default:
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "Not authorized: %s is not granted to uid %u.",
+                                         action, (unsigned) c->uid);
+        }
+}
+
+/* The name left the bus: its credentials will never be asked for again. */
+void caller_forget(Manager *m, const char *sender) {
+        HashNode *n = hashmap_get(&m->callers, hash_string(sender), sender, caller_eq);
+        if (!n)
+                return;
+        Caller *c = container_of(n, Caller, node);
+        if (!c->resolved || c->n_waiting > 0)
+                return;
+        hashmap_remove(&m->callers, n);
+        caller_free(c);
+}

@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "kparse.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+
+/* After this many queued replies, commit at once instead of waiting for
+ * the bus to run dry, so that a flood cannot delay every reply. */
+#define OUTGOING_MAX 4096
+
+static int on_commit(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+        (void) manager_commit(m);
+        return 0;
+}
+
+int manager_new(Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        int r = sd_event_default(&m->event);
+        if (r < 0)
+                return r;
+        m->engine = rc_engine_new();
+        if (!m->engine)
+                return -ENOMEM;
+        /* Lowest priority: runs only when no bus input is waiting, so every
+         * call read in one go shares one fsync (group commit). */
+        r = sd_event_add_defer(m->event, &m->commit_source, on_commit, m);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_priority(m->commit_source, SD_EVENT_PRIORITY_IDLE);
+        (void) sd_event_source_set_enabled(m->commit_source, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(m->commit_source, "commit");
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+static void free_runtime_limits(Manager *m) {
+        for (size_t b = 0; b < m->runtime_limits.n_buckets; b++)
+                for (HashNode *n = m->runtime_limits.buckets[b], *next; n; n = next) {
+                        next = n->next;
+                        free(n);
+                }
+        hashmap_done(&m->runtime_limits);
+}
+
+static void free_names(Hashmap *h) {
+        for (size_t b = 0; b < h->n_buckets; b++)
+                for (HashNode *n = h->buckets[b], *next; n; n = next) {
+                        next = n->next;
+                        free(n);
+                }
+        hashmap_done(h);
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        for (size_t i = 0; i < m->n_outgoing; i++)
+                sd_bus_message_unref(m->outgoing[i]);
+        free(m->outgoing);
+        auth_queries_free(m);
+        hashmap_done(&m->auth_queries);
+        for (size_t b = 0; b < m->callers.n_buckets; b++)
+                for (HashNode *n = m->callers.buckets[b], *next; n; n = next) {
+                        next = n->next;
+                        caller_free(container_of(n, Caller, node));
+                }
+        hashmap_done(&m->callers);
+        for (size_t b = 0; b < m->owners.n_buckets; b++)
+                while (m->owners.buckets[b])
+                        owner_free(container_of(m->owners.buckets[b], Owner, node));
+        hashmap_done(&m->owners);
+        free_runtime_limits(m);
+        free_names(&m->dirty_groups);
+        unit_settings_free_all(m);
+        sd_event_source_disable_unref(m->commit_source);
+        sd_event_source_disable_unref(m->dirty_timer);
+        sd_bus_slot_unref(m->name_owner_slot);
+        sd_bus_flush_close_unref(m->bus);
+        store_free(m->state_store);
+        store_free(m->runtime_store);
+        rc_engine_free(m->engine);
+        sd_event_unref(m->event);
+        free(m->state_dir);
+        free(m->runtime_dir);
+        free(m->cgroup_root);
+        free(m->unit_path);
+        free(m->control_dir);
+        free(m->runtime_control_dir);
+        free(m);
+        return NULL;
+}
+
+int manager_queue(Manager *m, sd_bus_message *msg) {
+        if (m->n_outgoing == m->allocated_outgoing) {
+                size_t a = m->allocated_outgoing ? m->allocated_outgoing * 2 : 64;
+                sd_bus_message **o = realloc(m->outgoing, a * sizeof(*o));
+                if (!o)
+                        return -ENOMEM;
+                m->outgoing = o;
+                m->allocated_outgoing = a;
+        }
+        m->outgoing[m->n_outgoing++] = sd_bus_message_ref(msg);
+        (void) sd_event_source_set_enabled(m->commit_source, SD_EVENT_ONESHOT);
+        if (m->n_outgoing >= OUTGOING_MAX)
+                return manager_commit(m);
+        return 0;
+}
+
+int manager_commit(Manager *m) {
+        int r = 0;
+        if (m->state_store)
+                r = store_commit(m->state_store);
+        if (r >= 0 && m->runtime_store)
+                r = store_commit(m->runtime_store);
+        if (r < 0) {
+                /* What we hold in memory is no longer what is on disk: stop
+                 * without replying, the next start shows the durable state. */
+                log_error_errno(r, "Cannot write state durably, exiting: %s", strerror(-r));
+                return sd_event_exit(m->event, EXIT_FAILURE);
+        }
+        for (size_t i = 0; i < m->n_outgoing; i++) {
+                if (m->bus)
+                        (void) sd_bus_send(m->bus, m->outgoing[i], NULL);
+                sd_bus_message_unref(m->outgoing[i]);
+        }
+        m->n_outgoing = 0;
+        return manager_maybe_compact(m);
+}
+
+/* Usage and Peak changes of each level are announced at most every 100 ms. */
+static int on_dirty_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        bus_group_flush_dirty(userdata);
+        return 0;
+}
+
+typedef struct NameEntry {
+        HashNode node;
+        char name[];
+} NameEntry;
+
+static bool name_entry_eq(const HashNode *n, const void *key) {
+        return streq(container_of(n, NameEntry, node)->name, key);
+}
+
+void manager_mark_dirty_path(Manager *m, rc_group *g) {
+        if (m->loading || !m->bus)
+                return;
+        for (; g; g = g->parent) {
+                uint64_t h = hash_string(g->name);
+                if (hashmap_get(&m->dirty_groups, h, g->name, name_entry_eq))
+                        continue;
+                NameEntry *e = malloc(sizeof(*e) + strlen(g->name) + 1);
+                if (!e)
+                        return;
+                strcpy(e->name, g->name);
+                if (hashmap_put(&m->dirty_groups, &e->node, h) < 0) {
+                        free(e);
+                        return;
+                }
+        }
+        if (!m->dirty_timer) {
+                if (sd_event_add_time_relative(m->event, &m->dirty_timer, CLOCK_MONOTONIC, 100 * 1000, 10 * 1000,
+                                               on_dirty_timer, m) < 0)
+                        return;
+        } else if (sd_event_source_get_enabled(m->dirty_timer, NULL) == 0) {
+                (void) sd_event_source_set_time_relative(m->dirty_timer, 100 * 1000);
+                (void) sd_event_source_set_enabled(m->dirty_timer, SD_EVENT_ONESHOT);
+        }
+}
+
+const char *manager_unit_slice(Manager *m, const char *unit);
+
+int manager_group_get(Manager *m, const char *name, rc_group **ret, rc_err *err) {
+        if (!rc_unit_name_is_valid(name))
+                return rc_errf(err, EINVAL, "'%.255s' is not a valid unit name (e.g. tenant-a.slice, vm42.scope)",
+                               name);
+        const char *slice = rc_unit_name_is_slice(name) ? NULL : manager_unit_slice(m, name);
+        return rc_group_get(m->engine, name, slice, ret, err);
+}
+
+/* Structured log line naming the group, key and charge (journal fields). */
+static void log_charge_event(int level, const rc_group *g, const rc_counter *c, uint64_t id, const char *fmt, ...)
+        __attribute__((format(printf, 5, 6)));
+static void log_charge_event(int level, const rc_group *g, const rc_counter *c, uint64_t id, const char *fmt, ...) {
+        if (level > log_get_max_level())
+                return;
+        char msg[512], gf[300], kf[300], idf[64];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        snprintf(gf, sizeof(gf), "RESCTL_GROUP=%s", g->name);
+        snprintf(kf, sizeof(kf), "RESCTL_KEY=%s", c->key);
+        snprintf(idf, sizeof(idf), "RESCTL_CHARGE_ID=%" PRIu64, id);
+        const char *fields[] = { gf, kf, id ? idf : NULL, NULL };
+        log_fields(level, 0, fields, "%s", msg);
+}
+
+/* Peaks raised and events counted are state too: log the levels that changed. */
+typedef struct PathStats {
+        rc_group *group;
+        uint64_t peak, events, events_local;
+} PathStats;
+
+static size_t path_stats(rc_group *g, const rc_counter *c, PathStats *s, size_t max) {
+        size_t n = 0;
+        for (; g && n < max; g = g->parent, n++) {
+                const rc_pool *p = rc_group_pool_peek(g, c);
+                s[n] = (PathStats) { g, p ? p->peak : 0, p ? p->events : 0, p ? p->events_local : 0 };
+        }
+        return n;
+}
+
+static void record_pool(Manager *m, rc_group *g, const rc_counter *c) {
+        const rc_pool *p = rc_group_pool_peek(g, c);
+        if (!p || m->loading || !m->runtime_store)
+                return;
+        store_append(m->runtime_store, "P %s %s %" PRIu64 " %" PRIu64 " %" PRIu64, g->name, c->key, p->peak,
+                     p->events, p->events_local);
+}
+
+static void record_changed_stats(Manager *m, const PathStats *before, size_t n, const rc_counter *c) {
+        for (size_t i = 0; i < n; i++) {
+                const rc_pool *p = rc_group_pool_peek(before[i].group, c);
+                if (p && (p->peak != before[i].peak || p->events != before[i].events ||
+                          p->events_local != before[i].events_local))
+                        record_pool(m, before[i].group, c);
+        }
+}
+
+void manager_log_pool_changes(Manager *m, rc_group *g, const rc_counter *c) {
+        for (; g; g = g->parent)
+                record_pool(m, g, c);
+}
+
+int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint32_t flags, Owner *owner,
+                   rc_charge **ret, rc_refusal *refusal, rc_err *err) {
+        PathStats before[256];
+        size_t n = path_stats(g, c, before, ELEMENTSOF(before));
+        rc_charge *ch;
+        int r = rc_charge_new(m->engine, g, c, amount, owner ? (uint64_t) (uintptr_t) owner : 0, flags, &ch, refusal,
+                              err);
+        record_changed_stats(m, before, n, c);
+        if (r == -EBUSY) {
+                for (rc_group *i = refusal->limit_group; i; i = i->parent)
+                        (void) bus_group_emit_events_changed(m, i);
+                (void) bus_send_signal(m, "LimitHit", "sstst", g->name, c->key, amount, refusal->limit_group->name,
+                                       refusal->limit);
+                log_charge_event(LOG_INFO, g, c, 0, "%s", err->msg);
+        }
+        if (r < 0) {
+                rc_group_gc(m->engine, g);
+                return r;
+        }
+        if (owner)
+                owner_add_charge(owner, ch->id);
+        record_charge(m, ch);
+        log_charge_event(LOG_DEBUG, g, c, ch->id, "Charge %" PRIu64 ": %s %s +%" PRIu64 ".", ch->id, g->name, c->key,
+                         amount);
+        manager_mark_dirty_path(m, g);
+        if (ret)
+                *ret = ch;
+        return 0;
+}
+
+void manager_release(Manager *m, rc_charge *ch, uint64_t amount, const char *reason) {
+        uint64_t released = amount == 0 || amount >= ch->amount ? ch->amount : amount;
+        (void) bus_send_signal(m, "ChargeReleased", "tssts", ch->id, ch->group->name, ch->counter->key, released,
+                               reason);
+        record_uncharge(m, ch, amount);
+        manager_mark_dirty_path(m, ch->group);
+        rc_charge_uncharge(m->engine, ch, amount);
+}
+
+static void release_cb(rc_charge *ch, void *userdata) {
+        Manager *m = userdata;
+        uint64_t amount = ch->amount;
+        (void) bus_send_signal(m, "ChargeReleased", "tssts", ch->id, ch->group->name, ch->counter->key, amount,
+                               "resource-removed");
+        record_uncharge(m, ch, 0);
+        manager_mark_dirty_path(m, ch->group);
+}
+
+static void record_resource(Manager *m, const rc_resource *r) {
+        if (!m->loading && m->state_store)
+                store_append(m->state_store, "R %s %" PRIu64, r->key, r->capacity);
+}
+
+int manager_register_resource(Manager *m, const char *key, uint64_t capacity, rc_err *err) {
+        rc_resource *res;
+        bool created;
+        uint64_t old = 0;
+        rc_resource *prev;
+        if (rc_resource_lookup(m->engine, key, &prev, NULL) >= 0)
+                old = prev->capacity;
+        int r = rc_resource_register(m->engine, key, capacity, &res, &created, err);
+        if (r < 0)
+                return r;
+        res->tag |= RESOURCE_MANUAL;   /* never removed by discovery, kept in the state store */
+        record_resource(m, res);
+        if (created)
+                (void) bus_send_signal(m, "ResourceAdded", "st", res->key, res->capacity);
+        else if (old != res->capacity)
+                (void) bus_send_signal(m, "CapacityChanged", "st", res->key, res->capacity);
+        (void) unit_settings_apply_resource(m, res);
+        return 0;
+}
+
+int manager_set_capacity(Manager *m, const char *key, uint64_t capacity, rc_err *err) {
+        rc_resource *res;
+        int r = rc_resource_lookup(m->engine, key, &res, err);
+        if (r < 0)
+                return r;
+        uint64_t old = res->capacity;
+        r = rc_resource_set_capacity(m->engine, res, capacity, err);
+        if (r < 0)
+                return r;
+        record_resource(m, res);
+        if (old != res->capacity)
+                (void) bus_send_signal(m, "CapacityChanged", "st", res->key, res->capacity);
+        /* misc limits can be stored only while the capacity is non-zero. */
+        if (old == 0 && capacity != 0)
+                (void) unit_settings_apply_resource(m, res);
+        return 0;
+}
+
+int manager_unregister_resource(Manager *m, const char *key, rc_err *err) {
+        rc_resource *res;
+        int r = rc_resource_lookup(m->engine, key, &res, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *k = strdup(res->key);
+        if (!k)
+                return rc_errf(err, ENOMEM, "out of memory");
+        if (!m->loading && m->state_store)
+                store_append(m->state_store, "D %s", k);
+        rc_resource_unregister(m->engine, res, release_cb, m);
+        (void) bus_send_signal(m, "ResourceRemoved", "s", k);
+        return 0;
+}
+
+/* The resource a limit line is about: its first word. */
+static char *limit_line_resource(const char *text) {
+        const char *p = text + strspn(text, " \t\n\v\f\r");
+        size_t n = strcspn(p, " \t\n\v\f\r");
+        return strndup(p, n);
+}
+
+typedef struct LimitKey {
+        HashNode node;
+        char key[];             /* "group file resource" */
+} LimitKey;
+
+static bool limit_key_eq(const HashNode *n, const void *key) {
+        return streq(container_of(n, LimitKey, node)->key, key);
+}
+
+void manager_forget_runtime_limit(Manager *m, const char *group, const char *file, const char *resource) {
+        _cleanup_free_ char *k = NULL;
+        if (asprintf(&k, "%s %s %s", group, file, resource) < 0)
+                return;
+        HashNode *n = hashmap_get(&m->runtime_limits, hash_string(k), k, limit_key_eq);
+        if (!n)
+                return;
+        hashmap_remove(&m->runtime_limits, n);
+        free(n);
+        if (!m->loading && m->runtime_store)
+                store_append(m->runtime_store, "w %s %s %s", group, file, resource);
+}
+
+static void remember_runtime_limit(Manager *m, const char *group, const char *file, const char *resource) {
+        _cleanup_free_ char *k = NULL;
+        if (asprintf(&k, "%s %s %s", group, file, resource) < 0)
+                return;
+        uint64_t h = hash_string(k);
+        if (hashmap_get(&m->runtime_limits, h, k, limit_key_eq))
+                return;
+        LimitKey *e = malloc(sizeof(*e) + strlen(k) + 1);
+        if (!e)
+                return;
+        strcpy(e->key, k);
+        if (hashmap_put(&m->runtime_limits, &e->node, h) < 0)
+                free(e);
+}
+
+int manager_write_file(Manager *m, const char *group, const char *file, const char *text, bool runtime_record,
+                       rc_err *err) {
+        rc_group *g = rc_group_find(m->engine, group);
+        if (!g) {
+                /* Check the file first: a bad name must not create the group. */
+                if (!rc_file_is_known(file))
+                        return rc_errf(err, ENOENT, "'%.64s' is not a misc, rdma or dmem interface file", file);
+                int r = manager_group_get(m, group, &g, err);
+                if (r < 0)
+                        return r;
+        }
+        int r = rc_file_write(m->engine, g, file, text, err);     /* may forget g */
+        if (r < 0)
+                return r;
+        if (runtime_record) {
+                _cleanup_free_ char *res = limit_line_resource(text);
+                _cleanup_free_ char *hex = hex_encode(text);
+                if (!res || !hex)
+                        return rc_errf(err, ENOMEM, "out of memory");
+                remember_runtime_limit(m, group, file, res);
+                if (!m->loading && m->runtime_store)
+                        store_append(m->runtime_store, "W %s %s %s", group, file, hex);
+        }
+        if (strneq(file, "dmem.", 5))
+                manager_request_excess_eviction(m, group);
+        return 0;
+}
+
+/* R2: a dmem max below usage asks for eviction of the excess, as
+ * Evict(key, group, 0) would choose it; nothing is released. */
+void manager_request_excess_eviction(Manager *m, const char *group) {
+        if (m->loading)
+                return;
+        rc_group *g = rc_group_find(m->engine, group);
+        if (!g)
+                return;
+        list_for_each(l, &m->engine->resources) {
+                rc_resource *res = list_entry(l, rc_resource, link);
+                if (res->controller != RC_DMEM)
+                        continue;
+                rc_counter *c = &res->counters[0];
+                const rc_pool *p = rc_group_pool_peek(g, c);
+                if (!p || p->usage <= p->max)
+                        continue;
+                _cleanup_free_ rc_victim *v = NULL;
+                size_t n = 0;
+                if (rc_evict(m->engine, c, g, 0, &v, &n, NULL) < 0)
+                        continue;
+                for (size_t i = 0; i < n; i++)
+                        (void) bus_send_signal(m, "EvictionRequested", "tsst", v[i].id, v[i].group->name, c->key,
+                                               v[i].amount);
+        }
+}

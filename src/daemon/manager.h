@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The daemon's state: the engine and everything around it that has side
+ * effects (bus, stores, owners, unit settings). Data flows one way:
+ * bus calls -> manager -> engine; the manager turns results into replies,
+ * store records and signals, and sends replies only once the records are
+ * durable (manager_commit()). */
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "engine.h"
+#include "hash.h"
+#include "store.h"
+
+#define RESCTL_BUS_NAME "org.resctl.Manager"
+#define RESCTL_MANAGER_PATH "/org/resctl/Manager"
+#define RESCTL_MANAGER_IFACE "org.resctl.Manager"
+#define RESCTL_GROUP_PREFIX "/org/resctl/group"
+#define RESCTL_GROUP_IFACE "org.resctl.Group"
+
+#define RESCTL_ERROR_LIMIT_EXCEEDED "org.resctl.Error.LimitExceeded"
+#define RESCTL_ERROR_CAPACITY_EXCEEDED "org.resctl.Error.CapacityExceeded"
+#define RESCTL_ERROR_NO_SUCH_RESOURCE "org.resctl.Error.NoSuchResource"
+#define RESCTL_ERROR_NO_SUCH_GROUP "org.resctl.Error.NoSuchGroup"
+#define RESCTL_ERROR_NO_SUCH_CHARGE "org.resctl.Error.NoSuchCharge"
+#define RESCTL_ERROR_NO_SUCH_FILE "org.resctl.Error.NoSuchFile"
+#define RESCTL_ERROR_INVALID_ARGUMENT "org.resctl.Error.InvalidArgument"
+#define RESCTL_ERROR_KERNEL_MANAGED "org.resctl.Error.KernelManaged"
+
+/* rc_resource.tag bits */
+#define RESOURCE_MANUAL 1u      /* registered through the bus */
+
+typedef enum HardwareMode {
+        HARDWARE_AUTO,
+        HARDWARE_DEMO,
+        HARDWARE_NONE,
+} HardwareMode;
+
+/* A process that owns charges; found again after a restart by pid and
+ * start time, watched through a pidfd. */
+typedef struct Owner {
+        HashNode node;
+        struct Manager *manager;
+        pid_t pid;
+        uint64_t starttime;
+        int pidfd;
+        sd_event_source *exit_source;
+        uint64_t *ids;                  /* charges it took; some may be gone already */
+        size_t n_ids, allocated;
+} Owner;
+
+/* What the bus told us about a sender (unique names are never reused). */
+typedef struct Caller {
+        HashNode node;
+        struct Manager *manager;
+        char *sender;
+        uid_t uid;
+        pid_t pid;
+        uint64_t starttime;
+        bool resolved;
+        sd_bus_slot *slot;              /* pending GetConnectionCredentials */
+        sd_bus_message **waiting;       /* calls parked until resolved */
+        size_t n_waiting;
+} Caller;
+
+typedef struct Manager {
+        sd_event *event;
+        sd_bus *bus;
+        rc_engine *engine;
+
+        char *state_dir;
+        char *runtime_dir;
+        char *cgroup_root;
+        char *unit_path;
+        char *control_dir;              /* persistent drop-ins (/etc/systemd/system.control) */
+        char *runtime_control_dir;      /* runtime drop-ins (/run/systemd/system.control) */
+        HardwareMode hardware;
+        bool polkit_disabled;           /* tests of the bus layer alone */
+
+        Store *state_store;             /* resources, PERSIST charges */
+        Store *runtime_store;           /* process charges, runtime limits, peaks/events */
+
+        Hashmap callers;                /* sender -> Caller */
+        Hashmap auth_queries;           /* sd_bus_message* -> AuthQuery */
+        Hashmap owners;                 /* (pid, starttime) -> Owner */
+        Hashmap runtime_limits;         /* "group file resource" -> text, from WriteFile */
+        Hashmap units;                  /* unit name -> UnitSettings */
+
+        sd_bus_message **outgoing;      /* replies and signals held until commit */
+        size_t n_outgoing, allocated_outgoing;
+        sd_event_source *commit_source;
+
+        Hashmap dirty_groups;           /* names whose Usage/Peak changed */
+        sd_event_source *dirty_timer;
+
+        sd_bus_slot *name_owner_slot;
+        bool loading;                   /* replaying stores: record nothing */
+} Manager;
+
+int manager_new(Manager **ret);
+Manager *manager_free(Manager *m);
+int manager_startup(Manager *m);
+static inline void manager_freep(Manager **m) {
+        manager_free(*m);
+}
+
+/* Queue a reply or signal to be sent after the next commit. Takes a ref. */
+int manager_queue(Manager *m, sd_bus_message *msg);
+/* Write pending store records durably, then send what was queued. */
+int manager_commit(Manager *m);
+
+/* Groups: resolve a unit name the way api.md "Names" says (Slice property). */
+int manager_group_get(Manager *m, const char *name, rc_group **ret, rc_err *err);
+const char *manager_unit_slice(Manager *m, const char *unit);
+void manager_mark_dirty_path(Manager *m, rc_group *g);
+
+/* Charges */
+int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint32_t flags, Owner *owner,
+                   rc_charge **ret, rc_refusal *refusal, rc_err *err);
+void manager_release(Manager *m, rc_charge *ch, uint64_t amount, const char *reason);
+void manager_log_pool_changes(Manager *m, rc_group *g, const rc_counter *c);
+
+/* Resources */
+int manager_register_resource(Manager *m, const char *key, uint64_t capacity, rc_err *err);
+int manager_unregister_resource(Manager *m, const char *key, rc_err *err);
+int manager_set_capacity(Manager *m, const char *key, uint64_t capacity, rc_err *err);
+
+/* Limits through files: records the runtime setting and asks for eviction
+ * when a dmem max fell below usage (R2). */
+int manager_write_file(Manager *m, const char *group, const char *file, const char *text, bool runtime_record,
+                       rc_err *err);
+void manager_request_excess_eviction(Manager *m, const char *group);
+void manager_forget_runtime_limit(Manager *m, const char *group, const char *file, const char *resource);
+
+/* owner.c */
+int owner_get(Manager *m, pid_t pid, uint64_t starttime, Owner **ret);
+void owner_add_charge(Owner *o, uint64_t id);
+Owner *owner_from_charge(const rc_charge *ch);
+void owner_free(Owner *o);
+int proc_starttime(pid_t pid, uint64_t *ret);
+
+/* caller.c: sender credentials and polkit, parking the call while asking. */
+/* 1: go on (*ret filled), 0: parked (the handler returns 1), <0: denied/failed (error set). */
+int caller_authorize(Manager *m, sd_bus_message *msg, const char *action, Caller **ret, sd_bus_error *error);
+void caller_free(Caller *c);
+void caller_forget(Manager *m, const char *sender);
+void auth_queries_free(Manager *m);
+
+/* bus-manager.c, bus-group.c */
+int bus_manager_register(Manager *m);
+int bus_group_register(Manager *m);
+int bus_group_path(const char *name, char **ret);
+int bus_send_signal(Manager *m, const char *member, const char *types, ...);
+int bus_error_from_rc(sd_bus_error *error, int r, const rc_err *err);
+void bus_group_flush_dirty(Manager *m);
+int bus_group_emit_events_changed(Manager *m, rc_group *g);
+
+/* persist.c: store records and replay */
+int manager_load_state(Manager *m);
+int manager_maybe_compact(Manager *m);
+void record_charge(Manager *m, const rc_charge *ch);
+void record_uncharge(Manager *m, const rc_charge *ch, uint64_t amount);
+void record_migrate(Manager *m, const rc_charge *ch);
+
+/* unit-settings.c */
+int unit_settings_load(Manager *m);
+int unit_settings_apply_resource(Manager *m, const rc_resource *r);
+int unit_settings_set(Manager *m, const char *unit, bool runtime, sd_bus_message *properties, sd_bus_error *error);
+void unit_settings_free_all(Manager *m);
+
+/* hardware-demo.c */
+int hardware_demo_register(Manager *m);

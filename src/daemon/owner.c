@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Processes that own charges. A pid alone can be reused, so an owner is a
+ * (pid, start time) pair, checked again right after its pidfd is opened:
+ * a pidfd then refers to exactly that process, and it becomes readable when
+ * the process exits. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+int proc_starttime(pid_t pid, uint64_t *ret) {
+        char path[64], buf[1024];
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return n < 0 ? -errno : -EIO;
+        buf[n] = 0;
+        /* comm may hold spaces and parentheses: fields start after the last ')'. */
+        char *p = strrchr(buf, ')');
+        if (!p)
+                return -EIO;
+        p++;
+        /* field 3 (state) is the first after ')'; starttime is field 22. */
+        for (int field = 2; field < 22; field++) {
+                p = strchr(p + 1, ' ');
+                if (!p)
+                        return -EIO;
+        }
+        errno = 0;
+        char *end;
+        unsigned long long v = strtoull(p + 1, &end, 10);
+        if (errno || end == p + 1)
+                return -EIO;
+        *ret = v;
+        return 0;
+}
+
+static uint64_t owner_hash(pid_t pid, uint64_t starttime) {
+        return hash_u64((uint64_t) pid ^ (starttime << 22));
+}
+
+typedef struct OwnerKey {
+        pid_t pid;
+        uint64_t starttime;
+} OwnerKey;
+
+static bool owner_eq(const HashNode *n, const void *key) {
+        const Owner *o = container_of(n, Owner, node);
+        const OwnerKey *k = key;
+        return o->pid == k->pid && o->starttime == k->starttime;
+}
+
+Owner *owner_from_charge(const rc_charge *ch) {
+        return (Owner *) (uintptr_t) ch->owner;
+}
+
+void owner_free(Owner *o) {
+        if (!o)
+                return;
+        hashmap_remove(&o->manager->owners, &o->node);
+        sd_event_source_disable_unref(o->exit_source);
+        if (o->pidfd >= 0)
+                close(o->pidfd);
+        free(o->ids);
+        free(o);
+}
+
+/* The process is gone: release what it held, each with a signal. */
+static int on_owner_exit(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Owner *o = userdata;
+        Manager *m = o->manager;
+        log_debug("Process %d exited, releasing its %zu charge record(s).", (int) o->pid, o->n_ids);
+        for (size_t i = 0; i < o->n_ids; i++) {
+                rc_charge *ch = rc_charge_find(m->engine, o->ids[i]);
+                if (ch && owner_from_charge(ch) == o)
+                        manager_release(m, ch, 0, "owner-exited");
+        }
+        owner_free(o);
+        return 0;
+}
+
+int owner_get(Manager *m, pid_t pid, uint64_t starttime, Owner **ret) {
+        OwnerKey k = { pid, starttime };
+        HashNode *n = hashmap_get(&m->owners, owner_hash(pid, starttime), &k, owner_eq);
+        if (n) {
+                *ret = container_of(n, Owner, node);
+                return 0;
+        }
+        if (pid <= 0)
+                return -ESRCH;
+        _cleanup_close_ int fd = (int) syscall(SYS_pidfd_open, pid, 0);
+        if (fd < 0)
+                return -errno;
+        uint64_t now;
+        int r = proc_starttime(pid, &now);
+        if (r < 0 || now != starttime)
+                return -ESRCH;          /* exited, or the pid belongs to someone else now */
+
+        Owner *o = calloc(1, sizeof(*o));
+        if (!o)
+                return -ENOMEM;
+        o->manager = m;
+        o->pid = pid;
+        o->starttime = starttime;
+        o->pidfd = -EBADF;
+        r = sd_event_add_io(m->event, &o->exit_source, fd, EPOLLIN, on_owner_exit, o);
+        if (r >= 0)
+                r = hashmap_put(&m->owners, &o->node, owner_hash(pid, starttime));
+        if (r < 0) {
+                sd_event_source_disable_unref(o->exit_source);
+                free(o);
+                return r;
+        }
+        o->pidfd = TAKE_FD(fd);
+        *ret = o;
+        return 0;
+}
+
+void owner_add_charge(Owner *o, uint64_t id) {
+        if (o->n_ids == o->allocated) {
+                /* Drop ids released meanwhile before growing. */
+                size_t k = 0;
+                for (size_t i = 0; i < o->n_ids; i++) {
+                        rc_charge *ch = rc_charge_find(o->manager->engine, o->ids[i]);
+                        if (ch && owner_from_charge(ch) == o)
+                                o->ids[k++] = o->ids[i];
+                }
+                o->n_ids = k;
+                if (k >= o->allocated / 2) {
+                        size_t a = o->allocated ? o->allocated * 2 : 8;
+                        uint64_t *ids = realloc(o->ids, a * sizeof(*ids));
+                        if (!ids) {
+                                log_oom();
+                                return;
+                        }
+                        o->ids = ids;
+                        o->allocated = a;
+                }
+        }
+        o->ids[o->n_ids++] = id;
+}

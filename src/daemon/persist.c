@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* What goes into the two stores, and how a start rebuilds the state from
+ * them. The state store (state dir) holds registered resources and PERSIST
+ * charges; the runtime store (runtime dir, gone at reboot) holds
+ * process-owned charges, runtime limits, peaks and event counters.
+ *
+ * Records:  I next_id | R key capacity | D key
+ *           C id group counter amount flags pid starttime | X id amount | M id group
+ *           W group file hextext | w group file resource
+ *           P group counter peak events events_local
+ *
+ * Charges are collected while reading and restored at the end, in id
+ * order, without limit checks: they were acknowledged under the limits of
+ * their time. */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kparse.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+
+
+
+typedef struct PendingCharge {
+        HashNode node;
+        uint64_t id, amount;
+        uint32_t flags;
+        pid_t pid;
+        uint64_t starttime;
+        char *group, *key;
+} PendingCharge;
+
+typedef struct PendingStats {
+        char *group, *key;
+        uint64_t peak, events, events_local;
+        struct PendingStats *next;
+} PendingStats;
+
+typedef struct Loader {
+        Manager *m;
+        Hashmap charges;
+        PendingStats *stats, **stats_tail;
+        uint64_t next_id;
+        bool runtime;
+} Loader;
+
+static Store *charge_store(Manager *m, const rc_charge *ch) {
+        return ch->flags & RC_CHARGE_PERSIST ? m->state_store : m->runtime_store;
+}
+
+void record_charge(Manager *m, const rc_charge *ch) {
+        Store *s = charge_store(m, ch);
+        if (m->loading || !s)
+                return;
+        const Owner *o = owner_from_charge(ch);
+        store_append(s, "C %" PRIu64 " %s %s %" PRIu64 " %" PRIu32 " %d %" PRIu64, ch->id, ch->group->name,
+                     ch->counter->key, ch->amount, ch->flags, o ? (int) o->pid : 0, o ? o->starttime : 0);
+}
+
+void record_uncharge(Manager *m, const rc_charge *ch, uint64_t amount) {
+        Store *s = charge_store(m, ch);
+        if (!m->loading && s)
+                store_append(s, "X %" PRIu64 " %" PRIu64, ch->id, amount >= ch->amount ? 0 : amount);
+}
+
+void record_migrate(Manager *m, const rc_charge *ch) {
+        Store *s = charge_store(m, ch);
+        if (!m->loading && s)
+                store_append(s, "M %" PRIu64 " %s", ch->id, ch->group->name);
+}
+
+static int parse_u64(const char *s, uint64_t *ret) {
+        return rc_kstrtou64(s, 10, ret);
+}
+
+static bool pending_eq(const HashNode *n, const void *key) {
+        return container_of(n, PendingCharge, node)->id == *(const uint64_t *) key;
+}
+
+static PendingCharge *pending_find(Loader *l, uint64_t id) {
+        HashNode *n = hashmap_get(&l->charges, hash_u64(id), &id, pending_eq);
+        return n ? container_of(n, PendingCharge, node) : NULL;
+}
+
+static void pending_free(PendingCharge *p) {
+        free(p->group);
+        free(p->key);
+        free(p);
+}
+
+static int load_charge(Loader *l, char **f, size_t n) {
+        uint64_t id, amount, flags, pid, st;
+        if (n != 8 || parse_u64(f[1], &id) < 0 || parse_u64(f[4], &amount) < 0 || parse_u64(f[5], &flags) < 0 ||
+            parse_u64(f[6], &pid) < 0 || parse_u64(f[7], &st) < 0 || id == 0 || amount == 0)
+                return -EBADMSG;
+        if (pending_find(l, id))
+                return -EEXIST;
+        PendingCharge *p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        *p = (PendingCharge) { .id = id, .amount = amount, .flags = (uint32_t) flags, .pid = (pid_t) pid,
+                               .starttime = st, .group = strdup(f[2]), .key = strdup(f[3]) };
+        if (!p->group || !p->key || hashmap_put(&l->charges, &p->node, hash_u64(id)) < 0) {
+                pending_free(p);
+                return -ENOMEM;
+        }
+        l->next_id = MAX(l->next_id, id + 1);
+        return 0;
+}
+
+static int load_uncharge(Loader *l, char **f, size_t n) {
+        uint64_t id, amount;
+        if (n != 3 || parse_u64(f[1], &id) < 0 || parse_u64(f[2], &amount) < 0)
+                return -EBADMSG;
+        PendingCharge *p = pending_find(l, id);
+        if (!p)
+                return -ENOENT;
+        if (amount != 0 && amount < p->amount) {
+                p->amount -= amount;
+                return 0;
+        }
+        hashmap_remove(&l->charges, &p->node);
+        pending_free(p);
+        return 0;
+}
+
+static int load_migrate(Loader *l, char **f, size_t n) {
+        uint64_t id;
+        if (n != 3 || parse_u64(f[1], &id) < 0)
+                return -EBADMSG;
+        PendingCharge *p = pending_find(l, id);
+        if (!p)
+                return -ENOENT;
+        char *g = strdup(f[2]);
+        if (!g)
+                return -ENOMEM;
+        free(p->group);
+        p->group = g;
+        return 0;
+}
+
+static int load_stats(Loader *l, char **f, size_t n) {
+        PendingStats s = {0};
+        if (n != 6 || parse_u64(f[3], &s.peak) < 0 || parse_u64(f[4], &s.events) < 0 ||
+            parse_u64(f[5], &s.events_local) < 0)
+                return -EBADMSG;
+        PendingStats *p = malloc(sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        *p = s;
+        p->group = strdup(f[1]);
+        p->key = strdup(f[2]);
+        *l->stats_tail = p;
+        l->stats_tail = &p->next;
+        return p->group && p->key ? 0 : -ENOMEM;
+}
+
+static int load_record(char **f, size_t n, void *userdata) {
+        Loader *l = userdata;
+        Manager *m = l->m;
+        rc_err err = {0};
+        uint64_t v;
+        int r;
+
+        switch (f[0][0] * (f[0][1] == 0)) {
+        case 'I':
+                if (n != 2 || parse_u64(f[1], &v) < 0)
+                        return -EBADMSG;
+                l->next_id = MAX(l->next_id, v);
+                return 0;
+        case 'R': {
+                if (l->runtime || n != 3 || parse_u64(f[2], &v) < 0)
+                        return -EBADMSG;
+                rc_resource *res;
+                r = rc_resource_register(m->engine, f[1], v, &res, NULL, &err);
+                if (r >= 0)
+                        res->tag |= RESOURCE_MANUAL;
+                return r;
+        }
+        case 'D': {
+                if (l->runtime || n != 2)
+                        return -EBADMSG;
+                rc_resource *res;
+                r = rc_resource_lookup(m->engine, f[1], &res, &err);
+                if (r < 0)
+                        return r;
+                rc_resource_unregister(m->engine, res, NULL, NULL);
+                return 0;
+        }
+        case 'C':
+                return load_charge(l, f, n);
+        case 'X':
+                return load_uncharge(l, f, n);
+        case 'M':
+                return load_migrate(l, f, n);
+        case 'W': {
+                if (!l->runtime || n != 4)
+                        return -EBADMSG;
+                _cleanup_free_ char *text = hex_decode(f[3]);
+                if (!text)
+                        return -EBADMSG;
+                r = manager_write_file(m, f[1], f[2], text, true, &err);
+                if (r < 0)
+                        log_warning("Runtime limit %s %s of %s not restored: %s", f[1], f[2], text, err.msg);
+                return 0;
+        }
+        case 'w':
+                if (!l->runtime || n != 4)
+                        return -EBADMSG;
+                manager_forget_runtime_limit(m, f[1], f[2], f[3]);
+                return 0;
+        case 'P':
+                return l->runtime ? load_stats(l, f, n) : -EBADMSG;
+        default:
+                return -EBADMSG;
+        }
+}
+
+static int cmp_pending(const void *a, const void *b) {
+        const PendingCharge *x = *(PendingCharge *const *) a, *y = *(PendingCharge *const *) b;
+        return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* A charge whose owner is gone by now is released as if it had exited
+ * while we were down. */
+static void restore_charge(Manager *m, PendingCharge *p) {
+        rc_err err = {0};
+        rc_group *g;
+        rc_counter *c;
+        if (manager_group_get(m, p->group, &g, &err) < 0 || rc_counter_find(m->engine, p->key, &c, &err) < 0) {
+                log_warning("Charge %" PRIu64 " (%s %s) dropped: %s", p->id, p->group, p->key, err.msg);
+                return;
+        }
+        Owner *o = NULL;
+        bool gone = false;
+        if (!(p->flags & RC_CHARGE_PERSIST) && owner_get(m, p->pid, p->starttime, &o) < 0)
+                gone = true;
+        rc_charge *ch;
+        int r = rc_charge_restore(m->engine, p->id, g, c, p->amount, (uint64_t) (uintptr_t) o, p->flags, &ch);
+        if (r < 0) {
+                log_warning_errno(r, "Charge %" PRIu64 " not restored: %s", p->id, strerror(-r));
+                rc_group_gc(m->engine, g);
+                return;
+        }
+        if (o)
+                owner_add_charge(o, ch->id);
+        /* Released after loading, so that the release is recorded. */
+        if (gone)
+                ch->owner = UINT64_MAX;
+}
+
+static void release_orphans(Manager *m) {
+        size_t n = 0;
+        hashmap_for_each(node, &m->engine->charges)
+                if (container_of(node, rc_charge, node)->owner == UINT64_MAX)
+                        n++;
+        if (n == 0)
+                return;
+        _cleanup_free_ uint64_t *ids = calloc(n, sizeof(*ids));
+        if (!ids)
+                return;
+        size_t k = 0;
+        hashmap_for_each(node, &m->engine->charges) {
+                rc_charge *ch = container_of(node, rc_charge, node);
+                if (ch->owner == UINT64_MAX && k < n)
+                        ids[k++] = ch->id;
+        }
+        for (size_t i = 0; i < k; i++) {
+                rc_charge *ch = rc_charge_find(m->engine, ids[i]);
+                ch->owner = 0;
+                manager_release(m, ch, 0, "owner-exited");
+        }
+        log_info("Released %zu charge(s) whose owners exited while resctld was down.", k);
+}
+
+static void restore_all(Manager *m, Loader *l) {
+        size_t n = l->charges.n_entries, k = 0;
+        _cleanup_free_ PendingCharge **v = calloc(n ? n : 1, sizeof(*v));
+        if (!v) {
+                log_oom();
+                return;
+        }
+        hashmap_for_each(node, &l->charges)
+                v[k++] = container_of(node, PendingCharge, node);
+        qsort(v, k, sizeof(*v), cmp_pending);
+        for (size_t i = 0; i < k; i++)
+                restore_charge(m, v[i]);
+        for (size_t i = 0; i < k; i++)
+                pending_free(v[i]);
+        hashmap_done(&l->charges);
+
+        for (PendingStats *s = l->stats, *next; s; s = next) {
+                next = s->next;
+                rc_group *g;
+                rc_counter *c;
+                if (manager_group_get(m, s->group, &g, NULL) >= 0) {
+                        if (rc_counter_find(m->engine, s->key, &c, NULL) >= 0)
+                                (void) rc_pool_restore_stats(m->engine, g, c, s->peak, s->events, s->events_local);
+                        rc_group_gc(m->engine, g);
+                }
+                free(s->group);
+                free(s->key);
+                free(s);
+        }
+        m->engine->next_charge_id = MAX(m->engine->next_charge_id, l->next_id);
+}
+
+static void gc_all_groups(rc_engine *e) {
+        size_t n = e->groups.n_entries, k = 0;
+        _cleanup_free_ char **names = calloc(n ? n : 1, sizeof(*names));
+        if (!names)
+                return;
+        hashmap_for_each(node, &e->groups) {
+                rc_group *g = container_of(node, rc_group, node);
+                if (g->n_children == 0 && k < n)
+                        names[k++] = strdup(g->name);
+        }
+        for (size_t i = 0; i < k; i++) {
+                rc_group *g = names[i] ? rc_group_find(e, names[i]) : NULL;
+                if (g)
+                        rc_group_gc(e, g);
+                free(names[i]);
+        }
+}
+
+int manager_load_state(Manager *m) {
+        Loader l = { .m = m, .next_id = 1 };
+        l.stats_tail = &l.stats;
+        m->loading = true;
+        /* Discovered hardware first: it came first when it was registered,
+         * and registration order is file order. */
+        int r = m->hardware == HARDWARE_DEMO ? hardware_demo_register(m) : 0;
+        if (r < 0)
+                return r;
+        r = store_open(m->state_dir, "state.log", load_record, &l, &m->state_store);
+        if (r < 0)
+                return r;
+        (void) unit_settings_load(m);
+        l.runtime = true;
+        r = store_open(m->runtime_dir, "runtime.log", load_record, &l, &m->runtime_store);
+        if (r < 0)
+                return r;
+        restore_all(m, &l);
+        gc_all_groups(m->engine);
+        m->loading = false;
+        release_orphans(m);
+        log_info("State restored: %u resource(s), %zu group(s), %zu charge(s).", m->engine->n_resources,
+                 m->engine->groups.n_entries, m->engine->charges.n_entries);
+        return manager_commit(m);
+}
+
+static int dump_state(Store *s, void *userdata) {
+        Manager *m = userdata;
+        store_append(s, "I %" PRIu64, m->engine->next_charge_id);
+        list_for_each(l, &m->engine->resources) {
+                rc_resource *r = list_entry(l, rc_resource, link);
+                if (r->tag & RESOURCE_MANUAL)
+                        store_append(s, "R %s %" PRIu64, r->key, r->capacity);
+        }
+        return 0;
+}
+
+static void dump_charges(Manager *m, Store *s, bool persist) {
+        /* The loader sorts by id, which is creation order. */
+        list_for_each(l, &m->engine->resources) {
+                rc_resource *r = list_entry(l, rc_resource, link);
+                for (unsigned i = 0; i < r->n_counters; i++)
+                        list_for_each(cl, &r->counters[i].charges) {
+                                rc_charge *ch = list_entry(cl, rc_charge, counter_link);
+                                if (!!(ch->flags & RC_CHARGE_PERSIST) != persist)
+                                        continue;
+                                const Owner *o = owner_from_charge(ch);
+                                store_append(s, "C %" PRIu64 " %s %s %" PRIu64 " %" PRIu32 " %d %" PRIu64, ch->id,
+                                             ch->group->name, ch->counter->key, ch->amount, ch->flags,
+                                             o ? (int) o->pid : 0, o ? o->starttime : 0);
+                        }
+        }
+}
+
+static int dump_state_all(Store *s, void *userdata) {
+        dump_state(s, userdata);
+        dump_charges(userdata, s, true);
+        return 0;
+}
+
+/* A remembered runtime limit, written back as the value it has now. */
+static void dump_limit(Manager *m, Store *s, const char *key) {
+        char group[300], file[64], res[256];
+        if (sscanf(key, "%299s %63s %255s", group, file, res) != 3)
+                return;
+        rc_group *g = rc_group_find(m->engine, group);
+        if (!g)
+                return;
+        _cleanup_free_ char *text = NULL;
+        int r = -1;
+        if (streq(file, "rdma.max")) {
+                rc_resource *rr = rc_resource_find(m->engine, RC_RDMA, res);
+                if (!rr)
+                        return;
+                const rc_pool *h = rc_group_pool_peek(g, &rr->counters[0]), *o = rc_group_pool_peek(g, &rr->counters[1]);
+                uint64_t hv = h ? h->max : RC_S32_MAX, ov = o ? o->max : RC_S32_MAX;
+                char hb[32], ob[32];
+                snprintf(hb, sizeof(hb), "%" PRIu64, hv);
+                snprintf(ob, sizeof(ob), "%" PRIu64, ov);
+                r = asprintf(&text, "%s hca_handle=%s hca_object=%s", res, hv >= RC_S32_MAX ? "max" : hb,
+                             ov >= RC_S32_MAX ? "max" : ob);
+        } else {
+                bool dmem = strneq(file, "dmem.", 5);
+                rc_resource *rr = rc_resource_find(m->engine, dmem ? RC_DMEM : RC_MISC, res);
+                if (!rr)
+                        return;
+                const rc_pool *p = rc_group_pool_peek(g, &rr->counters[0]);
+                uint64_t v = streq(file, "dmem.min") ? (p ? p->min : 0)
+                           : streq(file, "dmem.low") ? (p ? p->low : 0)
+                           : p ? p->max : rc_pool_default_max(&rr->counters[0]);
+                bool is_max = dmem ? v >= RC_PCM : v == RC_MAX;
+                r = is_max ? asprintf(&text, "%s max", res) : asprintf(&text, "%s %" PRIu64, res, v);
+        }
+        if (r < 0)
+                return;
+        _cleanup_free_ char *hex = hex_encode(text);
+        if (hex)
+                store_append(s, "W %s %s %s", group, file, hex);
+}
+
+static int dump_runtime(Store *s, void *userdata) {
+        Manager *m = userdata;
+        store_append(s, "I %" PRIu64, m->engine->next_charge_id);
+        for (size_t b = 0; b < m->runtime_limits.n_buckets; b++)
+                for (HashNode *n = m->runtime_limits.buckets[b]; n; n = n->next)
+                        dump_limit(m, s, (const char *) (n + 1));
+        dump_charges(m, s, false);
+        hashmap_for_each(node, &m->engine->groups) {
+                rc_group *g = container_of(node, rc_group, node);
+                for (unsigned i = 0; i < g->n_pools && i < m->engine->n_slots; i++) {
+                        const rc_pool *p = g->pools[i];
+                        const rc_counter *c = m->engine->slots[i];
+                        if (p && c && (p->peak || p->events || p->events_local))
+                                store_append(s, "P %s %s %" PRIu64 " %" PRIu64 " %" PRIu64, g->name, c->key, p->peak,
+                                             p->events, p->events_local);
+                }
+        }
+        return 0;
+}
+
+int manager_maybe_compact(Manager *m) {
+        int r = 0;
+        if (m->state_store && store_wants_compaction(m->state_store)) {
+                r = store_compact(m->state_store, dump_state_all, m);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot compact %s: %s", store_path(m->state_store), strerror(-r));
+        }
+        if (m->runtime_store && store_wants_compaction(m->runtime_store)) {
+                r = store_compact(m->runtime_store, dump_runtime, m);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot compact %s: %s", store_path(m->runtime_store), strerror(-r));
+        }
+        return 0;
+}
+

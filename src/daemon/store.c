@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "macro.h"
+#include "store.h"
+
+#define COMPACT_MIN_BYTES (4u << 20)
+
+struct Store {
+        char *dir;
+        char *path;
+        int fd;
+        char *buf;                      /* records not yet written */
+        size_t len, cap;
+        bool oom;
+        uint64_t log_bytes;             /* bytes in the file */
+        uint64_t base_bytes;            /* bytes right after the last compaction */
+};
+
+static uint32_t crc32_table[256];
+
+static void crc32_init(void) {
+        if (crc32_table[1])
+                return;
+        for (uint32_t i = 0; i < 256; i++) {
+                uint32_t c = i;
+                for (int k = 0; k < 8; k++)
+                        c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+                crc32_table[i] = c;
+        }
+}
+
+static uint32_t crc32(const char *p, size_t n) {
+        uint32_t c = 0xffffffffu;
+        for (size_t i = 0; i < n; i++)
+                c = crc32_table[(c ^ (unsigned char) p[i]) & 0xff] ^ (c >> 8);
+        return c ^ 0xffffffffu;
+}
+
+char *hex_encode(const char *s) {
+        size_t n = strlen(s);
+        char *r = malloc(n * 2 + 2);
+        if (!r)
+                return NULL;
+        /* "-" stands for the empty text so that every field is non-empty. */
+        if (n == 0)
+                return strcpy(r, "-");
+        for (size_t i = 0; i < n; i++)
+                sprintf(r + 2 * i, "%02x", (unsigned char) s[i]);
+        return r;
+}
+
+static int hexval(char c) {
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        return -1;
+}
+
+char *hex_decode(const char *s) {
+        if (streq(s, "-"))
+                return strdup("");
+        size_t n = strlen(s);
+        if (n % 2)
+                return NULL;
+        char *r = malloc(n / 2 + 1);
+        if (!r)
+                return NULL;
+        for (size_t i = 0; i < n / 2; i++) {
+                int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+                if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+                        free(r);
+                        return NULL;
+                }
+                r[i] = (char) (hi << 4 | lo);
+        }
+        r[n / 2] = 0;
+        return r;
+}
+
+static int fsync_dir(const char *dir) {
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return fsync(fd) < 0 ? -errno : 0;
+}
+
+static int mkdir_p(const char *dir) {
+        _cleanup_free_ char *p = strdup(dir);
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1; *s; s++)
+                if (*s == '/') {
+                        *s = 0;
+                        if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                                return -errno;
+                        *s = '/';
+                }
+        if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+/* Verifies and splits one line (without its '\n'); returns the field count
+ * or -EBADMSG. */
+static int parse_line(char *line, char **fields, size_t max) {
+        size_t n = strlen(line);
+        if (n < 10 || line[8] != ' ')
+                return -EBADMSG;
+        char *end;
+        errno = 0;
+        unsigned long want = strtoul(line, &end, 16);
+        if (end != line + 8 || errno)
+                return -EBADMSG;
+        if (crc32(line + 9, n - 9) != (uint32_t) want)
+                return -EBADMSG;
+        size_t k = 0;
+        for (char *save = NULL, *t = strtok_r(line + 9, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+                if (k == max)
+                        return -EBADMSG;
+                fields[k++] = t;
+        }
+        return k ? (int) k : -EBADMSG;
+}
+
+/* Replays the file; a torn last line (crash during a write) is cut off so
+ * that new records do not follow garbage. */
+static int store_replay(Store *s, store_record_fn fn, void *userdata) {
+        _cleanup_free_ char *data = NULL;
+        size_t size = 0, cap = 0;
+        for (;;) {
+                if (size + 65536 > cap) {
+                        cap = cap ? cap * 2 : 1 << 20;
+                        char *d = realloc(data, cap + 1);
+                        if (!d)
+                                return -ENOMEM;
+                        data = d;
+                }
+                ssize_t k = read(s->fd, data + size, cap - size);
+                if (k < 0)
+                        return -errno;
+                if (k == 0)
+                        break;
+                size += (size_t) k;
+        }
+        if (!data)
+                return 0;
+        data[size] = 0;
+
+        size_t good_end = 0, lineno = 0;
+        for (size_t off = 0; off < size;) {
+                char *nl = memchr(data + off, '\n', size - off);
+                lineno++;
+                if (!nl) {
+                        log_warning("%s:%zu: torn record at the end (crash during a write), dropped.", s->path, lineno);
+                        break;
+                }
+                *nl = 0;
+                char *line = data + off;
+                size_t next = (size_t) (nl - data) + 1;
+                char *fields[16];
+                int n = memchr(line, 0, (size_t) (nl - line)) ? -EBADMSG : parse_line(line, fields, ELEMENTSOF(fields));
+                if (n < 0)
+                        log_warning("%s:%zu: corrupt record, skipped.", s->path, lineno);
+                else {
+                        int r = fn(fields, (size_t) n, userdata);
+                        if (r < 0)
+                                log_warning_errno(r, "%s:%zu: record '%s' not applied: %s", s->path, lineno, fields[0],
+                                                  strerror(-r));
+                }
+                good_end = next;
+                off = next;
+        }
+        if (good_end < size && ftruncate(s->fd, (off_t) good_end) < 0)
+                return -errno;
+        s->log_bytes = s->base_bytes = good_end;
+        return 0;
+}
+
+int store_open(const char *dir, const char *name, store_record_fn fn, void *userdata, Store **ret) {
+        crc32_init();
+        int r = mkdir_p(dir);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create %s: %s", dir, strerror(-r));
+        Store *s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->fd = -EBADF;
+        s->dir = strdup(dir);
+        if (!s->dir || asprintf(&s->path, "%s/%s", dir, name) < 0) {
+                s->path = NULL;
+                store_free(s);
+                return -ENOMEM;
+        }
+        s->fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC | O_APPEND, 0600);
+        if (s->fd < 0) {
+                r = -errno;
+                log_error_errno(r, "Cannot open %s: %s", s->path, strerror(-r));
+                store_free(s);
+                return r;
+        }
+        r = store_replay(s, fn, userdata);
+        if (r < 0) {
+                log_error_errno(r, "Cannot read %s: %s", s->path, strerror(-r));
+                store_free(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+Store *store_free(Store *s) {
+        if (!s)
+                return NULL;
+        if (s->fd >= 0)
+                close(s->fd);
+        free(s->buf);
+        free(s->path);
+        free(s->dir);
+        free(s);
+        return NULL;
+}
+
+const char *store_path(const Store *s) {
+        return s->path;
+}
+
+void store_append(Store *s, const char *fmt, ...) {
+        char rec[4096];
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(rec, sizeof(rec), fmt, ap);
+        va_end(ap);
+        _cleanup_free_ char *big = NULL;
+        const char *p = rec;
+        if (n < 0) {
+                s->oom = true;
+                return;
+        }
+        if ((size_t) n >= sizeof(rec)) {
+                big = malloc((size_t) n + 1);
+                if (!big) {
+                        s->oom = true;
+                        return;
+                }
+                va_start(ap, fmt);
+                vsnprintf(big, (size_t) n + 1, fmt, ap);
+                va_end(ap);
+                p = big;
+        }
+        size_t need = s->len + (size_t) n + 10;
+        if (need > s->cap) {
+                size_t cap = MAX(need, s->cap * 2);
+                char *b = realloc(s->buf, cap);
+                if (!b) {
+                        s->oom = true;
+                        return;
+                }
+                s->buf = b;
+                s->cap = cap;
+        }
+        s->len += (size_t) sprintf(s->buf + s->len, "%08x %s\n", crc32(p, (size_t) n), p);
+}
+
+bool store_has_pending(const Store *s) {
+        return s->len > 0 || s->oom;
+}
+
+static int write_all(int fd, const char *p, size_t n) {
+        while (n > 0) {
+                ssize_t k = write(fd, p, n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += k;
+                n -= (size_t) k;
+        }
+        return 0;
+}
+
+int store_commit(Store *s) {
+        if (s->oom) {
+                s->oom = false;
+                s->len = 0;
+                return -ENOMEM;
+        }
+        if (s->len == 0)
+                return 0;
+        int r = write_all(s->fd, s->buf, s->len);
+        if (r < 0) {
+                /* Do not leave half a batch: cut back to what was durable. */
+                (void) ftruncate(s->fd, (off_t) s->log_bytes);
+                s->len = 0;
+                return r;
+        }
+        if (fdatasync(s->fd) < 0) {
+                r = -errno;
+                s->len = 0;
+                return r;
+        }
+        s->log_bytes += s->len;
+        s->len = 0;
+        return 0;
+}
+
+bool store_wants_compaction(const Store *s) {
+        return s->log_bytes > COMPACT_MIN_BYTES && s->log_bytes > 4 * s->base_bytes;
+}
+
+int store_compact(Store *s, store_dump_fn fn, void *userdata) {
+        _cleanup_free_ char *tmp = NULL;
+        if (asprintf(&tmp, "%s.tmp", s->path) < 0)
+                return -ENOMEM;
+        /* Anything buffered is part of the state the dump writes. */
+        s->len = 0;
+        s->oom = false;
+        int r = fn(s, userdata);
+        if (r < 0 || s->oom) {
+                s->len = 0;
+                return r < 0 ? r : -ENOMEM;
+        }
+        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return -errno;
+        r = write_all(fd, s->buf, s->len);
+        if (r >= 0 && fsync(fd) < 0)
+                r = -errno;
+        if (r >= 0 && rename(tmp, s->path) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void) unlink(tmp);
+                s->len = 0;
+                return r;
+        }
+        (void) fsync_dir(s->dir);
+        int nfd = open(s->path, O_RDWR | O_CLOEXEC | O_APPEND);
+        if (nfd < 0)
+                return -errno;
+        close(s->fd);
+        s->fd = nfd;
+        s->log_bytes = s->base_bytes = s->len;
+        s->len = 0;
+        return 0;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* A write-ahead log of text records, one per line, each guarded by a
+ * CRC-32 so that a torn or corrupt line is recognised at load. Records are
+ * buffered and written by store_commit() with one fdatasync() for the
+ * whole batch (group commit). store_compact() rewrites the log as the
+ * records that recreate the current state, atomically. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct Store Store;
+
+/* Called for every intact record at open; fields are split at spaces.
+ * A negative return is logged with the record's line and the record skipped. */
+typedef int (*store_record_fn)(char **fields, size_t n_fields, void *userdata);
+/* Called by store_compact() to emit the current state with store_append(). */
+typedef int (*store_dump_fn)(Store *s, void *userdata);
+
+int store_open(const char *dir, const char *name, store_record_fn fn, void *userdata, Store **ret);
+Store *store_free(Store *s);
+
+void store_append(Store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool store_has_pending(const Store *s);
+int store_commit(Store *s);
+bool store_wants_compaction(const Store *s);
+int store_compact(Store *s, store_dump_fn fn, void *userdata);
+const char *store_path(const Store *s);
+
+/* Text that may hold anything travels hex-encoded. */
+char *hex_encode(const char *s);
+char *hex_decode(const char *s);

@@ -1,0 +1,934 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Unit settings (api.md "Unit files", "SetUnitProperties"): the [X-Resctl]
+ * sections of unit files and drop-ins, found with systemd's precedence,
+ * applied to the engine through the interface files, and written as
+ * drop-ins the way "systemctl set-property" writes its own.
+ *
+ * Without systemd the unit files are the only source: each unit's
+ * effective settings are what its files say, and m->units holds them
+ * (UnitSettings, keyed by unit name). Settings of resources that are not
+ * registered yet stay there until unit_settings_apply_resource(). */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "unit-conf.h"
+
+#define DEFAULT_CONTROL_DIR "/etc/systemd/system.control"
+#define DEFAULT_RUNTIME_CONTROL_DIR "/run/systemd/system.control"
+#define DEFAULT_UNIT_PATH \
+        "/etc/systemd/system:/run/systemd/system:/usr/local/lib/systemd/system:/usr/lib/systemd/system"
+#define DROPIN_PREFIX "50-resctl-"
+#define FILE_SIZE_MAX (4u * 1024u * 1024u)
+
+/* The search path's first two directories hold set-property drop-ins only
+ * (systemd's persistent and runtime "control" dirs); fragments are looked
+ * up in the unit path after them. */
+#define N_CONTROL_DIRS 2
+
+static inline void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
+
+typedef struct UnitSettings {
+        HashNode node;
+        char *name;
+        UnitConf conf;                  /* effective settings, from the unit's files */
+        unsigned generation;            /* last load that found files for it */
+} UnitSettings;
+
+/* ---- small helpers ---- */
+
+static bool unit_settings_eq(const HashNode *n, const void *key) {
+        return streq(container_of(n, UnitSettings, node)->name, key);
+}
+
+static UnitSettings *unit_find(Manager *m, const char *unit) {
+        HashNode *n = hashmap_get(&m->units, hash_string(unit), unit, unit_settings_eq);
+        return n ? container_of(n, UnitSettings, node) : NULL;
+}
+
+static void unit_settings_free(UnitSettings *us) {
+        if (!us)
+                return;
+        free(us->name);
+        unit_conf_done(&us->conf);
+        free(us);
+}
+
+static void strv_free_n(char **v, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
+/* Takes s, also on failure. */
+static int strv_push(char ***v, size_t *n, char *s) {
+        if (!s)
+                return -ENOMEM;
+        char **nv = realloc(*v, (*n + 1) * sizeof(char *));
+        if (!nv) {
+                free(s);
+                return -ENOMEM;
+        }
+        nv[(*n)++] = s;
+        *v = nv;
+        return 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static bool endswith(const char *s, const char *suffix) {
+        size_t a = strlen(s), b = strlen(suffix);
+        return a >= b && streq(s + a - b, suffix);
+}
+
+static const char *control_dir(Manager *m, bool runtime) {
+        if (runtime)
+                return m->runtime_control_dir ? m->runtime_control_dir : DEFAULT_RUNTIME_CONTROL_DIR;
+        return m->control_dir ? m->control_dir : DEFAULT_CONTROL_DIR;
+}
+
+typedef struct SearchPath {
+        char **dirs;                    /* highest priority first */
+        size_t n;
+} SearchPath;
+
+static void search_path_done(SearchPath *s) {
+        strv_free_n(s->dirs, s->n);
+        *s = (SearchPath) { 0 };
+}
+
+static int search_path_get(Manager *m, SearchPath *ret) {
+        _cleanup_(search_path_done) SearchPath s = { 0 };
+        int r = strv_push(&s.dirs, &s.n, strdup(control_dir(m, false)));
+        if (r >= 0)
+                r = strv_push(&s.dirs, &s.n, strdup(control_dir(m, true)));
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *path = strdup(m->unit_path ? m->unit_path : DEFAULT_UNIT_PATH);
+        if (!path)
+                return -ENOMEM;
+        for (char *p = path, *d; (d = strsep(&p, ":"));) {
+                if (!*d)
+                        continue;
+                r = strv_push(&s.dirs, &s.n, strdup(d));
+                if (r < 0)
+                        return r;
+        }
+        *ret = s;
+        s = (SearchPath) { 0 };
+        return 0;
+}
+
+static int read_full_file(const char *path, char **ret) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, cap = 0;
+        for (;;) {
+                if (cap - len < 4096) {
+                        if (cap >= FILE_SIZE_MAX)
+                                return -EFBIG;
+                        size_t ncap = cap ? cap * 2 : 8192;
+                        char *nb = realloc(buf, ncap + 1);
+                        if (!nb)
+                                return -ENOMEM;
+                        buf = nb;
+                        cap = ncap;
+                }
+                ssize_t k = read(fd, buf + len, cap - len);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                len += (size_t) k;
+        }
+        if (!buf && !(buf = malloc(1)))
+                return -ENOMEM;
+        buf[len] = 0;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+/* ---- reading one unit's files ---- */
+
+static int parse_file(UnitConf *c, const char *path) {
+        _cleanup_free_ char *text = NULL;
+        int r = read_full_file(path, &text);
+        if (r == -ENOENT)
+                return 0;       /* a dangling symlink: nothing there */
+        if (r < 0) {
+                log_warning_errno(r, "%s: cannot read, ignoring: %s", path, strerror(-r));
+                return 0;
+        }
+        return unit_conf_parse(c, text, path, NULL);
+}
+
+/* "foo@bar.service" -> "foo@.service": an instance also takes its
+ * template's fragment and drop-ins, as systemd does. */
+static char *template_name(const char *unit) {
+        const char *at = strchr(unit, '@'), *dot = strrchr(unit, '.');
+        if (!at || !dot || dot < at || dot == at + 1)
+                return NULL;
+        char *t = malloc(strlen(unit) + 1);
+        if (!t)
+                return NULL;
+        memcpy(t, unit, (size_t) (at - unit) + 1);
+        strcpy(t + (at - unit) + 1, dot);
+        return t;
+}
+
+typedef struct DropIn {
+        char *name;
+        char *path;
+} DropIn;
+
+static int cmp_dropin(const void *a, const void *b) {
+        return strcmp(((const DropIn *) a)->name, ((const DropIn *) b)->name);
+}
+
+static void dropins_free(DropIn *v, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(v[i].name);
+                free(v[i].path);
+        }
+        free(v);
+}
+
+/* Adds the *.conf files of one directory whose names no higher-priority
+ * directory had: the same file name masks lower ones (systemd's
+ * conf_files_list()). */
+static int dropins_add_dir(DropIn **v, size_t *n, const char *dir) {
+        _cleanup_(closedirp) DIR *d = opendir(dir);
+        if (!d)
+                return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+        for (struct dirent *de; (errno = 0, de = readdir(d));) {
+                if (de->d_name[0] == '.' || !endswith(de->d_name, ".conf"))
+                        continue;
+                bool seen = false;
+                for (size_t i = 0; i < *n && !seen; i++)
+                        seen = streq((*v)[i].name, de->d_name);
+                if (seen)
+                        continue;
+                DropIn *nv = realloc(*v, (*n + 1) * sizeof(DropIn));
+                if (!nv)
+                        return -ENOMEM;
+                *v = nv;
+                DropIn *e = &nv[*n];
+                e->name = strdup(de->d_name);
+                e->path = NULL;
+                if (!e->name || asprintf(&e->path, "%s/%s", dir, de->d_name) < 0) {
+                        free(e->name);
+                        return -ENOMEM;
+                }
+                (*n)++;
+        }
+        return -errno;
+}
+
+/* The unit's effective settings: its fragment from the highest-priority
+ * unit directory that has one, then its drop-ins from all directories,
+ * merged by file name and applied in file-name order. */
+static int load_unit_conf(const SearchPath *sp, const char *unit, UnitConf *ret) {
+        _cleanup_(unit_conf_donep) UnitConf c = { 0 };
+        _cleanup_free_ char *template = template_name(unit);
+        const char *names[] = { unit, template };
+        size_t n_names = template ? 2 : 1;
+        int r;
+
+        bool found = false;
+        for (size_t i = 0; i < n_names && !found; i++)
+                for (size_t k = N_CONTROL_DIRS; k < sp->n && !found; k++) {
+                        _cleanup_free_ char *path = NULL;
+                        if (asprintf(&path, "%s/%s", sp->dirs[k], names[i]) < 0)
+                                return -ENOMEM;
+                        if (access(path, F_OK) < 0)
+                                continue;
+                        found = true;
+                        r = parse_file(&c, path);
+                        if (r < 0)
+                                return r;
+                }
+
+        DropIn *v = NULL;
+        size_t n = 0;
+        r = 0;
+        for (size_t k = 0; k < sp->n && r >= 0; k++)
+                for (size_t i = 0; i < n_names && r >= 0; i++) {
+                        _cleanup_free_ char *dir = NULL;
+                        if (asprintf(&dir, "%s/%s.d", sp->dirs[k], names[i]) < 0)
+                                r = -ENOMEM;
+                        else {
+                                r = dropins_add_dir(&v, &n, dir);
+                                if (r < 0 && r != -ENOMEM) {
+                                        log_warning_errno(r, "%s: cannot list, ignoring: %s", dir, strerror(-r));
+                                        r = 0;
+                                }
+                        }
+                }
+        if (r >= 0 && n > 0)
+                qsort(v, n, sizeof(DropIn), cmp_dropin);
+        for (size_t i = 0; i < n && r >= 0; i++)
+                r = parse_file(&c, v[i].path);
+        dropins_free(v, n);
+        if (r < 0)
+                return r;
+        *ret = c;
+        c = (UnitConf) { 0 };
+        return 0;
+}
+
+/* What the kernel cannot take is dropped with a warning, as systemd drops
+ * settings it cannot apply. */
+static void sanitize_conf(const char *unit, UnitConf *c) {
+        if (streq(unit, RC_ROOT_GROUP))
+                for (int p = 0; p < _UNIT_CONF_LIST_MAX; p++)
+                        if (c->lists[p].n > 0) {
+                                log_warning("%s: %s= is ignored: the root cgroup has no limits or protection; "
+                                            "set it on a slice below.",
+                                            unit, unit_conf_property_to_string((UnitConfProperty) p));
+                                unit_conf_reset(c, (UnitConfProperty) p);
+                        }
+        if (c->slice && rc_unit_name_is_slice(unit)) {
+                log_warning("%s: Slice=%s is ignored: a slice's parent follows from its name.", unit, c->slice);
+                unit_conf_reset(c, UNIT_CONF_SLICE);
+        }
+}
+
+/* ---- applying settings to the engine ---- */
+
+static const char *value_to_string(UnitConfProperty p, uint64_t v, char buf[static 21]) {
+        if (v == UINT64_MAX || (p == UNIT_CONF_RDMA_MAX && v >= RC_S32_MAX))
+                return "max";
+        snprintf(buf, 21, "%" PRIu64, v);
+        return buf;
+}
+
+/* The resource a setting is about, when it can take a limit now; settings
+ * of others wait for unit_settings_apply_resource(). */
+static bool resource_ready(Manager *m, UnitConfProperty p, const char *name) {
+        const rc_resource *r = rc_resource_find(m->engine, unit_conf_property_controller(p), name);
+        return r && !(r->controller == RC_MISC && r->capacity == 0);
+}
+
+/* Writes one key's value (for rdma: the kinds in `kinds`) as e says it,
+ * or the default where e has none. */
+static void apply_key(Manager *m, const char *unit, UnitConfProperty p, const char *name, const UnitConfEntry *e,
+                      const bool kinds[_RC_RDMA_KIND_MAX], bool forget) {
+        const char *file = unit_conf_property_file(p);
+        if (forget)
+                /* The unit setting is newer than any WriteFile of this key:
+                 * do not let the runtime record override it at restart. */
+                manager_forget_runtime_limit(m, unit, file, name);
+        if (!resource_ready(m, p, name)) {
+                log_debug("%s: %s of %s waits for the resource to be registered.", unit,
+                          unit_conf_property_to_string(p), name);
+                return;
+        }
+        char text[512], buf[21];
+        uint64_t def = unit_conf_property_default(p);
+        if (p == UNIT_CONF_RDMA_MAX) {
+                int n = snprintf(text, sizeof(text), "%s", name);
+                for (int k = 0; k < _RC_RDMA_KIND_MAX; k++)
+                        if (kinds[k] && n > 0 && (size_t) n < sizeof(text))
+                                n += snprintf(text + n, sizeof(text) - (size_t) n, " %s=%s",
+                                              rc_rdma_kind_to_string((rc_rdma_kind) k),
+                                              value_to_string(p, e && e->set[k] ? e->value[k] : def, buf));
+        } else
+                snprintf(text, sizeof(text), "%s %s", name, value_to_string(p, e ? e->value[0] : def, buf));
+        rc_err err = { { 0 } };
+        int r = manager_write_file(m, unit, file, text, false, &err);
+        if (r < 0)
+                log_warning_errno(r, "%s: cannot apply %s %s, ignoring: %s", unit, file, text,
+                                  err.msg[0] ? err.msg : strerror(-r));
+}
+
+static uint64_t entry_value(const UnitConfEntry *e, UnitConfProperty p, int k) {
+        return e && e->set[k] ? e->value[k] : unit_conf_property_default(p);
+}
+
+/* One key of a list property: write it when its value changed between old
+ * and new, or when force names it. */
+static void apply_list_key(Manager *m, const char *unit, UnitConfProperty p, const char *name, const UnitConf *old,
+                           const UnitConf *new, const UnitConf *force, bool forget) {
+        const UnitConfEntry *o = unit_conf_find(old, p, name), *n = unit_conf_find(new, p, name),
+                            *f = force ? unit_conf_find(force, p, name) : NULL;
+        bool kinds[_RC_RDMA_KIND_MAX] = { false }, any = false;
+        int n_kinds = p == UNIT_CONF_RDMA_MAX ? _RC_RDMA_KIND_MAX : 1;
+        for (int k = 0; k < n_kinds; k++) {
+                kinds[k] = (f && f->set[k]) || entry_value(o, p, k) != entry_value(n, p, k);
+                any = any || kinds[k];
+        }
+        if (any)
+                apply_key(m, unit, p, name, n, kinds, forget);
+}
+
+static bool listed_in(const UnitConf *c, UnitConfProperty p, const char *name) {
+        return c && unit_conf_find(c, p, name);
+}
+
+/* Brings the engine from old to new for the properties in mask: every key
+ * whose value changed, and every key force names (with forget: their
+ * runtime WriteFile records are dropped). */
+static void apply_changes(Manager *m, const char *unit, const UnitConf *old, const UnitConf *new,
+                          const UnitConf *force, const bool mask[_UNIT_CONF_PROPERTY_MAX], bool forget) {
+        if (mask[UNIT_CONF_SLICE] && !rc_unit_name_is_slice(unit)) {
+                rc_group *g = rc_group_find(m->engine, unit);
+                const char *slice = new->slice ? new->slice : RC_DEFAULT_SLICE;
+                if (g && !streq(g->parent->name, slice)) {
+                        rc_err err = { { 0 } };
+                        int r = rc_group_set_slice(m->engine, g, slice, &err);
+                        if (r < 0)
+                                log_warning_errno(r, "%s: cannot move under %s: %s", unit, slice, err.msg);
+                        else
+                                manager_mark_dirty_path(m, g);
+                }
+        }
+        for (int i = 0; i < _UNIT_CONF_LIST_MAX; i++) {
+                UnitConfProperty p = (UnitConfProperty) i;
+                if (!mask[p])
+                        continue;
+                const UnitConfList *lo = &old->lists[p], *ln = &new->lists[p];
+                for (size_t k = 0; k < lo->n; k++)
+                        apply_list_key(m, unit, p, lo->entries[k].name, old, new, force, forget);
+                for (size_t k = 0; k < ln->n; k++)
+                        if (!listed_in(old, p, ln->entries[k].name))
+                                apply_list_key(m, unit, p, ln->entries[k].name, old, new, force, forget);
+                if (!force)
+                        continue;
+                const UnitConfList *lf = &force->lists[p];
+                for (size_t k = 0; k < lf->n; k++)
+                        if (!listed_in(old, p, lf->entries[k].name) && !listed_in(new, p, lf->entries[k].name))
+                                apply_list_key(m, unit, p, lf->entries[k].name, old, new, force, forget);
+        }
+}
+
+/* Makes new the unit's settings (taking it) and brings the engine there. */
+static int unit_update(Manager *m, const char *unit, UnitConf *new, const UnitConf *force,
+                       const bool mask[_UNIT_CONF_PROPERTY_MAX], bool forget, unsigned generation) {
+        UnitSettings *us = unit_find(m, unit);
+        _cleanup_(unit_conf_donep) UnitConf old = { 0 };
+        if (!us) {
+                if (unit_conf_is_empty(new) && !force)
+                        return 0;
+                us = calloc(1, sizeof(*us));
+                if (!us)
+                        return -ENOMEM;
+                us->name = strdup(unit);
+                if (!us->name || hashmap_put(&m->units, &us->node, hash_string(unit)) < 0) {
+                        unit_settings_free(us);
+                        return -ENOMEM;
+                }
+        } else
+                old = us->conf;
+        /* Stored before applying: creating the group asks manager_unit_slice(). */
+        us->conf = *new;
+        *new = (UnitConf) { 0 };
+        us->generation = generation;
+        apply_changes(m, unit, &old, &us->conf, force, mask, forget);
+        if (unit_conf_is_empty(&us->conf)) {
+                hashmap_remove(&m->units, &us->node);
+                unit_settings_free(us);
+        }
+        return 0;
+}
+
+/* ---- loading ---- */
+
+/* Unit names that have a fragment (unit directories) or a drop-in
+ * directory (all directories); sorted, each once. */
+static int scan_unit_names(const SearchPath *sp, char ***ret, size_t *n_ret) {
+        char **v = NULL;
+        size_t n = 0;
+        int r = 0;
+        for (size_t k = 0; k < sp->n && r >= 0; k++) {
+                _cleanup_(closedirp) DIR *d = opendir(sp->dirs[k]);
+                if (!d) {
+                        if (errno != ENOENT && errno != ENOTDIR)
+                                log_warning_errno(errno, "%s: cannot list, ignoring: %s", sp->dirs[k],
+                                                  strerror(errno));
+                        continue;
+                }
+                for (struct dirent *de; r >= 0 && (de = readdir(d));) {
+                        if (de->d_name[0] == '.')
+                                continue;
+                        _cleanup_free_ char *name = NULL;
+                        if (endswith(de->d_name, ".d"))
+                                name = strndup(de->d_name, strlen(de->d_name) - 2);
+                        else if (k >= N_CONTROL_DIRS)
+                                name = strdup(de->d_name);
+                        else
+                                continue;
+                        if (!name) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        /* Templates ("foo@.service") are not valid unit names:
+                         * they apply through their instances. */
+                        if (rc_unit_name_is_valid(name))
+                                r = strv_push(&v, &n, TAKE_PTR(name));
+                }
+        }
+        if (r < 0) {
+                strv_free_n(v, n);
+                return r;
+        }
+        if (n > 0)
+                qsort(v, n, sizeof(char *), cmp_str);
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (k > 0 && streq(v[k - 1], v[i]))
+                        free(v[i]);
+                else
+                        v[k++] = v[i];
+        }
+        *ret = v;
+        *n_ret = k;
+        return 0;
+}
+
+int unit_settings_load(Manager *m) {
+        static unsigned generation = 0;
+        static const bool all[_UNIT_CONF_PROPERTY_MAX] = { true, true, true, true, true, true };
+        _cleanup_(search_path_done) SearchPath sp = { 0 };
+        int r = search_path_get(m, &sp);
+        if (r < 0)
+                return log_oom();
+        char **names = NULL;
+        size_t n = 0;
+        r = scan_unit_names(&sp, &names, &n);
+        if (r < 0)
+                return log_oom();
+        generation++;
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                _cleanup_(unit_conf_donep) UnitConf c = { 0 };
+                r = load_unit_conf(&sp, names[i], &c);
+                if (r < 0)
+                        break;
+                sanitize_conf(names[i], &c);
+                r = unit_update(m, names[i], &c, NULL, all, false, generation);
+        }
+        strv_free_n(names, n);
+        if (r < 0)
+                return log_oom();
+
+        /* Units whose files are gone since the last load lose their settings. */
+        size_t n_gone = 0;
+        _cleanup_free_ UnitSettings **gone = calloc(m->units.n_entries + 1, sizeof(*gone));
+        if (!gone)
+                return log_oom();
+        hashmap_for_each(node, &m->units) {
+                UnitSettings *us = container_of(node, UnitSettings, node);
+                if (us->generation != generation)
+                        gone[n_gone++] = us;
+        }
+        for (size_t i = 0; i < n_gone; i++) {
+                _cleanup_free_ char *name = strdup(gone[i]->name);
+                UnitConf empty = { 0 };
+                if (!name || unit_update(m, name, &empty, NULL, all, false, generation) < 0)
+                        return log_oom();
+        }
+        log_debug("Unit settings: %zu unit(s) with [X-Resctl] settings.", m->units.n_entries);
+        return 0;
+}
+
+int unit_settings_apply_resource(Manager *m, const rc_resource *r) {
+        if (r->controller == RC_MISC && r->capacity == 0)
+                return 0;       /* misc limits wait for a capacity */
+        hashmap_for_each(node, &m->units) {
+                UnitSettings *us = container_of(node, UnitSettings, node);
+                for (int i = 0; i < _UNIT_CONF_LIST_MAX; i++) {
+                        UnitConfProperty p = (UnitConfProperty) i;
+                        if (unit_conf_property_controller(p) != r->controller)
+                                continue;
+                        const UnitConfEntry *e = unit_conf_find(&us->conf, p, r->name);
+                        if (e)
+                                apply_key(m, us->name, p, r->name, e, e->set, false);
+                }
+        }
+        return 0;
+}
+
+const char *manager_unit_slice(Manager *m, const char *unit) {
+        UnitSettings *us = unit ? unit_find(m, unit) : NULL;
+        return us ? us->conf.slice : NULL;
+}
+
+void unit_settings_free_all(Manager *m) {
+        for (size_t b = 0; b < m->units.n_buckets; b++)
+                for (HashNode *n = m->units.buckets[b], *next; n; n = next) {
+                        next = n->next;
+                        unit_settings_free(container_of(n, UnitSettings, node));
+                }
+        hashmap_done(&m->units);
+}
+
+/* ---- SetUnitProperties ---- */
+
+/* One property of the call: its entries, or an empty list (reset). */
+typedef struct Change {
+        UnitConfProperty prop;
+        UnitConf add;
+} Change;
+
+static void changes_free(Change *v, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                unit_conf_done(&v[i].add);
+        free(v);
+}
+
+static int read_list_property(Manager *m, const char *unit, sd_bus_message *msg, Change *c, sd_bus_error *error) {
+        const char *prop = unit_conf_property_to_string(c->prop);
+        rc_controller controller = unit_conf_property_controller(c->prop);
+        int r = sd_bus_message_enter_container(msg, 'a', "(st)");
+        if (r < 0)
+                return r;
+        const char *key;
+        uint64_t value;
+        while ((r = sd_bus_message_read(msg, "(st)", &key, &value)) > 0) {
+                rc_key k;
+                rc_err err = { { 0 } };
+                r = unit_conf_parse_key(c->prop, key, &k, &err);
+                if (r < 0)
+                        return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT, "%s: %s", unit, err.msg);
+                if (c->prop == UNIT_CONF_RDMA_MAX && k.kind < 0)
+                        return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
+                                                 "%s: RdmaMax key '%s' needs a kind: %s/hca_handle or %s/hca_object",
+                                                 unit, key, k.name, k.name);
+                r = unit_conf_check_value(c->prop, value, &err);
+                if (r < 0)
+                        return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT, "%s: %s", unit, err.msg);
+                if (!rc_resource_find(m->engine, controller, k.name))
+                        return sd_bus_error_setf(error, RESCTL_ERROR_NO_SUCH_RESOURCE,
+                                                 "%s: %s %s/%s is not registered (see ListResources)", unit, prop,
+                                                 rc_controller_to_string(controller), k.name);
+                r = unit_conf_set(&c->add, c->prop, k.name, k.kind < 0 ? 0 : (rc_rdma_kind) k.kind, value);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(msg);
+}
+
+/* Reads a(sv) and checks all of it; nothing changes here. */
+static int read_changes(Manager *m, const char *unit, sd_bus_message *msg, Change **ret, size_t *n_ret,
+                        sd_bus_error *error) {
+        Change *v = NULL;
+        size_t n = 0;
+        int r = sd_bus_message_enter_container(msg, 'a', "(sv)");
+        while (r >= 0 && (r = sd_bus_message_enter_container(msg, 'r', "sv")) > 0) {
+                const char *name, *contents;
+                r = sd_bus_message_read(msg, "s", &name);
+                if (r < 0)
+                        break;
+                UnitConfProperty p = unit_conf_property_from_string(name);
+                if (p < 0) {
+                        r = sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
+                                              "%s: unknown property '%s': use MiscMax, DMemMin, DMemLow, DMemMax, "
+                                              "RdmaMax or Slice",
+                                              unit, name);
+                        break;
+                }
+                const char *want = p == UNIT_CONF_SLICE ? "s" : "a(st)";
+                r = sd_bus_message_peek_type(msg, NULL, &contents);
+                if (r < 0)
+                        break;
+                if (!contents || !streq(contents, want)) {
+                        r = sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
+                                              "%s: %s takes a variant of type %s, not %s", unit, name, want,
+                                              contents ? contents : "?");
+                        break;
+                }
+                if (p != UNIT_CONF_SLICE && streq(unit, RC_ROOT_GROUP)) {
+                        r = sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
+                                              "%s takes no %s: the root cgroup has no limits or protection; "
+                                              "set it on a slice below",
+                                              unit, name);
+                        break;
+                }
+                if (p == UNIT_CONF_SLICE && rc_unit_name_is_slice(unit)) {
+                        r = sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
+                                              "%s: a slice's parent follows from its name; Slice is for other units",
+                                              unit);
+                        break;
+                }
+                Change *nv = realloc(v, (n + 1) * sizeof(Change));
+                if (!nv) {
+                        r = -ENOMEM;
+                        break;
+                }
+                v = nv;
+                Change *c = &v[n++];
+                *c = (Change) { .prop = p };
+                r = sd_bus_message_enter_container(msg, 'v', want);
+                if (r < 0)
+                        break;
+                if (p == UNIT_CONF_SLICE) {
+                        const char *slice;
+                        r = sd_bus_message_read(msg, "s", &slice);
+                        if (r < 0)
+                                break;
+                        /* "" resets, as an empty Slice= line does. */
+                        if (*slice && !rc_slice_name_is_valid(slice)) {
+                                r = sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
+                                                      "%s: '%s' is not a valid slice name (e.g. tenant-a.slice)",
+                                                      unit, slice);
+                                break;
+                        }
+                        r = unit_conf_set_slice(&c->add, *slice ? slice : NULL);
+                } else
+                        r = read_list_property(m, unit, msg, c, error);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(msg);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(msg);
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(msg);
+        if (r < 0) {
+                changes_free(v, n);
+                return r;
+        }
+        *ret = v;
+        *n_ret = n;
+        return 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode) {
+        _cleanup_free_ char *p = strdup(path);
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1;; s++) {
+                if (*s != '/' && *s != 0)
+                        continue;
+                char c = *s;
+                *s = 0;
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = c;
+                if (!c)
+                        return 0;
+        }
+}
+
+static int fsync_path(const char *path) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || fsync(fd) < 0)
+                return -errno;
+        return 0;
+}
+
+/* A temporary file next to the target, written and synced, so that the
+ * rename makes the whole new text appear at once. */
+static int write_temp(const char *dir, const char *name, const char *text, char **ret) {
+        _cleanup_free_ char *tmp = NULL;
+        if (asprintf(&tmp, "%s/.#%sXXXXXX", dir, name) < 0)
+                return -ENOMEM;
+        _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        int r = 0;
+        if (fchmod(fd, 0644) < 0)
+                r = -errno;
+        for (size_t len = strlen(text), off = 0; r >= 0 && off < len;) {
+                ssize_t k = write(fd, text + off, len - off);
+                if (k < 0 && errno != EINTR)
+                        r = -errno;
+                else if (k > 0)
+                        off += (size_t) k;
+        }
+        if (r >= 0 && fsync(fd) < 0)
+                r = -errno;
+        if (r >= 0 && close(TAKE_FD(fd)) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void) unlink(tmp);
+                return r;
+        }
+        *ret = TAKE_PTR(tmp);
+        return 0;
+}
+
+typedef struct PendingFile {
+        char *tmp;
+        char *path;
+} PendingFile;
+
+/* All drop-ins are written and synced before the first rename, so that a
+ * failed write changes none of them. */
+static int write_dropins(const char *top, const char *unit, const UnitConf *work,
+                         const bool touched[_UNIT_CONF_PROPERTY_MAX], bool *renamed, sd_bus_error *error) {
+        _cleanup_free_ char *dir = NULL;
+        if (asprintf(&dir, "%s/%s.d", top, unit) < 0)
+                return -ENOMEM;
+        int r = mkdir_p(dir, 0755);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Cannot create %s: %s", dir, strerror(-r));
+
+        PendingFile files[_UNIT_CONF_PROPERTY_MAX] = { { 0 } };
+        size_t n = 0;
+        for (int i = 0; i < _UNIT_CONF_PROPERTY_MAX && r >= 0; i++) {
+                if (!touched[i])
+                        continue;
+                const char *prop = unit_conf_property_to_string((UnitConfProperty) i);
+                _cleanup_free_ char *text = unit_conf_format_dropin(work, prop);
+                _cleanup_free_ char *name = NULL;
+                if (!text || asprintf(&name, DROPIN_PREFIX "%s.conf", prop) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                PendingFile *f = &files[n];
+                if (asprintf(&f->path, "%s/%s", dir, name) < 0) {
+                        f->path = NULL;
+                        r = -ENOMEM;
+                        break;
+                }
+                n++;
+                r = write_temp(dir, name, text, &f->tmp);
+                if (r < 0)
+                        r = sd_bus_error_set_errnof(error, r, "Cannot write %s: %s", f->path, strerror(-r));
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (r >= 0 && rename(files[i].tmp, files[i].path) < 0) {
+                        r = -errno;
+                        r = sd_bus_error_set_errnof(error, r, "Cannot write %s: %s", files[i].path, strerror(-r));
+                } else if (r >= 0) {
+                        *renamed = true;
+                        log_info("%s: wrote %s.", unit, files[i].path);
+                }
+                if (r < 0 && files[i].tmp)
+                        (void) unlink(files[i].tmp);
+                free(files[i].tmp);
+                free(files[i].path);
+        }
+        /* The new names, and the directory itself if it is new, must be on
+         * disk before the reply says they are. */
+        int q = fsync_path(dir);
+        if (q >= 0)
+                q = fsync_path(top);
+        if (r >= 0 && q < 0)
+                r = sd_bus_error_set_errnof(error, q, "Cannot sync %s: %s", dir, strerror(-q));
+        return r;
+}
+
+typedef struct Changes {
+        Change *v;
+        size_t n;
+} Changes;
+
+static void changes_done(Changes *c) {
+        changes_free(c->v, c->n);
+}
+
+int unit_settings_set(Manager *m, const char *unit, bool runtime, sd_bus_message *properties, sd_bus_error *error) {
+        if (!rc_unit_name_is_valid(unit))
+                return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
+                                         "'%.255s' is not a valid unit name (e.g. tenant-a.slice, vm42.scope)", unit);
+        _cleanup_(changes_done) Changes changes = { 0 };
+        int r = read_changes(m, unit, properties, &changes.v, &changes.n, error);
+        if (r < 0)
+                return r;
+
+        bool touched[_UNIT_CONF_PROPERTY_MAX] = { false };
+        for (size_t i = 0; i < changes.n; i++)
+                touched[changes.v[i].prop] = true;
+
+        /* A persistent drop-in of the same name masks the runtime one
+         * (system.control comes before /run/systemd/system.control): the
+         * setting would not take effect, so refuse it. */
+        for (int i = 0; runtime && i < _UNIT_CONF_PROPERTY_MAX; i++) {
+                if (!touched[i])
+                        continue;
+                _cleanup_free_ char *path = NULL;
+                const char *prop = unit_conf_property_to_string((UnitConfProperty) i);
+                if (asprintf(&path, "%s/%s.d/" DROPIN_PREFIX "%s.conf", control_dir(m, false), unit, prop) < 0)
+                        return -ENOMEM;
+                if (access(path, F_OK) >= 0)
+                        return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
+                                                 "%s: %s is set persistently in %s, which masks runtime settings; "
+                                                 "set it with runtime=false",
+                                                 unit, prop, path);
+        }
+
+        /* Like systemd, the drop-in says the unit's whole list as it is now
+         * plus the change, so that entries from the unit's other files
+         * survive the reset line the drop-in starts with. */
+        UnitSettings *us = unit_find(m, unit);
+        unsigned generation = us ? us->generation : 0;
+        _cleanup_(unit_conf_donep) UnitConf work = { 0 }, force = { 0 }, new = { 0 };
+        if (us) {
+                r = unit_conf_copy(&work, &us->conf);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < changes.n; i++) {
+                const Change *c = &changes.v[i];
+                if (c->prop == UNIT_CONF_SLICE) {
+                        r = unit_conf_set_slice(&work, c->add.slice);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                const UnitConfList *l = &c->add.lists[c->prop];
+                /* A reset touches every key the list had; new entries touch
+                 * theirs: those are applied and their WriteFile records
+                 * forgotten even where the value stays the same. */
+                const UnitConfList *touched_keys = l->n == 0 ? &work.lists[c->prop] : l;
+                for (size_t k = 0; k < touched_keys->n; k++)
+                        for (int kind = 0; kind < _RC_RDMA_KIND_MAX; kind++) {
+                                const UnitConfEntry *e = &touched_keys->entries[k];
+                                if (!e->set[kind])
+                                        continue;
+                                r = unit_conf_set(&force, c->prop, e->name, (rc_rdma_kind) kind, e->value[kind]);
+                                if (r >= 0 && l->n > 0)
+                                        r = unit_conf_set(&work, c->prop, e->name, (rc_rdma_kind) kind,
+                                                          e->value[kind]);
+                                if (r < 0)
+                                        return r;
+                        }
+                if (l->n == 0)
+                        unit_conf_reset(&work, c->prop);
+        }
+
+        bool renamed = false;
+        int w = write_dropins(control_dir(m, runtime), unit, &work, touched, &renamed, error);
+        if (w < 0 && !renamed)
+                return w;
+
+        /* What was renamed into place is now the unit's setting: reload its
+         * files (a later drop-in may still override ours) and apply. */
+        _cleanup_(search_path_done) SearchPath sp = { 0 };
+        r = search_path_get(m, &sp);
+        if (r >= 0)
+                r = load_unit_conf(&sp, unit, &new);
+        if (r < 0)
+                return r;
+        sanitize_conf(unit, &new);
+        r = unit_update(m, unit, &new, &force, touched, true, generation);
+        return w < 0 ? w : r;
+}
