@@ -345,7 +345,7 @@ int manager_unregister_resource(Manager *m, const char *key, rc_err *err) {
         _cleanup_free_ char *k = strdup(res->key);
         if (!k)
                 return rc_errf(err, ENOMEM, "out of memory");
-        if (!m->loading && m->state_store)
+        if (!m->loading && m->state_store && res->tag & RESOURCE_MANUAL)
                 store_append(m->state_store, "D %s", k);
         rc_resource_unregister(m->engine, res, release_cb, m);
         (void) bus_send_signal(m, "ResourceRemoved", "s", k);
@@ -448,4 +448,36 @@ void manager_request_excess_eviction(Manager *m, const char *group) {
                         (void) bus_send_signal(m, "EvictionRequested", "tsst", v[i].id, v[i].group->name, c->key,
                                                v[i].amount);
         }
+}
+
+int manager_discovered_add(Manager *m, const char *key, uint64_t capacity) {
+        rc_err err = { { 0 } };
+        rc_resource *res;
+        bool created;
+        if (rc_resource_lookup(m->engine, key, &res, NULL) >= 0) {
+                if (res->tag & RESOURCE_MANUAL || res->capacity == capacity)
+                        return 0;
+                uint64_t old = res->capacity;
+                int r = rc_resource_set_capacity(m->engine, res, capacity, &err);
+                if (r < 0)
+                        return log_warning_errno(r, "Discovered %s: %s", key, err.msg);
+                if (old != res->capacity)
+                        (void) bus_send_signal(m, "CapacityChanged", "st", res->key, res->capacity);
+                return 0;
+        }
+        int r = rc_resource_register(m->engine, key, capacity, &res, &created, &err);
+        if (r < 0)
+                return log_warning_errno(r, "Discovered %s: %s", key, err.msg);
+        log_info("Discovered %s (capacity %" PRIu64 ").", res->key, res->capacity);
+        (void) bus_send_signal(m, "ResourceAdded", "st", res->key, res->capacity);
+        (void) unit_settings_apply_resource(m, res);
+        return 0;
+}
+
+int manager_discovered_remove(Manager *m, const char *key) {
+        rc_resource *res;
+        if (rc_resource_lookup(m->engine, key, &res, NULL) < 0 || res->tag & RESOURCE_MANUAL)
+                return 0;
+        log_info("%s is gone.", res->key);
+        return manager_unregister_resource(m, key, NULL);
 }

@@ -129,6 +129,12 @@ int manager_register_resource(Manager *m, const char *key, uint64_t capacity, rc
 int manager_unregister_resource(Manager *m, const char *key, rc_err *err);
 int manager_set_capacity(Manager *m, const char *key, uint64_t capacity, rc_err *err);
 
+/* Resources found by hardware discovery: never written to the state store
+ * (they are found again at start) and never removed when an administrator
+ * registered the same key by hand. Both emit the resource signals. */
+int manager_discovered_add(Manager *m, const char *key, uint64_t capacity);
+int manager_discovered_remove(Manager *m, const char *key);
+
 /* Limits through files: records the runtime setting and asks for eviction
  * when a dmem max fell below usage (R2). */
 int manager_write_file(Manager *m, const char *group, const char *file, const char *text, bool runtime_record,
