@@ -315,7 +315,9 @@ int manager_register_resource(Manager *m, const char *key, uint64_t capacity, rc
                 (void) bus_send_signal(m, "ResourceAdded", "st", res->key, res->capacity);
         else if (old != res->capacity)
                 (void) bus_send_signal(m, "CapacityChanged", "st", res->key, res->capacity);
-        (void) unit_settings_apply_resource(m, res);
+        /* Unit settings wait for their resource (misc: for a capacity). */
+        if (created || (old == 0 && res->capacity != 0))
+                (void) unit_settings_apply_resource(m, res);
         return 0;
 }
 
@@ -463,6 +465,8 @@ int manager_discovered_add(Manager *m, const char *key, uint64_t capacity) {
                         return log_warning_errno(r, "Discovered %s: %s", key, err.msg);
                 if (old != res->capacity)
                         (void) bus_send_signal(m, "CapacityChanged", "st", res->key, res->capacity);
+                if (old == 0 && res->capacity != 0)
+                        (void) unit_settings_apply_resource(m, res);
                 return 0;
         }
         int r = rc_resource_register(m->engine, key, capacity, &res, &created, &err);

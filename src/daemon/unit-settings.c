@@ -345,7 +345,7 @@ static void apply_key(Manager *m, const char *unit, UnitConfProperty p, const ch
                  * do not let the runtime record override it at restart. */
                 manager_forget_runtime_limit(m, unit, file, name);
         if (!resource_ready(m, p, name)) {
-                log_debug("%s: %s of %s waits for the resource to be registered.", unit,
+                log_debug("%s: %s of %s waits for the resource to be registered (misc: with a capacity).", unit,
                           unit_conf_property_to_string(p), name);
                 return;
         }
@@ -851,8 +851,8 @@ int unit_settings_set(Manager *m, const char *unit, bool runtime, sd_bus_message
                                          "'%.255s' is not a valid unit name (e.g. tenant-a.slice, vm42.scope)", unit);
         _cleanup_(changes_done) Changes changes = { 0 };
         int r = read_changes(m, unit, properties, &changes.v, &changes.n, error);
-        if (r < 0)
-                return r;
+        if (r < 0 || changes.n == 0)
+                return r;       /* an empty call changes nothing, and creates no directory */
 
         bool touched[_UNIT_CONF_PROPERTY_MAX] = { false };
         for (size_t i = 0; i < changes.n; i++)
