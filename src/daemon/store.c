@@ -259,7 +259,7 @@ void store_append(Store *s, const char *fmt, ...) {
                 va_end(ap);
                 p = big;
         }
-        size_t need = s->len + (size_t) n + 10;
+        size_t need = s->len + (size_t) n + 11;       /* "crc32 " + record + "\n" + NUL */
         if (need > s->cap) {
                 size_t cap = MAX(need, s->cap * 2);
                 char *b = realloc(s->buf, cap);
