@@ -58,6 +58,15 @@ bool rc_unit_name_is_valid(const char *name) {
                 if (!unit_char_ok(name[i]))
                         return false;
         }
+        /* A slice's name spells its parents: "a--b", "-a", "a-" and
+         * instances spell none, so they name no unit (api.md "Names"). */
+        if (streq(name + plen, ".slice") && !streq(name, RC_ROOT_GROUP)) {
+                if (at || name[0] == '-' || name[plen - 1] == '-')
+                        return false;
+                for (size_t i = 0; i + 1 < plen; i++)
+                        if (name[i] == '-' && name[i + 1] == '-')
+                                return false;
+        }
         return true;
 }
 

@@ -181,7 +181,10 @@ static int on_check_authorization(sd_bus_message *reply, void *userdata, sd_bus_
                 q->failure = strdup(e->message ? e->message : e->name);
         } else {
                 int authorized, challenge;
-                int r = sd_bus_message_read(reply, "(bb", &authorized, &challenge);
+                /* The reply is (bba{ss}): sd-bus reads whole types only. */
+                int r = sd_bus_message_enter_container(reply, 'r', "bba{ss}");
+                if (r >= 0)
+                        r = sd_bus_message_read(reply, "bb", &authorized, &challenge);
                 if (r < 0) {
                         q->state = AUTH_FAILED;
                         q->failure = strdup("malformed reply from polkit");

@@ -79,6 +79,7 @@ typedef struct Manager {
         char *control_dir;              /* persistent drop-ins (/etc/systemd/system.control) */
         char *runtime_control_dir;      /* runtime drop-ins (/run/systemd/system.control) */
         HardwareMode hardware;
+        struct Discovery *discovery;    /* --hardware=auto: discover.c */
         bool polkit_disabled;           /* tests of the bus layer alone */
 
         Store *state_store;             /* resources, PERSIST charges */

@@ -39,7 +39,7 @@ int proc_starttime(pid_t pid, uint64_t *ret) {
                 return -EIO;
         p++;
         /* field 3 (state) is the first after ')'; starttime is field 22. */
-        for (int field = 2; field < 22; field++) {
+        for (int field = 3; field < 22; field++) {
                 p = strchr(p + 1, ' ');
                 if (!p)
                         return -EIO;

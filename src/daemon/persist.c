@@ -9,6 +9,7 @@
  *           C id group counter amount flags pid starttime | X id amount | M id group
  *           W group file hextext | w group file resource
  *           P group counter peak events events_local
+ *           (D in the runtime store: forget the stats of that resource)
  *
  * Charges are collected while reading and restored at the end, in id
  * order, without limit checks: they were acknowledged under the limits of
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "discover.h"
 #include "kparse.h"
 #include "log.h"
 #include "macro.h"
@@ -184,8 +186,27 @@ static int load_record(char **f, size_t n, void *userdata) {
                 return r;
         }
         case 'D': {
-                if (l->runtime || n != 2)
+                if (n != 2)
                         return -EBADMSG;
+                if (l->runtime) {
+                        /* The resource was unregistered: its peaks and
+                         * events so far went with it. */
+                        size_t len = strlen(f[1]);
+                        for (PendingStats **p = &l->stats; *p;) {
+                                PendingStats *s = *p;
+                                if (strneq(s->key, f[1], len) && (s->key[len] == 0 || s->key[len] == '/')) {
+                                        *p = s->next;
+                                        free(s->group);
+                                        free(s->key);
+                                        free(s);
+                                } else
+                                        p = &s->next;
+                        }
+                        l->stats_tail = &l->stats;
+                        while (*l->stats_tail)
+                                l->stats_tail = &(*l->stats_tail)->next;
+                        return 0;
+                }
                 rc_resource *res;
                 r = rc_resource_lookup(m->engine, f[1], &res, &err);
                 if (r < 0)
@@ -335,7 +356,9 @@ int manager_load_state(Manager *m) {
         m->loading = true;
         /* Discovered hardware first: it came first when it was registered,
          * and registration order is file order. */
-        int r = m->hardware == HARDWARE_DEMO ? hardware_demo_register(m) : 0;
+        int r = m->hardware == HARDWARE_DEMO   ? hardware_demo_register(m)
+                : m->hardware == HARDWARE_AUTO ? discovery_enumerate(m)
+                                               : 0;
         if (r < 0)
                 return r;
         r = store_open(m->state_dir, "state.log", load_record, &l, &m->state_store);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
+#include "discover.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -204,14 +205,15 @@ static int run(int argc, char *argv[]) {
         (void) sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL);
         (void) sd_event_set_watchdog(m->event, true);
 
-        if (m->hardware == HARDWARE_AUTO)
-                log_info("Hardware discovery: no discovery source in this build yet; registering nothing "
-                         "(use --hardware=demo or RegisterResource).");
+        /* Declared after m, so freed before it. */
+        _cleanup_(discovery_freep) Manager *discovery_owner = m;
         r = manager_load_state(m);
         if (r < 0)
                 return log_error_errno(r, "Cannot load state: %s", strerror(-r)), 1;
         if (connect_bus(m) < 0)
                 return 1;
+        if (m->hardware == HARDWARE_AUTO)
+                (void) discovery_start(m);
 
         char status[256];
         status_line(m, status, sizeof(status));
