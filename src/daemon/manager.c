@@ -87,6 +87,7 @@ Manager *manager_free(Manager *m) {
         unit_settings_free_all(m);
         sd_event_source_disable_unref(m->commit_source);
         sd_event_source_disable_unref(m->dirty_timer);
+        systemd_free(m);
         sd_bus_slot_unref(m->name_owner_slot);
         sd_bus_flush_close_unref(m->bus);
         store_free(m->state_store);
@@ -349,6 +350,9 @@ int manager_unregister_resource(Manager *m, const char *key, rc_err *err) {
                 return rc_errf(err, ENOMEM, "out of memory");
         if (!m->loading && m->state_store && res->tag & RESOURCE_MANUAL)
                 store_append(m->state_store, "D %s", k);
+        /* Its peaks and events go too: a later registration starts afresh. */
+        if (!m->loading && m->runtime_store)
+                store_append(m->runtime_store, "D %s", k);
         rc_resource_unregister(m->engine, res, release_cb, m);
         (void) bus_send_signal(m, "ResourceRemoved", "s", k);
         return 0;

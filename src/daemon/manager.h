@@ -100,6 +100,7 @@ typedef struct Manager {
 
         sd_bus_slot *name_owner_slot;
         bool loading;                   /* replaying stores: record nothing */
+        struct Systemd *systemd;        /* systemd.c: the unit tree when systemd is on the bus */
 } Manager;
 
 int manager_new(Manager **ret);
@@ -181,3 +182,31 @@ void unit_settings_free_all(Manager *m);
 
 /* hardware-demo.c */
 int hardware_demo_register(Manager *m);
+
+/* systemd.c: the unit tree from systemd (org.freedesktop.systemd1).
+ * ready is called once: after the first synchronization with systemd, at
+ * once when systemd is not on the bus, or after a timeout. */
+typedef void (*systemd_ready_fn)(Manager *m);
+int systemd_start(Manager *m, systemd_ready_fn ready);
+void systemd_free(Manager *m);
+/* Synchronized with systemd (or synchronizing): unit settings and slices come from it. */
+bool systemd_active(Manager *m);
+bool systemd_unit_is_live(Manager *m, const char *unit);
+/* The Slice systemd reports for a running unit; NULL if it does not run or without systemd. */
+const char *systemd_unit_slice(Manager *m, const char *unit);
+/* -ENXIO: not following systemd; 0: the unit does not run; 1: the files
+ * systemd loaded it from (borrowed; fragment may be NULL). */
+int systemd_unit_files(Manager *m, const char *unit, const char **fragment, char *const **dropins,
+                       size_t *n_dropins);
+/* Reads the settings of every running unit again (same file lists). */
+int systemd_reload_settings(Manager *m);
+
+/* unit-settings.c, for systemd.c: one unit's settings from the files
+ * systemd reports (fragment, then drop-ins in systemd's order), merged with
+ * the set-property drop-ins in the control directories; applies what changed. */
+int unit_settings_load_unit(Manager *m, const char *unit, const char *fragment, char *const *dropins,
+                            size_t n_dropins);
+/* The unit stopped: its settings are dropped (limits back to defaults). */
+void unit_settings_forget(Manager *m, const char *unit);
+/* Drops the settings of every unit keep() refuses. */
+void unit_settings_retain(Manager *m, bool (*keep)(Manager *m, const char *unit));

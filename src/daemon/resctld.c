@@ -170,10 +170,25 @@ static int connect_bus(Manager *m) {
                                       "org.freedesktop.DBus", "NameOwnerChanged", on_name_owner_changed, NULL, m);
         if (r < 0)
                 return log_error_errno(r, "Cannot watch bus names: %s", strerror(-r));
-        r = sd_bus_request_name(m->bus, RESCTL_BUS_NAME, 0);
-        if (r < 0)
-                return log_error_errno(r, "Cannot own %s on the system bus: %s", RESCTL_BUS_NAME, strerror(-r));
+        /* Lost the bus (dbus-daemon restarted): exit with a failure, and
+         * systemd's Restart= starts us again on the new bus. */
+        (void) sd_bus_set_exit_on_disconnect(m->bus, true);
         return 0;
+}
+
+/* Called once the group tree follows systemd's (or without systemd): take
+ * the name, which is what Type=dbus and bus activation wait for. */
+static void on_ready(Manager *m) {
+        int r = sd_bus_request_name(m->bus, RESCTL_BUS_NAME, 0);
+        if (r < 0) {
+                log_error_errno(r, "Cannot own %s on the system bus: %s", RESCTL_BUS_NAME, strerror(-r));
+                (void) sd_event_exit(m->event, EXIT_FAILURE);
+                return;
+        }
+        char status[256];
+        status_line(m, status, sizeof(status));
+        (void) sd_notifyf(false, "READY=1\n%s", status);
+        log_info("%s", status + strlen("STATUS="));
 }
 
 static int run(int argc, char *argv[]) {
@@ -214,11 +229,8 @@ static int run(int argc, char *argv[]) {
                 return 1;
         if (m->hardware == HARDWARE_AUTO)
                 (void) discovery_start(m);
-
-        char status[256];
-        status_line(m, status, sizeof(status));
-        (void) sd_notifyf(false, "READY=1\n%s", status);
-        log_info("%s", status + strlen("STATUS="));
+        /* Calls on_ready() when the unit tree is known. */
+        (void) systemd_start(m, on_ready);
 
         r = sd_event_loop(m->event);
         (void) sd_notify(false, "STOPPING=1");

@@ -302,6 +302,69 @@ static int load_unit_conf(const SearchPath *sp, const char *unit, UnitConf *ret)
         return 0;
 }
 
+/* The unit's settings from the files systemd loaded it from: its fragment,
+ * then its drop-ins in systemd's order. The control directories come first
+ * in systemd's search path, and systemd reads what was written there only
+ * at its next reload: their drop-ins are merged in now, masking reported
+ * drop-ins of the same name as they will after that reload. A reported
+ * file that is gone ("systemctl revert") is skipped. */
+static int load_unit_conf_files(Manager *m, const char *unit, const char *fragment, char *const *dropins,
+                                size_t n_dropins, UnitConf *ret) {
+        _cleanup_(unit_conf_donep) UnitConf c = { 0 };
+        int r = 0;
+        if (!isempty(fragment))
+                r = parse_file(&c, fragment);
+        DropIn *v = NULL;
+        size_t n = 0;
+        for (int runtime = 0; runtime <= 1 && r >= 0; runtime++) {
+                _cleanup_free_ char *dir = NULL;
+                if (asprintf(&dir, "%s/%s.d", control_dir(m, runtime), unit) < 0)
+                        r = -ENOMEM;
+                else {
+                        r = dropins_add_dir(&v, &n, dir);
+                        if (r < 0 && r != -ENOMEM) {
+                                log_warning_errno(r, "%s: cannot list, ignoring: %s", dir, strerror(-r));
+                                r = 0;
+                        }
+                }
+        }
+        for (size_t i = 0; i < n_dropins && r >= 0; i++) {
+                const char *base = strrchr(dropins[i], '/');
+                base = base ? base + 1 : dropins[i];
+                bool seen = false;
+                for (size_t k = 0; k < n && !seen; k++)
+                        seen = streq(v[k].name, base);
+                if (seen)
+                        continue;
+                DropIn *nv = realloc(v, (n + 1) * sizeof(DropIn));
+                if (!nv) {
+                        r = -ENOMEM;
+                        break;
+                }
+                v = nv;
+                v[n] = (DropIn) { strdup(base), strdup(dropins[i]) };
+                if (!v[n].name || !v[n].path) {
+                        free(v[n].name);
+                        free(v[n].path);
+                        r = -ENOMEM;
+                        break;
+                }
+                n++;
+        }
+        /* systemd orders drop-ins by file name across all directories; a
+         * stable sort keeps its order among equal names (none here). */
+        if (r >= 0 && n > 0)
+                qsort(v, n, sizeof(DropIn), cmp_dropin);
+        for (size_t i = 0; i < n && r >= 0; i++)
+                r = parse_file(&c, v[i].path);
+        dropins_free(v, n);
+        if (r < 0)
+                return r;
+        *ret = c;
+        c = (UnitConf) { 0 };
+        return 0;
+}
+
 /* What the kernel cannot take is dropped with a warning, as systemd drops
  * settings it cannot apply. */
 static void sanitize_conf(const char *unit, UnitConf *c) {
@@ -398,7 +461,10 @@ static void apply_changes(Manager *m, const char *unit, const UnitConf *old, con
                           const UnitConf *force, const bool mask[_UNIT_CONF_PROPERTY_MAX], bool forget) {
         if (mask[UNIT_CONF_SLICE] && !rc_unit_name_is_slice(unit)) {
                 rc_group *g = rc_group_find(m->engine, unit);
-                const char *slice = new->slice ? new->slice : RC_DEFAULT_SLICE;
+                /* systemd's Slice, when it runs the unit, wins over Slice=. */
+                const char *slice = systemd_unit_slice(m, unit);
+                if (!slice)
+                        slice = new->slice ? new->slice : RC_DEFAULT_SLICE;
                 if (g && !streq(g->parent->name, slice)) {
                         rc_err err = { { 0 } };
                         int r = rc_group_set_slice(m->engine, g, slice, &err);
@@ -514,6 +580,9 @@ static int scan_unit_names(const SearchPath *sp, char ***ret, size_t *n_ret) {
 int unit_settings_load(Manager *m) {
         static unsigned generation = 0;
         static const bool all[_UNIT_CONF_PROPERTY_MAX] = { true, true, true, true, true, true };
+        /* Under systemd, the units it runs and the files it names. */
+        if (systemd_active(m))
+                return systemd_reload_settings(m);
         _cleanup_(search_path_done) SearchPath sp = { 0 };
         int r = search_path_get(m, &sp);
         if (r < 0)
@@ -556,6 +625,44 @@ int unit_settings_load(Manager *m) {
         return 0;
 }
 
+int unit_settings_load_unit(Manager *m, const char *unit, const char *fragment, char *const *dropins,
+                            size_t n_dropins) {
+        static const bool all[_UNIT_CONF_PROPERTY_MAX] = { true, true, true, true, true, true };
+        _cleanup_(unit_conf_donep) UnitConf c = { 0 };
+        int r = load_unit_conf_files(m, unit, fragment, dropins, n_dropins, &c);
+        if (r < 0)
+                return r;
+        sanitize_conf(unit, &c);
+        UnitSettings *us = unit_find(m, unit);
+        return unit_update(m, unit, &c, NULL, all, false, us ? us->generation : 0);
+}
+
+void unit_settings_forget(Manager *m, const char *unit) {
+        static const bool all[_UNIT_CONF_PROPERTY_MAX] = { true, true, true, true, true, true };
+        UnitSettings *us = unit_find(m, unit);
+        UnitConf empty = { 0 };
+        if (us)
+                (void) unit_update(m, unit, &empty, NULL, all, false, us->generation);
+}
+
+void unit_settings_retain(Manager *m, bool (*keep)(Manager *m, const char *unit)) {
+        size_t n = 0;
+        _cleanup_free_ char **drop = calloc(m->units.n_entries + 1, sizeof(*drop));
+        if (!drop) {
+                log_oom();
+                return;
+        }
+        hashmap_for_each(node, &m->units) {
+                UnitSettings *us = container_of(node, UnitSettings, node);
+                if (!keep(m, us->name) && (drop[n] = strdup(us->name)))
+                        n++;
+        }
+        for (size_t i = 0; i < n; i++) {
+                unit_settings_forget(m, drop[i]);
+                free(drop[i]);
+        }
+}
+
 int unit_settings_apply_resource(Manager *m, const rc_resource *r) {
         if (r->controller == RC_MISC && r->capacity == 0)
                 return 0;       /* misc limits wait for a capacity */
@@ -574,6 +681,9 @@ int unit_settings_apply_resource(Manager *m, const rc_resource *r) {
 }
 
 const char *manager_unit_slice(Manager *m, const char *unit) {
+        const char *slice = unit ? systemd_unit_slice(m, unit) : NULL;
+        if (slice)
+                return slice;
         UnitSettings *us = unit ? unit_find(m, unit) : NULL;
         return us ? us->conf.slice : NULL;
 }
@@ -922,10 +1032,22 @@ int unit_settings_set(Manager *m, const char *unit, bool runtime, sd_bus_message
 
         /* What was renamed into place is now the unit's setting: reload its
          * files (a later drop-in may still override ours) and apply. */
-        _cleanup_(search_path_done) SearchPath sp = { 0 };
-        r = search_path_get(m, &sp);
-        if (r >= 0)
-                r = load_unit_conf(&sp, unit, &new);
+        const char *fragment;
+        char *const *dropins;
+        size_t n_dropins;
+        int s = systemd_unit_files(m, unit, &fragment, &dropins, &n_dropins);
+        if (s == 0)
+                /* Under systemd, a unit that does not run has no cgroup to
+                 * limit: its files take effect when it starts. */
+                return w;
+        if (s > 0)
+                r = load_unit_conf_files(m, unit, fragment, dropins, n_dropins, &new);
+        else {
+                _cleanup_(search_path_done) SearchPath sp = { 0 };
+                r = search_path_get(m, &sp);
+                if (r >= 0)
+                        r = load_unit_conf(&sp, unit, &new);
+        }
         if (r < 0)
                 return r;
         sanitize_conf(unit, &new);

@@ -1,0 +1,771 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* The unit tree from systemd (api.md "Names"; issue: hierarchy from
+ * systemd). When org.freedesktop.systemd1 is on the bus, resctld
+ * subscribes to it, learns which units run and under which slice, and
+ * keeps the group tree equal to systemd's slice tree:
+ *
+ *   - a unit that runs (ActiveState neither inactive nor failed) of a type
+ *     that has a cgroup (slice, scope, service, socket, mount, swap) is
+ *     "live": its group exists (pinned) under the slice systemd reports,
+ *     and its [X-Resctl] settings come from exactly the files systemd
+ *     loaded it from (FragmentPath, DropInPaths) plus the set-property
+ *     drop-ins resctld wrote since systemd last read them;
+ *   - a unit that stops or goes away is handled as the kernel handles a
+ *     removed cgroup (kernel-semantics.md R11): its limits are dropped, and
+ *     its group lives on only while it holds charges.
+ *
+ * Everything is asynchronous: every call to systemd has a slot and its
+ * reply is handled in the event loop. A daemon-reload removes and re-adds
+ * every unit (UnitRemoved/UnitNew between Reloading(true) and
+ * Reloading(false)): unit signals in that window are ignored and
+ * Reloading(false) resynchronizes everything. When systemd leaves the bus
+ * (re-exec, restart) the tree is kept as it is until it comes back, then
+ * resynchronized. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+
+#define SD_DEST "org.freedesktop.systemd1"
+#define SD_PATH "/org/freedesktop/systemd1"
+#define SD_MANAGER_IFACE "org.freedesktop.systemd1.Manager"
+#define SD_UNIT_IFACE "org.freedesktop.systemd1.Unit"
+#define SD_UNIT_PREFIX "/org/freedesktop/systemd1/unit"
+
+/* How long the bus name waits for the first synchronization. */
+#define READY_TIMEOUT_USEC (10 * 1000 * 1000ULL)
+
+typedef struct SdUnit {
+        HashNode node;
+        struct Systemd *sd;
+        char *name;
+        char *slice;                    /* systemd's Slice; NULL for slices */
+        char *fragment;                 /* NULL: none */
+        char **dropins;                 /* in systemd's order */
+        size_t n_dropins;
+        bool live;                      /* its group is pinned, its settings applied */
+        bool counted;                   /* the running resync waits for slot */
+        unsigned listed;                /* stamp of the last unit list that showed it running */
+        sd_bus_slot *slot;              /* pending GetAll */
+} SdUnit;
+
+typedef struct Systemd {
+        Manager *manager;
+        sd_bus_slot *matches[8];
+        sd_bus_slot *owner_slot;        /* GetNameOwner */
+        sd_bus_slot *subscribe_slot;
+        sd_bus_slot *list_slot;         /* ListUnits */
+        char *owner;                    /* systemd's unique name; NULL while it is away */
+        bool reloading;                 /* between Reloading(true) and Reloading(false) */
+        bool synced;                    /* one full synchronization done: systemd is the source */
+        bool syncing;                   /* a synchronization is running */
+        size_t n_pending;               /* GetAll replies the running synchronization waits for */
+        unsigned list_stamp;
+        Hashmap units;                  /* name -> SdUnit: live units and units being asked about */
+        systemd_ready_fn ready;         /* called once */
+        sd_event_source *ready_timer;
+} Systemd;
+
+static void sync_maybe_done(Systemd *s);
+
+/* ---- small helpers ---- */
+
+static bool sd_unit_eq(const HashNode *n, const void *key) {
+        return streq(container_of(n, SdUnit, node)->name, key);
+}
+
+static SdUnit *unit_find(Systemd *s, const char *name) {
+        HashNode *n = hashmap_get(&s->units, hash_string(name), name, sd_unit_eq);
+        return n ? container_of(n, SdUnit, node) : NULL;
+}
+
+static bool endswith(const char *s, const char *suffix) {
+        size_t a = strlen(s), b = strlen(suffix);
+        return a >= b && streq(s + a - b, suffix);
+}
+
+/* Unit types that have a cgroup of their own. */
+static bool unit_has_cgroup(const char *name) {
+        static const char *const types[] = { ".slice", ".scope", ".service", ".socket", ".mount", ".swap" };
+        if (!rc_unit_name_is_valid(name) || streq(name, RC_ROOT_GROUP))
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(types); i++)
+                if (endswith(name, types[i]))
+                        return true;
+        return false;
+}
+
+static bool active_state_is_live(const char *state) {
+        return state && !streq(state, "inactive") && !streq(state, "failed");
+}
+
+static void unit_clear_files(SdUnit *u) {
+        free(u->fragment);
+        u->fragment = NULL;
+        for (size_t i = 0; i < u->n_dropins; i++)
+                free(u->dropins[i]);
+        free(u->dropins);
+        u->dropins = NULL;
+        u->n_dropins = 0;
+}
+
+static void unit_cancel(SdUnit *u) {
+        u->slot = sd_bus_slot_unref(u->slot);
+        if (u->counted) {
+                u->counted = false;
+                u->sd->n_pending--;
+        }
+}
+
+static void unit_free(SdUnit *u) {
+        if (!u)
+                return;
+        unit_cancel(u);
+        unit_clear_files(u);
+        free(u->slice);
+        free(u->name);
+        free(u);
+}
+
+static SdUnit *unit_get(Systemd *s, const char *name) {
+        SdUnit *u = unit_find(s, name);
+        if (u)
+                return u;
+        u = calloc(1, sizeof(*u));
+        if (!u)
+                return NULL;
+        u->sd = s;
+        u->name = strdup(name);
+        if (!u->name || hashmap_put(&s->units, &u->node, hash_string(name)) < 0) {
+                free(u->name);
+                free(u);
+                return NULL;
+        }
+        return u;
+}
+
+/* ---- the kernel's side of a unit going away (R11) ---- */
+
+static void reset_one(Manager *m, const char *group, const char *file, const char *text, const char *resource) {
+        rc_err err = { { 0 } };
+        manager_forget_runtime_limit(m, group, file, resource);
+        int r = manager_write_file(m, group, file, text, false, &err);
+        if (r < 0)
+                log_debug_errno(r, "%s: cannot reset %s (%s): %s", group, file, text,
+                                err.msg[0] ? err.msg : strerror(-r));
+}
+
+/* Every max, min and low of g back to the default, the runtime records of
+ * WriteFile included: an offline cgroup's limits are gone. */
+static void reset_group_limits(Manager *m, const char *name) {
+        rc_group *g = rc_group_find(m->engine, name);
+        if (!g || g == m->engine->root)
+                return;
+        list_for_each(l, &m->engine->resources) {
+                rc_resource *res = list_entry(l, rc_resource, link);
+                bool non_default = false;
+                for (unsigned k = 0; k < res->n_counters; k++) {
+                        const rc_pool *p = rc_group_pool_peek(g, &res->counters[k]);
+                        non_default = non_default ||
+                                      (p && (p->min || p->low || p->max != rc_pool_default_max(&res->counters[k])));
+                }
+                if (!non_default)
+                        continue;
+                char text[512];
+                switch (res->controller) {
+                case RC_MISC:
+                        snprintf(text, sizeof(text), "%s max", res->name);
+                        reset_one(m, name, "misc.max", text, res->name);
+                        break;
+                case RC_DMEM:
+                        snprintf(text, sizeof(text), "%s max", res->name);
+                        reset_one(m, name, "dmem.max", text, res->name);
+                        snprintf(text, sizeof(text), "%s 0", res->name);
+                        reset_one(m, name, "dmem.min", text, res->name);
+                        reset_one(m, name, "dmem.low", text, res->name);
+                        break;
+                case RC_RDMA:
+                        snprintf(text, sizeof(text), "%s hca_handle=max hca_object=max", res->name);
+                        reset_one(m, name, "rdma.max", text, res->name);
+                        break;
+                default:
+                        break;
+                }
+                /* The writes may have forgotten the group. */
+                g = rc_group_find(m->engine, name);
+                if (!g)
+                        return;
+        }
+}
+
+/* The unit stopped or went away. */
+static void unit_down(SdUnit *u) {
+        Manager *m = u->sd->manager;
+        if (!u->live)
+                return;
+        u->live = false;
+        log_debug("%s: stopped; its limits are dropped, its group stays while it holds charges.", u->name);
+        unit_settings_forget(m, u->name);
+        reset_group_limits(m, u->name);
+        rc_group *g = rc_group_find(m->engine, u->name);
+        if (g) {
+                manager_mark_dirty_path(m, g->parent);
+                rc_group_pin(m->engine, g, false);      /* may forget it */
+        }
+}
+
+static void unit_gone(SdUnit *u) {
+        unit_down(u);
+        hashmap_remove(&u->sd->units, &u->node);
+        unit_free(u);
+}
+
+/* The unit runs: its group under systemd's slice, its settings from its files. */
+static void unit_up(SdUnit *u) {
+        Manager *m = u->sd->manager;
+        rc_err err = { { 0 } };
+        rc_group *g;
+        const char *slice = rc_unit_name_is_slice(u->name) ? NULL : u->slice ? u->slice : RC_DEFAULT_SLICE;
+        rc_group *old = rc_group_find(m->engine, u->name);
+        const char *old_parent = old && old->parent ? old->parent->name : NULL;
+        bool moved = old && slice && old_parent && !streq(old_parent, slice);
+        int r = rc_group_get(m->engine, u->name, slice, &g, &err);
+        if (r < 0) {
+                log_warning_errno(r, "%s: cannot follow systemd's unit tree: %s", u->name, err.msg);
+                return;
+        }
+        if (!u->live) {
+                rc_group_pin(m->engine, g, true);
+                u->live = true;
+                log_debug("%s: runs under %s.", u->name, g->parent ? g->parent->name : "-");
+        } else if (moved)
+                log_info("%s: moved under %s, as systemd reports.", u->name, slice);
+        if (moved)
+                manager_mark_dirty_path(m, g);
+        r = unit_settings_load_unit(m, u->name, u->fragment, u->dropins, u->n_dropins);
+        if (r < 0)
+                log_warning_errno(r, "%s: cannot load its settings: %s", u->name, strerror(-r));
+}
+
+/* ---- asking systemd about one unit ---- */
+
+static int read_strv(sd_bus_message *msg, char ***ret, size_t *n_ret) {
+        char **v = NULL;
+        size_t n = 0;
+        int r = sd_bus_message_enter_container(msg, 'a', "s");
+        const char *p;
+        while (r >= 0 && (r = sd_bus_message_read(msg, "s", &p)) > 0) {
+                char **nv = realloc(v, (n + 1) * sizeof(char *));
+                if (!nv || !(nv[n] = strdup(p))) {
+                        v = nv ? nv : v;
+                        r = -ENOMEM;
+                        break;
+                }
+                v = nv;
+                n++;
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(msg);
+        if (r < 0) {
+                for (size_t i = 0; i < n; i++)
+                        free(v[i]);
+                free(v);
+                return r;
+        }
+        *ret = v;
+        *n_ret = n;
+        return 0;
+}
+
+typedef struct UnitProps {
+        char *active_state;
+        char *load_state;
+        char *slice;
+        char *fragment;
+        char **dropins;
+        size_t n_dropins;
+} UnitProps;
+
+static void unit_props_done(UnitProps *p) {
+        free(p->active_state);
+        free(p->load_state);
+        free(p->slice);
+        free(p->fragment);
+        for (size_t i = 0; i < p->n_dropins; i++)
+                free(p->dropins[i]);
+        free(p->dropins);
+}
+
+static int read_string_into(sd_bus_message *msg, char **dst) {
+        const char *s;
+        int r = sd_bus_message_read(msg, "s", &s);
+        if (r < 0)
+                return r;
+        free(*dst);
+        *dst = strdup(s);
+        return *dst ? 0 : -ENOMEM;
+}
+
+static int read_props(sd_bus_message *msg, UnitProps *p) {
+        int r = sd_bus_message_enter_container(msg, 'a', "{sv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
+                const char *name;
+                r = sd_bus_message_read(msg, "s", &name);
+                if (r < 0)
+                        break;
+                char **dst = streq(name, "ActiveState")    ? &p->active_state
+                             : streq(name, "LoadState")    ? &p->load_state
+                             : streq(name, "Slice")        ? &p->slice
+                             : streq(name, "FragmentPath") ? &p->fragment
+                                                           : NULL;
+                if (dst)
+                        r = sd_bus_message_enter_container(msg, 'v', "s") < 0 ? -EBADMSG : read_string_into(msg, dst);
+                else if (streq(name, "DropInPaths")) {
+                        r = sd_bus_message_enter_container(msg, 'v', "as");
+                        if (r >= 0)
+                                r = read_strv(msg, &p->dropins, &p->n_dropins);
+                } else {
+                        r = sd_bus_message_skip(msg, "v");
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(msg);
+                        continue;
+                }
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(msg);   /* v */
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(msg);   /* e */
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(msg);
+        return r;
+}
+
+static int on_unit_props(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        SdUnit *u = userdata;
+        Systemd *s = u->sd;
+        u->slot = sd_bus_slot_unref(u->slot);
+        bool counted = u->counted;
+        if (counted) {
+                u->counted = false;
+                s->n_pending--;
+        }
+        if (s->reloading) {
+                /* Reloading(false) asks again. */
+        } else if (sd_bus_message_is_method_error(reply, NULL)) {
+                /* Unloaded since we asked (UnknownObject): gone. */
+                log_debug("%s: %s", u->name, sd_bus_message_get_error(reply)->message);
+                unit_gone(u);
+        } else {
+                _cleanup_(unit_props_done) UnitProps p = { 0 };
+                int r = read_props(reply, &p);
+                if (r < 0) {
+                        log_warning_errno(r, "%s: cannot read systemd's answer: %s", u->name, strerror(-r));
+                } else if (!active_state_is_live(p.active_state) || (p.load_state && streq(p.load_state, "masked")))
+                        unit_gone(u);
+                else {
+                        free(u->slice);
+                        u->slice = !isempty(p.slice) && rc_slice_name_is_valid(p.slice) ? TAKE_PTR(p.slice) : NULL;
+                        unit_clear_files(u);
+                        u->fragment = isempty(p.fragment) ? NULL : TAKE_PTR(p.fragment);
+                        u->dropins = TAKE_PTR(p.dropins);
+                        u->n_dropins = p.n_dropins;
+                        p.n_dropins = 0;
+                        unit_up(u);
+                }
+        }
+        if (counted)
+                sync_maybe_done(s);
+        return 0;
+}
+
+/* Asks for the unit's state, slice and files; a newer question replaces
+ * an older one. */
+static int unit_fetch(Systemd *s, const char *name, bool count) {
+        if (!s->owner || !unit_has_cgroup(name))
+                return 0;
+        SdUnit *u = unit_get(s, name);
+        if (!u)
+                return log_oom();
+        _cleanup_free_ char *path = NULL;
+        int r = sd_bus_path_encode(SD_UNIT_PREFIX, name, &path);
+        if (r < 0)
+                return r;
+        u->slot = sd_bus_slot_unref(u->slot);
+        /* "" asks for every interface: Slice lives on the type's own one. */
+        r = sd_bus_call_method_async(s->manager->bus, &u->slot, SD_DEST, path, "org.freedesktop.DBus.Properties",
+                                     "GetAll", on_unit_props, u, "s", "");
+        if (r < 0) {
+                log_warning_errno(r, "%s: cannot ask systemd about it: %s", name, strerror(-r));
+                if (u->counted) {
+                        u->counted = false;
+                        s->n_pending--;
+                }
+                return r;
+        }
+        if (count && !u->counted) {
+                u->counted = true;
+                s->n_pending++;
+        }
+        return 0;
+}
+
+/* ---- synchronization ---- */
+
+static void call_ready(Systemd *s) {
+        s->ready_timer = sd_event_source_disable_unref(s->ready_timer);
+        systemd_ready_fn ready = s->ready;
+        s->ready = NULL;
+        if (ready)
+                ready(s->manager);
+}
+
+static void sync_maybe_done(Systemd *s) {
+        if (!s->syncing || s->list_slot || s->n_pending > 0)
+                return;
+        s->syncing = false;
+        bool first = !s->synced;
+        s->synced = true;
+        if (first) {
+                /* From now on systemd says which units have settings: drop
+                 * what the directory scan at start found for units that do
+                 * not run. */
+                unit_settings_retain(s->manager, systemd_unit_is_live);
+                log_info("Following systemd's unit tree: %zu unit(s) with a cgroup run.", s->units.n_entries);
+        } else
+                log_debug("Resynchronized with systemd: %zu unit(s) with a cgroup run.", s->units.n_entries);
+        call_ready(s);
+}
+
+static int on_list_units(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Systemd *s = userdata;
+        s->list_slot = sd_bus_slot_unref(s->list_slot);
+        if (s->reloading)
+                return 0;       /* Reloading(false) starts again */
+        if (sd_bus_message_is_method_error(reply, NULL)) {
+                log_warning("Cannot list systemd's units: %s", sd_bus_message_get_error(reply)->message);
+                s->syncing = false;
+                call_ready(s);  /* with what the unit files say */
+                return 0;
+        }
+        /* Units we know of that this list does not show as running are gone. */
+        unsigned stamp = ++s->list_stamp;
+        int r = sd_bus_message_enter_container(reply, 'a', "(ssssssouso)");
+        const char *name, *active;
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL, NULL, &active, NULL, NULL, NULL,
+                                                  NULL, NULL, NULL)) > 0) {
+                if (!unit_has_cgroup(name) || !active_state_is_live(active))
+                        continue;
+                if (unit_fetch(s, name, true) < 0)
+                        continue;
+                SdUnit *u = unit_find(s, name);
+                if (u)
+                        u->listed = stamp;
+        }
+        if (r < 0)
+                /* A broken list says nothing about the others: keep them. */
+                log_warning_errno(r, "Cannot read systemd's unit list: %s", strerror(-r));
+        else {
+                size_t n = 0;
+                _cleanup_free_ SdUnit **gone = calloc(s->units.n_entries + 1, sizeof(*gone));
+                if (!gone)
+                        return log_oom();
+                hashmap_for_each(node, &s->units) {
+                        SdUnit *u = container_of(node, SdUnit, node);
+                        if (u->listed != stamp)
+                                gone[n++] = u;
+                }
+                for (size_t i = 0; i < n; i++)
+                        unit_gone(gone[i]);
+        }
+        sync_maybe_done(s);
+        return 0;
+}
+
+static int on_subscribe(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Systemd *s = userdata;
+        s->subscribe_slot = sd_bus_slot_unref(s->subscribe_slot);
+        if (sd_bus_message_is_method_error(reply, NULL) &&
+            !sd_bus_message_is_method_error(reply, "org.freedesktop.systemd1.AlreadySubscribed"))
+                log_warning("Cannot subscribe to systemd's signals: %s", sd_bus_message_get_error(reply)->message);
+        return 0;
+}
+
+/* Asks for the whole unit list again; replies for single units that are
+ * still out keep going. */
+static void resync(Systemd *s) {
+        if (!s->owner)
+                return;
+        s->syncing = true;
+        s->list_slot = sd_bus_slot_unref(s->list_slot);
+        int r = sd_bus_call_method_async(s->manager->bus, &s->list_slot, SD_DEST, SD_PATH, SD_MANAGER_IFACE,
+                                         "ListUnits", on_list_units, s, NULL);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot ask systemd for its units: %s", strerror(-r));
+                s->syncing = false;
+                call_ready(s);
+        }
+}
+
+/* systemd is (again) on the bus under this unique name. */
+static void begin(Systemd *s, const char *owner) {
+        if (s->owner && streq(s->owner, owner))
+                return;
+        free(s->owner);
+        s->owner = strdup(owner);
+        if (!s->owner) {
+                log_oom();
+                return;
+        }
+        log_debug("systemd is on the bus as %s: subscribing.", owner);
+        s->reloading = false;
+        /* A new systemd knows nothing of our subscription. Subscribe goes
+         * out before ListUnits, so no change falls between them. */
+        s->subscribe_slot = sd_bus_slot_unref(s->subscribe_slot);
+        int r = sd_bus_call_method_async(s->manager->bus, &s->subscribe_slot, SD_DEST, SD_PATH, SD_MANAGER_IFACE,
+                                         "Subscribe", on_subscribe, s, NULL);
+        if (r < 0)
+                log_warning_errno(r, "Cannot subscribe to systemd's signals: %s", strerror(-r));
+        resync(s);
+}
+
+/* ---- signals ---- */
+
+static int on_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+        Systemd *s = userdata;
+        const char *name, *old, *new;
+        if (sd_bus_message_read(msg, "sss", &name, &old, &new) < 0 || !streq(name, SD_DEST))
+                return 0;
+        if (isempty(new)) {
+                if (s->owner)
+                        log_info("systemd left the bus; keeping the unit tree until it is back.");
+                free(s->owner);
+                s->owner = NULL;
+                s->list_slot = sd_bus_slot_unref(s->list_slot);
+                s->subscribe_slot = sd_bus_slot_unref(s->subscribe_slot);
+                hashmap_for_each(node, &s->units) unit_cancel(container_of(node, SdUnit, node));
+                s->syncing = false;
+                s->reloading = false;
+                call_ready(s);  /* if still waiting: with what the unit files say */
+                return 0;
+        }
+        begin(s, new);
+        return 0;
+}
+
+static int on_get_name_owner(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Systemd *s = userdata;
+        s->owner_slot = sd_bus_slot_unref(s->owner_slot);
+        const char *owner;
+        if (sd_bus_message_is_method_error(reply, NULL) || sd_bus_message_read(reply, "s", &owner) < 0) {
+                log_debug("systemd is not on the bus: unit settings come from the unit directories.");
+                call_ready(s);
+                return 0;
+        }
+        begin(s, owner);
+        return 0;
+}
+
+static int on_unit_new(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+        Systemd *s = userdata;
+        const char *name;
+        if (s->reloading || !s->owner || sd_bus_message_read(msg, "so", &name, NULL) < 0)
+                return 0;
+        /* Loaded is not running: ask, the answer says. */
+        (void) unit_fetch(s, name, false);
+        return 0;
+}
+
+static int on_unit_removed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+        Systemd *s = userdata;
+        const char *name;
+        if (s->reloading || sd_bus_message_read(msg, "so", &name, NULL) < 0)
+                return 0;
+        SdUnit *u = unit_find(s, name);
+        if (u) {
+                bool counted = u->counted;
+                unit_gone(u);
+                if (counted)
+                        sync_maybe_done(s);
+        }
+        return 0;
+}
+
+static int on_job_removed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+        Systemd *s = userdata;
+        const char *name, *result;
+        if (s->reloading || !s->owner || sd_bus_message_read(msg, "uoss", NULL, NULL, &name, &result) < 0)
+                return 0;
+        /* A start, stop or restart finished: state and slice may have changed. */
+        (void) unit_fetch(s, name, false);
+        return 0;
+}
+
+static int on_reloading(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+        Systemd *s = userdata;
+        int active;
+        if (sd_bus_message_read(msg, "b", &active) < 0)
+                return 0;
+        if (active) {
+                s->reloading = true;
+                return 0;
+        }
+        s->reloading = false;
+        /* Every unit was unloaded and loaded again, its files re-read. */
+        log_debug("systemd reloaded: reading units and their files again.");
+        resync(s);
+        return 0;
+}
+
+static int on_unit_files_changed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+        /* "systemctl revert" removes system.control/UNIT.d: read again. */
+        (void) systemd_reload_settings(((Systemd *) userdata)->manager);
+        return 0;
+}
+
+static int on_properties_changed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+        Systemd *s = userdata;
+        if (s->reloading || !s->owner)
+                return 0;
+        _cleanup_free_ char *name = NULL;
+        if (sd_bus_path_decode(sd_bus_message_get_path(msg), SD_UNIT_PREFIX, &name) <= 0 || !unit_has_cgroup(name))
+                return 0;
+        const char *iface;
+        if (sd_bus_message_read(msg, "s", &iface) < 0 || !streq(iface, SD_UNIT_IFACE))
+                return 0;
+        _cleanup_(unit_props_done) UnitProps p = { 0 };
+        if (read_props(msg, &p) < 0 || !p.active_state)
+                return 0;
+        SdUnit *u = unit_find(s, name);
+        bool live = active_state_is_live(p.active_state);
+        if (u && u->live && !live && !u->slot)
+                unit_gone(u);
+        else if (live && (!u || (!u->live && !u->slot)))
+                (void) unit_fetch(s, name, false);
+        return 0;
+}
+
+static int on_ready_timeout(sd_event_source *es, uint64_t usec, void *userdata) {
+        Systemd *s = userdata;
+        log_warning("systemd has not answered in %llu s; going on with what the unit files say.",
+                    (unsigned long long) (READY_TIMEOUT_USEC / 1000000));
+        call_ready(s);
+        return 0;
+}
+
+/* ---- entry points ---- */
+
+int systemd_start(Manager *m, systemd_ready_fn ready) {
+        Systemd *s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->manager = m;
+        s->ready = ready;
+        m->systemd = s;
+
+        static const struct {
+                const char *member;
+                sd_bus_message_handler_t handler;
+        } signals[] = {
+                { "UnitNew", on_unit_new },
+                { "UnitRemoved", on_unit_removed },
+                { "JobRemoved", on_job_removed },
+                { "Reloading", on_reloading },
+                { "UnitFilesChanged", on_unit_files_changed },
+        };
+        int r = sd_bus_add_match_async(m->bus, &s->matches[0],
+                                       "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                                       "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
+                                       "arg0='" SD_DEST "'",
+                                       on_owner_changed, NULL, s);
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(signals); i++)
+                r = sd_bus_match_signal_async(m->bus, &s->matches[1 + i], SD_DEST, SD_PATH, SD_MANAGER_IFACE,
+                                              signals[i].member, signals[i].handler, NULL, s);
+        if (r >= 0)
+                r = sd_bus_add_match_async(m->bus, &s->matches[1 + ELEMENTSOF(signals)],
+                                           "type='signal',sender='" SD_DEST "',"
+                                           "interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',"
+                                           "path_namespace='" SD_UNIT_PREFIX "',arg0='" SD_UNIT_IFACE "'",
+                                           on_properties_changed, NULL, s);
+        if (r >= 0)
+                r = sd_bus_call_method_async(m->bus, &s->owner_slot, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                             "org.freedesktop.DBus", "GetNameOwner", on_get_name_owner, s, "s",
+                                             SD_DEST);
+        if (r >= 0)
+                r = sd_event_add_time_relative(m->event, &s->ready_timer, CLOCK_MONOTONIC, READY_TIMEOUT_USEC, 0,
+                                               on_ready_timeout, s);
+        if (r < 0) {
+                log_error_errno(r, "Cannot watch systemd: %s", strerror(-r));
+                call_ready(s);
+                return r;
+        }
+        return 0;
+}
+
+void systemd_free(Manager *m) {
+        Systemd *s = m->systemd;
+        if (!s)
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(s->matches); i++)
+                sd_bus_slot_unref(s->matches[i]);
+        sd_bus_slot_unref(s->owner_slot);
+        sd_bus_slot_unref(s->subscribe_slot);
+        sd_bus_slot_unref(s->list_slot);
+        sd_event_source_disable_unref(s->ready_timer);
+        for (size_t b = 0; b < s->units.n_buckets; b++)
+                for (HashNode *n = s->units.buckets[b], *next; n; n = next) {
+                        next = n->next;
+                        unit_free(container_of(n, SdUnit, node));
+                }
+        hashmap_done(&s->units);
+        free(s->owner);
+        free(s);
+        m->systemd = NULL;
+}
+
+bool systemd_active(Manager *m) {
+        return m->systemd && (m->systemd->synced || m->systemd->syncing);
+}
+
+bool systemd_unit_is_live(Manager *m, const char *unit) {
+        SdUnit *u = m->systemd ? unit_find(m->systemd, unit) : NULL;
+        return u && u->live;
+}
+
+const char *systemd_unit_slice(Manager *m, const char *unit) {
+        SdUnit *u = m->systemd && systemd_active(m) ? unit_find(m->systemd, unit) : NULL;
+        return u && u->live ? u->slice : NULL;
+}
+
+int systemd_unit_files(Manager *m, const char *unit, const char **fragment, char *const **dropins,
+                       size_t *n_dropins) {
+        if (!systemd_active(m))
+                return -ENXIO;
+        SdUnit *u = unit_find(m->systemd, unit);
+        if (!u || !u->live)
+                return 0;
+        *fragment = u->fragment;
+        *dropins = u->dropins;
+        *n_dropins = u->n_dropins;
+        return 1;
+}
+
+int systemd_reload_settings(Manager *m) {
+        if (!systemd_active(m))
+                return -ENXIO;
+        int ret = 0;
+        hashmap_for_each(node, &m->systemd->units) {
+                SdUnit *u = container_of(node, SdUnit, node);
+                if (!u->live)
+                        continue;
+                int r = unit_settings_load_unit(m, u->name, u->fragment, u->dropins, u->n_dropins);
+                if (r < 0 && ret >= 0)
+                        ret = r;
+        }
+        return ret;
+}

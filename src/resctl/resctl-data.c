@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Reading the daemon's state: ListResources, ListGroups and the
+ * properties of group objects, into plain structs the verbs print. */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "resctl.h"
+
+static const char *const stat_names[_STAT_MAX] = {
+        [STAT_USAGE] = "Usage",
+        [STAT_PEAK] = "Peak",
+        [STAT_MAX] = "Max",
+        [STAT_MIN] = "Min",
+        [STAT_LOW] = "Low",
+        [STAT_EFFECTIVE_MIN] = "EffectiveMin",
+        [STAT_EFFECTIVE_LOW] = "EffectiveLow",
+        [STAT_EVENTS] = "Events",
+        [STAT_EVENTS_LOCAL] = "EventsLocal",
+};
+
+const char *group_stat_to_string(GroupStat s) {
+        return s >= 0 && s < _STAT_MAX ? stat_names[s] : NULL;
+}
+
+GroupStat group_stat_from_string(const char *s) {
+        for (int i = 0; i < _STAT_MAX; i++)
+                if (streq(s, stat_names[i]))
+                        return (GroupStat) i;
+        return _STAT_MAX;
+}
+
+uint64_t stats_get(const Stats *s, const char *key, uint64_t def) {
+        for (size_t i = 0; i < s->n; i++)
+                if (streq(s->v[i].key, key))
+                        return s->v[i].value;
+        return def;
+}
+
+void stats_done(Stats *s) {
+        for (size_t i = 0; i < s->n; i++)
+                free(s->v[i].key);
+        free(s->v);
+        *s = (Stats) { 0 };
+}
+
+int stats_read(sd_bus_message *m, Stats *s) {
+        int r = sd_bus_message_enter_container(m, 'a', "{st}");
+        if (r < 0)
+                return r;
+        const char *key;
+        uint64_t value;
+        while ((r = sd_bus_message_read(m, "{st}", &key, &value)) > 0) {
+                KeyValue *v = realloc(s->v, (s->n + 1) * sizeof(KeyValue));
+                if (!v)
+                        return -ENOMEM;
+                s->v = v;
+                v[s->n].key = strdup(key);
+                if (!v[s->n].key)
+                        return -ENOMEM;
+                v[s->n++].value = value;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+void resources_free(Resource *v, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(v[i].key);
+        free(v);
+}
+
+int resources_list(sd_bus *bus, Resource **ret, size_t *n_ret, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = manager_call(bus, "ListResources", error, &reply, NULL);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "(stttt)");
+        if (r < 0)
+                return r;
+        Resource *v = NULL;
+        size_t n = 0;
+        Resource x;
+        const char *key;
+        while ((r = sd_bus_message_read(reply, "(stttt)", &key, &x.capacity, &x.usage, &x.peak, &x.refused)) > 0) {
+                Resource *nv = realloc(v, (n + 1) * sizeof(Resource));
+                if (!nv || !(x.key = strdup(key))) {
+                        resources_free(nv ? nv : v, n);
+                        return -ENOMEM;
+                }
+                v = nv;
+                v[n++] = x;
+        }
+        if (r < 0) {
+                resources_free(v, n);
+                return r;
+        }
+        *ret = v;
+        *n_ret = n;
+        return 0;
+}
+
+void groups_free(Group *v, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(v[i].name);
+                free(v[i].parent);
+                free(v[i].path);
+                for (int s = 0; s < _STAT_MAX; s++)
+                        stats_done(&v[i].stats[s]);
+        }
+        free(v);
+}
+
+int groups_list(sd_bus *bus, Group **ret, size_t *n_ret, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = manager_call(bus, "ListGroups", error, &reply, NULL);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "(sso)");
+        if (r < 0)
+                return r;
+        Group *v = NULL;
+        size_t n = 0;
+        const char *name, *parent, *path;
+        while ((r = sd_bus_message_read(reply, "(sso)", &name, &parent, &path)) > 0) {
+                Group *nv = realloc(v, (n + 1) * sizeof(Group));
+                if (!nv) {
+                        groups_free(v, n);
+                        return -ENOMEM;
+                }
+                v = nv;
+                v[n] = (Group) { .name = strdup(name), .parent = strdup(parent), .path = strdup(path) };
+                n++;
+                if (!v[n - 1].name || !v[n - 1].parent || !v[n - 1].path) {
+                        groups_free(v, n);
+                        return -ENOMEM;
+                }
+        }
+        if (r < 0) {
+                groups_free(v, n);
+                return r;
+        }
+        *ret = v;
+        *n_ret = n;
+        return 0;
+}
+
+int group_load_stats(sd_bus *bus, Group *g, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = sd_bus_call_method(bus, RESCTL_SERVICE, g->path, "org.freedesktop.DBus.Properties", "GetAll", error,
+                                   &reply, "s", RESCTL_GROUP_IFACE);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                const char *name, *contents;
+                r = sd_bus_message_read(reply, "s", &name);
+                if (r < 0)
+                        return r;
+                GroupStat s = group_stat_from_string(name);
+                r = sd_bus_message_peek_type(reply, NULL, &contents);
+                if (r < 0)
+                        return r;
+                if (s < _STAT_MAX && streq(contents, "a{st}")) {
+                        r = sd_bus_message_enter_container(reply, 'v', contents);
+                        if (r >= 0) {
+                                stats_done(&g->stats[s]);
+                                r = stats_read(reply, &g->stats[s]);
+                        }
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                } else
+                        r = sd_bus_message_skip(reply, "v");
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        g->loaded = true;
+        return sd_bus_message_exit_container(reply);
+}

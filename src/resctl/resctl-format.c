@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Output: colours (only on a terminal), sizes as systemd prints them,
+ * aligned tables with an optional legend, and JSON. */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <langinfo.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kparse.h"
+#include "macro.h"
+#include "resctl.h"
+
+/* ---- colours ---- */
+
+static bool env_allows_colors(void) {
+        const char *e = getenv("NO_COLOR");
+        if (e)
+                return false;
+        e = getenv("SYSTEMD_COLORS");
+        if (e && (streq(e, "0") || streq(e, "no") || streq(e, "false") || streq(e, "off")))
+                return false;
+        e = getenv("TERM");
+        return !e || !streq(e, "dumb");
+}
+
+bool colors_enabled(void) {
+        static int cached = -1;
+        if (cached < 0)
+                cached = isatty(STDOUT_FILENO) && env_allows_colors();
+        return cached;
+}
+
+bool colors_enabled_stderr(void) {
+        static int cached = -1;
+        if (cached < 0)
+                cached = isatty(STDERR_FILENO) && env_allows_colors();
+        return cached;
+}
+
+#define ANSI(name, seq)                                       \
+        const char *ansi_##name(void) {                       \
+                return colors_enabled() ? (seq) : "";         \
+        }
+ANSI(bold, "\x1B[0;1;39m")
+ANSI(underline, "\x1B[0;4m")
+ANSI(green, "\x1B[0;1;32m")
+ANSI(red, "\x1B[0;1;31m")
+ANSI(grey, "\x1B[0;38;5;245m")
+ANSI(normal, "\x1B[0m")
+
+bool utf8_enabled(void) {
+        static int cached = -1;
+        if (cached < 0) {
+                const char *cs = nl_langinfo(CODESET);
+                cached = cs && (streq(cs, "UTF-8") || streq(cs, "utf8"));
+        }
+        return cached;
+}
+
+/* ---- numbers ---- */
+
+bool key_counts_bytes(const char *key) {
+        return key && strneq(key, "dmem/", 5);
+}
+
+const char *format_raw(char buf[static FORMAT_VALUE_MAX], uint64_t v) {
+        if (v == UINT64_MAX)
+                return "max";
+        snprintf(buf, FORMAT_VALUE_MAX, "%" PRIu64, v);
+        return buf;
+}
+
+/* systemd's format_bytes(): base 1024, one digit below the point. An exact
+ * multiple is printed without it ("4G", as unit files write it). */
+const char *format_bytes(char buf[static FORMAT_VALUE_MAX], uint64_t v) {
+        static const char suffixes[] = "KMGTPE";
+        if (v == UINT64_MAX)
+                return "max";
+        int i = -1;
+        for (int k = 5; k >= 0; k--)
+                if (v >> (10 * (k + 1))) {
+                        i = k;
+                        break;
+                }
+        if (i < 0) {
+                snprintf(buf, FORMAT_VALUE_MAX, "%" PRIu64 "B", v);
+                return buf;
+        }
+        unsigned shift = 10 * (unsigned) (i + 1);
+        uint64_t whole = v >> shift, rest = v & ((UINT64_C(1) << shift) - 1);
+        if (rest == 0)
+                snprintf(buf, FORMAT_VALUE_MAX, "%" PRIu64 "%c", whole, suffixes[i]);
+        else
+                snprintf(buf, FORMAT_VALUE_MAX, "%" PRIu64 ".%" PRIu64 "%c", whole,
+                         ((rest >> (shift - 10)) * 10 / 1024) % 10, suffixes[i]);
+        return buf;
+}
+
+const char *format_amount(char buf[static FORMAT_VALUE_MAX], const char *key, uint64_t v) {
+        return key_counts_bytes(key) ? format_bytes(buf, v) : format_raw(buf, v);
+}
+
+int parse_size(const char *s, uint64_t *ret) {
+        return rc_parse_size_unit(s, ret);
+}
+
+int parse_id(const char *s, uint64_t *ret) {
+        if (!s || *s < '0' || *s > '9')
+                return -EINVAL;
+        uint64_t v = 0;
+        for (; *s; s++) {
+                if (*s < '0' || *s > '9')
+                        return -EINVAL;
+                if (v > (UINT64_MAX - (uint64_t) (*s - '0')) / 10)
+                        return -ERANGE;
+                v = v * 10 + (uint64_t) (*s - '0');
+        }
+        *ret = v;
+        return 0;
+}
+
+/* ---- tables ---- */
+
+struct Table {
+        unsigned n_columns;
+        unsigned right_aligned;
+        char **cells;                   /* headers first, then rows */
+        size_t n_cells, allocated;
+};
+
+Table *table_new(unsigned n_columns, const char *const *headers, unsigned right_aligned) {
+        Table *t = calloc(1, sizeof(Table));
+        if (!t)
+                return NULL;
+        t->n_columns = n_columns;
+        t->right_aligned = right_aligned;
+        for (unsigned i = 0; i < n_columns; i++)
+                if (table_add(t, headers[i]) < 0) {
+                        table_free(t);
+                        return NULL;
+                }
+        return t;
+}
+
+int table_add(Table *t, const char *cell) {
+        if (t->n_cells == t->allocated) {
+                size_t n = t->allocated ? t->allocated * 2 : 32;
+                char **c = realloc(t->cells, n * sizeof(char *));
+                if (!c)
+                        return -ENOMEM;
+                t->cells = c;
+                t->allocated = n;
+        }
+        char *s = strdup(cell ? cell : "");
+        if (!s)
+                return -ENOMEM;
+        t->cells[t->n_cells++] = s;
+        return 0;
+}
+
+size_t table_rows(const Table *t) {
+        return t->n_cells / t->n_columns - 1;
+}
+
+/* Display width of UTF-8 text without escapes: one column per code point. */
+static size_t text_width(const char *s) {
+        size_t w = 0;
+        for (; *s; s++)
+                if (((unsigned char) *s & 0xC0) != 0x80)
+                        w++;
+        return w;
+}
+
+void table_print(const Table *t, FILE *f) {
+        size_t width[32] = { 0 };
+        unsigned nc = MIN(t->n_columns, (unsigned) ELEMENTSOF(width));
+        size_t first = arg.legend ? 0 : nc;
+        for (size_t i = first; i < t->n_cells; i++) {
+                size_t w = text_width(t->cells[i]);
+                if (w > width[i % nc])
+                        width[i % nc] = w;
+        }
+        for (size_t row = first / nc; row * nc < t->n_cells; row++) {
+                bool header = row == 0;
+                for (unsigned c = 0; c < nc; c++) {
+                        const char *s = t->cells[row * nc + c];
+                        size_t pad = width[c] - text_width(s);
+                        bool right = t->right_aligned & (1u << c), last = c + 1 == nc;
+                        if (c > 0)
+                                fputc(' ', f);
+                        if (header)
+                                fputs(ansi_underline(), f);
+                        if (right)
+                                fprintf(f, "%*s", (int) pad, "");
+                        fputs(s, f);
+                        /* No trailing blanks after the last column. */
+                        if (!right && !last)
+                                fprintf(f, "%*s", (int) pad, "");
+                        if (header)
+                                fputs(ansi_normal(), f);
+                }
+                fputc('\n', f);
+        }
+}
+
+void table_free(Table *t) {
+        if (!t)
+                return;
+        for (size_t i = 0; i < t->n_cells; i++)
+                free(t->cells[i]);
+        free(t->cells);
+        free(t);
+}
+
+/* ---- JSON ---- */
+
+void json_init(Json *j, FILE *f, JsonMode mode) {
+        *j = (Json) { .f = f, .mode = mode, .first = true };
+}
+
+static void json_indent(Json *j) {
+        if (j->mode != JSON_PRETTY)
+                return;
+        fputc('\n', j->f);
+        for (unsigned i = 0; i < j->depth; i++)
+                fputs("  ", j->f);
+}
+
+/* Before a value or key: the comma and the line break it needs. */
+static void json_prefix(Json *j) {
+        if (j->after_key) {
+                j->after_key = false;
+                return;
+        }
+        if (!j->first)
+                fputc(',', j->f);
+        if (j->depth > 0)
+                json_indent(j);
+        j->first = false;
+}
+
+static void json_open(Json *j, char c) {
+        json_prefix(j);
+        fputc(c, j->f);
+        j->depth++;
+        j->first = true;
+}
+
+static void json_close(Json *j, char c) {
+        j->depth--;
+        if (!j->first)
+                json_indent(j);
+        fputc(c, j->f);
+        j->first = false;
+}
+
+void json_begin_object(Json *j) {
+        json_open(j, '{');
+}
+
+void json_end_object(Json *j) {
+        json_close(j, '}');
+}
+
+void json_begin_array(Json *j) {
+        json_open(j, '[');
+}
+
+void json_end_array(Json *j) {
+        json_close(j, ']');
+}
+
+static void json_quoted(Json *j, const char *s) {
+        fputc('"', j->f);
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                switch (*p) {
+                case '"':
+                        fputs("\\\"", j->f);
+                        break;
+                case '\\':
+                        fputs("\\\\", j->f);
+                        break;
+                case '\n':
+                        fputs("\\n", j->f);
+                        break;
+                case '\t':
+                        fputs("\\t", j->f);
+                        break;
+                default:
+                        if (*p < 0x20)
+                                fprintf(j->f, "\\u%04x", *p);
+                        else
+                                fputc(*p, j->f);
+                }
+        fputc('"', j->f);
+}
+
+void json_key(Json *j, const char *key) {
+        json_prefix(j);
+        json_quoted(j, key);
+        fputs(j->mode == JSON_PRETTY ? ": " : ":", j->f);
+        j->after_key = true;
+}
+
+void json_string(Json *j, const char *s) {
+        json_prefix(j);
+        json_quoted(j, s ? s : "");
+}
+
+void json_uint(Json *j, uint64_t v) {
+        json_prefix(j);
+        fprintf(j->f, "%" PRIu64, v);
+}
+
+void json_limit(Json *j, uint64_t v) {
+        if (v == UINT64_MAX)
+                json_null(j);
+        else
+                json_uint(j, v);
+}
+
+void json_bool(Json *j, bool b) {
+        json_prefix(j);
+        fputs(b ? "true" : "false", j->f);
+}
+
+void json_null(Json *j) {
+        json_prefix(j);
+        fputs("null", j->f);
+}
+
+void json_finish(Json *j) {
+        fputc('\n', j->f);
+}

@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* The query verbs: status, list-resources, list-groups, list-charges,
+ * tree, show, cat. Each prints a table (or text) or, with --json, JSON. */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "resctl.h"
+
+static uint64_t resource_free(const Resource *r) {
+        if (r->capacity == UINT64_MAX)
+                return UINT64_MAX;
+        return r->capacity > r->usage ? r->capacity - r->usage : 0;
+}
+
+static void footer(size_t n, const char *one, const char *many) {
+        if (arg.legend)
+                printf("\n%zu %s listed.\n", n, n == 1 ? one : many);
+}
+
+/* ---- list-resources ---- */
+
+static void resources_json(Json *j, const Resource *v, size_t n) {
+        json_begin_array(j);
+        for (size_t i = 0; i < n; i++) {
+                json_begin_object(j);
+                json_key(j, "key");
+                json_string(j, v[i].key);
+                json_key(j, "unit");
+                json_string(j, key_counts_bytes(v[i].key) ? "bytes" : "items");
+                json_key(j, "capacity");
+                json_limit(j, v[i].capacity);
+                json_key(j, "usage");
+                json_uint(j, v[i].usage);
+                json_key(j, "peak");
+                json_uint(j, v[i].peak);
+                json_key(j, "free");
+                json_limit(j, resource_free(&v[i]));
+                json_key(j, "refused");
+                json_uint(j, v[i].refused);
+                json_end_object(j);
+        }
+        json_end_array(j);
+}
+
+static int resources_table(const Resource *v, size_t n) {
+        static const char *const headers[] = { "KEY", "CAPACITY", "USAGE", "PEAK", "FREE", "REFUSED" };
+        _cleanup_(table_freep) Table *t = table_new(6, headers, 0x3e);
+        if (!t)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                char a[FORMAT_VALUE_MAX], b[FORMAT_VALUE_MAX], c[FORMAT_VALUE_MAX], d[FORMAT_VALUE_MAX],
+                        e[FORMAT_VALUE_MAX];
+                const char *k = v[i].key;
+                if (table_add(t, k) < 0 || table_add(t, format_amount(a, k, v[i].capacity)) < 0 ||
+                    table_add(t, format_amount(b, k, v[i].usage)) < 0 ||
+                    table_add(t, format_amount(c, k, v[i].peak)) < 0 ||
+                    table_add(t, format_amount(d, k, resource_free(&v[i]))) < 0 ||
+                    table_add(t, format_raw(e, v[i].refused)) < 0)
+                        return -ENOMEM;
+        }
+        table_print(t, stdout);
+        return 0;
+}
+
+int verb_list_resources(sd_bus *bus, int argc, char **argv) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        Resource *v = NULL;
+        size_t n = 0;
+        int r = resources_list(bus, &v, &n, &error);
+        if (r < 0)
+                return fail_bus("list resources", &error, r);
+        if (arg.json != JSON_OFF) {
+                Json j;
+                json_init(&j, stdout, arg.json);
+                resources_json(&j, v, n);
+                json_finish(&j);
+        } else {
+                r = resources_table(v, n);
+                footer(n, "resource", "resources");
+        }
+        resources_free(v, n);
+        return r < 0 ? fail_oom() : EXIT_SUCCESS;
+}
+
+/* ---- list-groups ---- */
+
+int verb_list_groups(sd_bus *bus, int argc, char **argv) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        Group *v = NULL;
+        size_t n = 0;
+        int r = groups_list(bus, &v, &n, &error);
+        if (r < 0)
+                return fail_bus("list groups", &error, r);
+        if (arg.json != JSON_OFF) {
+                Json j;
+                json_init(&j, stdout, arg.json);
+                json_begin_array(&j);
+                for (size_t i = 0; i < n; i++) {
+                        json_begin_object(&j);
+                        json_key(&j, "name");
+                        json_string(&j, v[i].name);
+                        json_key(&j, "parent");
+                        if (*v[i].parent)
+                                json_string(&j, v[i].parent);
+                        else
+                                json_null(&j);
+                        json_key(&j, "path");
+                        json_string(&j, v[i].path);
+                        json_end_object(&j);
+                }
+                json_end_array(&j);
+                json_finish(&j);
+        } else {
+                static const char *const headers[] = { "GROUP", "PARENT" };
+                Table *t = table_new(2, headers, 0);
+                for (size_t i = 0; t && i < n; i++)
+                        if (table_add(t, v[i].name) < 0 || table_add(t, *v[i].parent ? v[i].parent : "-") < 0) {
+                                table_free(t);
+                                t = NULL;
+                        }
+                if (!t)
+                        r = -ENOMEM;
+                else {
+                        table_print(t, stdout);
+                        table_free(t);
+                        footer(n, "group", "groups");
+                }
+        }
+        groups_free(v, n);
+        return r < 0 ? fail_oom() : EXIT_SUCCESS;
+}
+
+/* ---- list-charges ---- */
+
+/* An unknown group is an error here, not an empty list: a typo should not
+ * look like "no charges". */
+static int check_group(sd_bus *bus, const char *group, const char *what, char **ret_path) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = manager_call(bus, "GetGroup", &error, &reply, "s", group);
+        if (r < 0)
+                return fail_bus(what, &error, r);
+        const char *path;
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return fail_bus(what, NULL, r);
+        if (ret_path && !(*ret_path = strdup(path)))
+                return fail_oom();
+        return EXIT_SUCCESS;
+}
+
+int verb_list_charges(sd_bus *bus, int argc, char **argv) {
+        const char *group = argc > 0 ? argv[0] : "";
+        if (*group) {
+                int q = check_group(bus, group, "list charges", NULL);
+                if (q != EXIT_SUCCESS)
+                        return q;
+        }
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = manager_call(bus, "ListCharges", &error, &reply, "s", group);
+        if (r < 0)
+                return fail_bus("list charges", &error, r);
+        r = sd_bus_message_enter_container(reply, 'a', "(tsstut)");
+        if (r < 0)
+                return fail_bus("list charges", NULL, r);
+
+        static const char *const headers[] = { "ID", "GROUP", "KEY", "AMOUNT", "OWNER", "FLAGS" };
+        _cleanup_(table_freep) Table *t = table_new(6, headers, 0x09);
+        if (!t)
+                return fail_oom();
+        Json j;
+        json_init(&j, stdout, arg.json);
+        if (arg.json != JSON_OFF)
+                json_begin_array(&j);
+        uint64_t id, amount, flags;
+        uint32_t pid;
+        const char *g, *key;
+        size_t n = 0;
+        while ((r = sd_bus_message_read(reply, "(tsstut)", &id, &g, &key, &amount, &pid, &flags)) > 0) {
+                n++;
+                if (arg.json != JSON_OFF) {
+                        json_begin_object(&j);
+                        json_key(&j, "id");
+                        json_uint(&j, id);
+                        json_key(&j, "group");
+                        json_string(&j, g);
+                        json_key(&j, "key");
+                        json_string(&j, key);
+                        json_key(&j, "amount");
+                        json_uint(&j, amount);
+                        json_key(&j, "owner_pid");
+                        if (pid)
+                                json_uint(&j, pid);
+                        else
+                                json_null(&j);
+                        json_key(&j, "persist");
+                        json_bool(&j, flags & 1);
+                        json_key(&j, "flags");
+                        json_uint(&j, flags);
+                        json_end_object(&j);
+                        continue;
+                }
+                char a[FORMAT_VALUE_MAX], b[FORMAT_VALUE_MAX], c[FORMAT_VALUE_MAX];
+                snprintf(c, sizeof(c), "%" PRIu32, pid);
+                if (table_add(t, format_raw(a, id)) < 0 || table_add(t, g) < 0 || table_add(t, key) < 0 ||
+                    table_add(t, format_amount(b, key, amount)) < 0 || table_add(t, pid ? c : "-") < 0 ||
+                    table_add(t, flags & 1 ? "persist" : "-") < 0)
+                        return fail_oom();
+        }
+        if (r < 0)
+                return fail_bus("list charges", NULL, r);
+        if (arg.json != JSON_OFF) {
+                json_end_array(&j);
+                json_finish(&j);
+                return EXIT_SUCCESS;
+        }
+        table_print(t, stdout);
+        footer(n, "charge", "charges");
+        return EXIT_SUCCESS;
+}
+
+/* ---- status ---- */
+
+int verb_status(sd_bus *bus, int argc, char **argv) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        Resource *res = NULL;
+        size_t n_res = 0, n_groups = 0, n_charges = 0, n_persist = 0;
+        Group *groups = NULL;
+        int r = resources_list(bus, &res, &n_res, &error);
+        if (r < 0)
+                return fail_bus("get the status of resctld", &error, r);
+        r = groups_list(bus, &groups, &n_groups, &error);
+        if (r < 0) {
+                resources_free(res, n_res);
+                return fail_bus("list groups", &error, r);
+        }
+        groups_free(groups, n_groups);
+
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        r = manager_call(bus, "ListCharges", &error, &reply, "s", "");
+        if (r >= 0)
+                r = sd_bus_message_enter_container(reply, 'a', "(tsstut)");
+        uint64_t id, amount, flags;
+        uint32_t pid;
+        const char *g, *key;
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(tsstut)", &id, &g, &key, &amount, &pid, &flags)) > 0) {
+                n_charges++;
+                n_persist += flags & 1;
+        }
+        if (r < 0) {
+                resources_free(res, n_res);
+                return fail_bus("list charges", &error, r);
+        }
+        uint64_t refused = 0;
+        for (size_t i = 0; i < n_res; i++)
+                refused += res[i].refused;
+
+        /* The daemon's pid, from the bus (not from a file: it may be remote). */
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        pid_t daemon_pid = 0;
+        if (sd_bus_get_name_creds(bus, RESCTL_SERVICE, SD_BUS_CREDS_PID, &creds) >= 0)
+                (void) sd_bus_creds_get_pid(creds, &daemon_pid);
+
+        if (arg.json != JSON_OFF) {
+                Json j;
+                json_init(&j, stdout, arg.json);
+                json_begin_object(&j);
+                json_key(&j, "service");
+                json_string(&j, RESCTL_SERVICE);
+                json_key(&j, "pid");
+                if (daemon_pid > 0)
+                        json_uint(&j, (uint64_t) daemon_pid);
+                else
+                        json_null(&j);
+                json_key(&j, "groups");
+                json_uint(&j, n_groups);
+                json_key(&j, "charges");
+                json_uint(&j, n_charges);
+                json_key(&j, "persistent_charges");
+                json_uint(&j, n_persist);
+                json_key(&j, "refused");
+                json_uint(&j, refused);
+                json_key(&j, "resources");
+                resources_json(&j, res, n_res);
+                json_end_object(&j);
+                json_finish(&j);
+                resources_free(res, n_res);
+                return EXIT_SUCCESS;
+        }
+
+        printf("%s%s%s resctld - %s on the system bus\n", ansi_green(), utf8_enabled() ? "\xe2\x97\x8f" : "*",
+               ansi_normal(), RESCTL_SERVICE);
+        if (daemon_pid > 0)
+                printf("        PID: %d\n", (int) daemon_pid);
+        printf("  Resources: %zu\n", n_res);
+        printf("     Groups: %zu\n", n_groups);
+        printf("    Charges: %zu (%zu persistent)\n", n_charges, n_persist);
+        printf("    Refused: %" PRIu64 "\n", refused);
+        if (n_res > 0) {
+                putchar('\n');
+                r = resources_table(res, n_res);
+        }
+        resources_free(res, n_res);
+        return r < 0 ? fail_oom() : EXIT_SUCCESS;
+}
+
+/* ---- tree ---- */
+
+/* Worth a line in the tree: something used, limited, or used once. */
+static bool stat_interesting(const Group *g, const char *key) {
+        return stats_get(&g->stats[STAT_USAGE], key, 0) > 0 || stats_get(&g->stats[STAT_PEAK], key, 0) > 0 ||
+               stats_get(&g->stats[STAT_MAX], key, UINT64_MAX) != UINT64_MAX;
+}
+
+static void tree_print(const Group *v, size_t n, size_t at, const char *prefix, bool last, bool top) {
+        const Group *g = &v[at];
+        const char *branch = utf8_enabled() ? (last ? "\xe2\x94\x94\xe2\x94\x80" : "\xe2\x94\x9c\xe2\x94\x80")
+                                            : (last ? "`-" : "|-");
+        const char *vert = utf8_enabled() ? "\xe2\x94\x82 " : "| ";
+        printf("%s%s%s%s%s\n", prefix, top ? "" : branch, ansi_bold(), g->name, ansi_normal());
+
+        /* What comes below this group's line is indented by this much. */
+        char sub[1024];
+        snprintf(sub, sizeof(sub), "%s%s", prefix, top ? "" : (last ? "  " : vert));
+        bool has_children = false;
+        for (size_t i = 0; i < n; i++)
+                if (streq(v[i].parent, g->name))
+                        has_children = true;
+
+        const Stats *usage = &g->stats[STAT_USAGE];
+        size_t w = 0;
+        for (size_t k = 0; k < usage->n; k++)
+                if (stat_interesting(g, usage->v[k].key))
+                        w = MAX(w, strlen(usage->v[k].key));
+        for (size_t k = 0; k < usage->n; k++) {
+                const char *key = usage->v[k].key;
+                if (!stat_interesting(g, key))
+                        continue;
+                char a[FORMAT_VALUE_MAX], b[FORMAT_VALUE_MAX], c[FORMAT_VALUE_MAX];
+                uint64_t max = stats_get(&g->stats[STAT_MAX], key, UINT64_MAX);
+                printf("%s%s%s%-*s  usage %s, peak %s%s%s%s\n", sub, has_children ? vert : "  ", ansi_grey(), (int) w,
+                       key, format_amount(a, key, usage->v[k].value),
+                       format_amount(c, key, stats_get(&g->stats[STAT_PEAK], key, 0)), max == UINT64_MAX ? "" : ", max ",
+                       max == UINT64_MAX ? "" : format_amount(b, key, max), ansi_normal());
+        }
+
+        size_t last_child = SIZE_MAX;
+        for (size_t i = 0; i < n; i++)
+                if (streq(v[i].parent, g->name))
+                        last_child = i;
+        for (size_t i = 0; i < n; i++)
+                if (streq(v[i].parent, g->name))
+                        tree_print(v, n, i, sub, i == last_child, false);
+}
+
+static void tree_json(Json *j, const Group *v, size_t n, size_t at) {
+        const Group *g = &v[at];
+        json_begin_object(j);
+        json_key(j, "name");
+        json_string(j, g->name);
+        json_key(j, "resources");
+        json_begin_array(j);
+        const Stats *usage = &g->stats[STAT_USAGE];
+        for (size_t k = 0; k < usage->n; k++) {
+                const char *key = usage->v[k].key;
+                json_begin_object(j);
+                json_key(j, "key");
+                json_string(j, key);
+                json_key(j, "usage");
+                json_uint(j, usage->v[k].value);
+                json_key(j, "max");
+                json_limit(j, stats_get(&g->stats[STAT_MAX], key, UINT64_MAX));
+                json_key(j, "peak");
+                json_uint(j, stats_get(&g->stats[STAT_PEAK], key, 0));
+                json_end_object(j);
+        }
+        json_end_array(j);
+        json_key(j, "children");
+        json_begin_array(j);
+        for (size_t i = 0; i < n; i++)
+                if (streq(v[i].parent, g->name))
+                        tree_json(j, v, n, i);
+        json_end_array(j);
+        json_end_object(j);
+}
+
+int verb_tree(sd_bus *bus, int argc, char **argv) {
+        const char *top = argc > 0 ? argv[0] : "-.slice";
+        if (argc > 0) {
+                int q = check_group(bus, top, "show the tree", NULL);
+                if (q != EXIT_SUCCESS)
+                        return q;
+        }
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        Group *v = NULL;
+        size_t n = 0;
+        int r = groups_list(bus, &v, &n, &error);
+        if (r < 0)
+                return fail_bus("list groups", &error, r);
+        size_t root = SIZE_MAX;
+        for (size_t i = 0; i < n; i++) {
+                if (streq(v[i].name, top))
+                        root = i;
+                /* A group may go between the two calls: print it empty. */
+                r = group_load_stats(bus, &v[i], &error);
+                if (r < 0 && !sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_OBJECT) &&
+                    !sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_INTERFACE)) {
+                        int q = fail_bus("read group properties", &error, r);
+                        groups_free(v, n);
+                        return q;
+                }
+                sd_bus_error_free(&error);
+        }
+        if (root == SIZE_MAX) {
+                groups_free(v, n);
+                return fail("Failed to show the tree: %s is gone.", top);
+        }
+        if (arg.json != JSON_OFF) {
+                Json j;
+                json_init(&j, stdout, arg.json);
+                tree_json(&j, v, n, root);
+                json_finish(&j);
+        } else
+                tree_print(v, n, root, "", true, true);
+        groups_free(v, n);
+        return EXIT_SUCCESS;
+}
+
+/* ---- show ---- */
+
+int verb_show(sd_bus *bus, int argc, char **argv) {
+        _cleanup_free_ char *path = NULL;
+        int q = check_group(bus, argv[0], "show group", &path);
+        if (q != EXIT_SUCCESS)
+                return q;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = sd_bus_call_method(bus, RESCTL_SERVICE, path, "org.freedesktop.DBus.Properties", "GetAll", &error,
+                                   &reply, "s", RESCTL_GROUP_IFACE);
+        if (r < 0)
+                return fail_bus("show group", &error, r);
+        Json j;
+        json_init(&j, stdout, arg.json);
+        if (arg.json != JSON_OFF)
+                json_begin_object(&j);
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                const char *name, *contents;
+                r = sd_bus_message_read(reply, "s", &name);
+                if (r >= 0)
+                        r = sd_bus_message_peek_type(reply, NULL, &contents);
+                if (r < 0)
+                        break;
+                r = sd_bus_message_enter_container(reply, 'v', contents);
+                if (r < 0)
+                        break;
+                if (streq(contents, "s")) {
+                        const char *s;
+                        r = sd_bus_message_read(reply, "s", &s);
+                        if (r < 0)
+                                break;
+                        if (arg.json != JSON_OFF) {
+                                json_key(&j, name);
+                                json_string(&j, s);
+                        } else
+                                printf("%s=%s\n", name, s);
+                } else if (streq(contents, "a{st}")) {
+                        Stats s = { 0 };
+                        r = stats_read(reply, &s);
+                        if (r < 0) {
+                                stats_done(&s);
+                                break;
+                        }
+                        if (arg.json != JSON_OFF) {
+                                json_key(&j, name);
+                                json_begin_object(&j);
+                                for (size_t i = 0; i < s.n; i++) {
+                                        json_key(&j, s.v[i].key);
+                                        json_limit(&j, s.v[i].value);
+                                }
+                                json_end_object(&j);
+                        } else {
+                                /* KEY:VALUE, as unit files write it; raw numbers. */
+                                printf("%s=", name);
+                                for (size_t i = 0; i < s.n; i++) {
+                                        char b[FORMAT_VALUE_MAX];
+                                        printf("%s%s:%s", i ? " " : "", s.v[i].key, format_raw(b, s.v[i].value));
+                                }
+                                putchar('\n');
+                        }
+                        stats_done(&s);
+                } else {
+                        r = sd_bus_message_skip(reply, contents);
+                        if (r < 0)
+                                break;
+                }
+                r = sd_bus_message_exit_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+        }
+        if (r < 0)
+                return fail_bus("show group", NULL, r);
+        if (arg.json != JSON_OFF) {
+                json_end_object(&j);
+                json_finish(&j);
+        }
+        return EXIT_SUCCESS;
+}
+
+/* ---- cat ---- */
+
+int verb_cat(sd_bus *bus, int argc, char **argv) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = manager_call(bus, "ReadFile", &error, &reply, "ss", argv[0], argv[1]);
+        if (r < 0)
+                return fail_bus("read file", &error, r);
+        const char *text;
+        r = sd_bus_message_read(reply, "s", &text);
+        if (r < 0)
+                return fail_bus("read file", NULL, r);
+        fputs(text, stdout);
+        return EXIT_SUCCESS;
+}

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* resctl, the command-line client of org.resctl.Manager: what the verbs,
+ * the formatting helpers and the exporters share. Verbs return an exit
+ * status: EXIT_SUCCESS, EXIT_FAILURE (the daemon or the system said no),
+ * or EXIT_USAGE (the command line is wrong); each failure prints exactly one
+ * line on stderr. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <systemd/sd-bus.h>
+
+#define RESCTL_SERVICE "org.resctl.Manager"
+#define RESCTL_PATH "/org/resctl/Manager"
+#define RESCTL_IFACE "org.resctl.Manager"
+#define RESCTL_GROUP_IFACE "org.resctl.Group"
+#define RESCTL_GROUP_PREFIX "/org/resctl/group"
+
+#define EXIT_USAGE 2
+
+typedef enum JsonMode {
+        JSON_OFF,
+        JSON_SHORT,
+        JSON_PRETTY,
+} JsonMode;
+
+typedef enum ExportFormat {
+        EXPORT_OPENMETRICS,
+        EXPORT_PROMETHEUS,
+        EXPORT_NFD,
+        _EXPORT_FORMAT_INVALID = -1,
+} ExportFormat;
+
+typedef struct Args {
+        JsonMode json;
+        bool legend;
+        bool pager;
+        bool ask_password;
+        const char *host;
+        const char *machine;
+        bool runtime;                   /* set-property */
+        bool persist;                   /* charge */
+        bool force;                     /* evict */
+        bool group;                     /* migrate */
+        ExportFormat format;            /* export */
+        const char *output;             /* export */
+} Args;
+
+extern Args arg;
+
+/* ---- resctl.c: errors and calls ---- */
+
+/* "Failed to <what>: <message>" on stderr (red on a terminal); returns EXIT_FAILURE. */
+int fail_bus(const char *what, const sd_bus_error *error, int r);
+/* One line on stderr; return EXIT_FAILURE or EXIT_USAGE. */
+int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int fail_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int fail_oom(void);
+/* A hint on stderr (grey on a terminal). */
+void hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* sd_bus_call_method() on the manager object. */
+int manager_call(sd_bus *bus, const char *method, sd_bus_error *error, sd_bus_message **reply,
+                 const char *types, ...);
+/* A method call message on the manager, with interactive authorization as
+ * the options say, for callers that build the arguments themselves. */
+int manager_new_call(sd_bus *bus, const char *method, sd_bus_message **ret);
+
+/* ---- resctl-format.c ---- */
+
+#define FORMAT_VALUE_MAX 32
+
+bool colors_enabled(void);              /* decided once, before a pager takes stdout */
+bool colors_enabled_stderr(void);
+const char *ansi_bold(void);
+const char *ansi_underline(void);
+const char *ansi_green(void);
+const char *ansi_red(void);
+const char *ansi_grey(void);
+const char *ansi_normal(void);
+bool utf8_enabled(void);
+
+/* dmem keys count bytes, misc and rdma keys count items. */
+bool key_counts_bytes(const char *key);
+/* Sizes as systemd prints them: "4G", "1.5G", "512B"; UINT64_MAX is "max". */
+const char *format_bytes(char buf[static FORMAT_VALUE_MAX], uint64_t v);
+/* An amount of key: bytes for dmem, a plain number otherwise; "max" for UINT64_MAX. */
+const char *format_amount(char buf[static FORMAT_VALUE_MAX], const char *key, uint64_t v);
+/* A raw number, "max" for UINT64_MAX. */
+const char *format_raw(char buf[static FORMAT_VALUE_MAX], uint64_t v);
+
+/* Numbers and sizes on the command line: decimal, optional K M G T suffix
+ * (base 1024), "max"/"infinity" for UINT64_MAX. 0 or -EINVAL/-ERANGE. */
+int parse_size(const char *s, uint64_t *ret);
+/* A charge id: decimal digits only. */
+int parse_id(const char *s, uint64_t *ret);
+
+typedef struct Table Table;
+/* headers: n_columns strings. Columns whose header is in right_aligned (a
+ * bitmask) are aligned right. */
+Table *table_new(unsigned n_columns, const char *const *headers, unsigned right_aligned);
+int table_add(Table *t, const char *cell);
+size_t table_rows(const Table *t);
+/* Prints the header (unless --no-legend) and the rows, columns aligned. */
+void table_print(const Table *t, FILE *f);
+void table_free(Table *t);
+static inline void table_freep(Table **t) {
+        table_free(*t);
+}
+
+/* A small streaming JSON writer, short (one line) or pretty. */
+typedef struct Json {
+        FILE *f;
+        JsonMode mode;
+        unsigned depth;
+        bool first;                     /* nothing written yet at this depth */
+        bool after_key;
+} Json;
+
+void json_init(Json *j, FILE *f, JsonMode mode);
+void json_begin_object(Json *j);
+void json_end_object(Json *j);
+void json_begin_array(Json *j);
+void json_end_array(Json *j);
+void json_key(Json *j, const char *key);
+void json_string(Json *j, const char *s);
+void json_uint(Json *j, uint64_t v);
+/* UINT64_MAX ("max", no limit) is written as null. */
+void json_limit(Json *j, uint64_t v);
+void json_bool(Json *j, bool b);
+void json_null(Json *j);
+/* Ends the document with a newline. */
+void json_finish(Json *j);
+
+/* ---- resctl-data.c: reading the daemon's state ---- */
+
+typedef struct Resource {
+        char *key;
+        uint64_t capacity, usage, peak, refused;
+} Resource;
+
+typedef struct KeyValue {
+        char *key;
+        uint64_t value;
+} KeyValue;
+
+typedef struct Stats {
+        KeyValue *v;
+        size_t n;
+} Stats;
+
+typedef enum GroupStat {
+        STAT_USAGE,
+        STAT_PEAK,
+        STAT_MAX,
+        STAT_MIN,
+        STAT_LOW,
+        STAT_EFFECTIVE_MIN,
+        STAT_EFFECTIVE_LOW,
+        STAT_EVENTS,
+        STAT_EVENTS_LOCAL,
+        _STAT_MAX,
+} GroupStat;
+
+typedef struct Group {
+        char *name;
+        char *parent;
+        char *path;
+        Stats stats[_STAT_MAX];         /* filled by group_load_stats() */
+        bool loaded;
+} Group;
+
+const char *group_stat_to_string(GroupStat s);
+GroupStat group_stat_from_string(const char *s);
+/* The value of key in s, or def when the daemon sent none. */
+uint64_t stats_get(const Stats *s, const char *key, uint64_t def);
+
+int resources_list(sd_bus *bus, Resource **ret, size_t *n_ret, sd_bus_error *error);
+void resources_free(Resource *v, size_t n);
+int groups_list(sd_bus *bus, Group **ret, size_t *n_ret, sd_bus_error *error);
+void groups_free(Group *v, size_t n);
+/* GetAll on the group's object. */
+int group_load_stats(sd_bus *bus, Group *g, sd_bus_error *error);
+/* Reads an a{st} from m into s. */
+int stats_read(sd_bus_message *m, Stats *s);
+void stats_done(Stats *s);
+
+/* ---- resctl-property.c: PROP=VALUE as unit files say it ---- */
+
+/* Appends one (sv) of SetUnitProperties for "NAME=VALUE". On a syntax
+ * error returns -EINVAL and sets *why to a line saying what to fix
+ * (free it); other negative errnos are the bus's. */
+int property_append(sd_bus_message *m, const char *assignment, char **why);
+
+/* ---- the verbs ---- */
+
+int verb_status(sd_bus *bus, int argc, char **argv);
+int verb_list_resources(sd_bus *bus, int argc, char **argv);
+int verb_list_groups(sd_bus *bus, int argc, char **argv);
+int verb_list_charges(sd_bus *bus, int argc, char **argv);
+int verb_tree(sd_bus *bus, int argc, char **argv);
+int verb_show(sd_bus *bus, int argc, char **argv);
+int verb_cat(sd_bus *bus, int argc, char **argv);
+int verb_write(sd_bus *bus, int argc, char **argv);
+int verb_set_property(sd_bus *bus, int argc, char **argv);
+int verb_charge(sd_bus *bus, int argc, char **argv);
+int verb_uncharge(sd_bus *bus, int argc, char **argv);
+int verb_migrate(sd_bus *bus, int argc, char **argv);
+int verb_evict(sd_bus *bus, int argc, char **argv);
+int verb_register_resource(sd_bus *bus, int argc, char **argv);
+int verb_unregister_resource(sd_bus *bus, int argc, char **argv);
+int verb_set_capacity(sd_bus *bus, int argc, char **argv);
+int verb_monitor(sd_bus *bus, int argc, char **argv);
+int verb_export(sd_bus *bus, int argc, char **argv);
+
+/* ---- resctl-spawn.c: the pager and the polkit agent ---- */
+
+void pager_open(void);
+void pager_close(void);
+void polkit_agent_open(void);
+void polkit_agent_close(void);
