@@ -256,6 +256,8 @@ int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint
                               err);
         record_changed_stats(m, before, n, c);
         if (r == -EBUSY) {
+                if (!m->loading && m->runtime_store)
+                        store_append(m->runtime_store, "F %s %" PRIu64, c->key, c->refused);
                 for (rc_group *i = refusal->limit_group; i; i = i->parent)
                         (void) bus_group_emit_events_changed(m, i);
                 (void) bus_send_signal(m, "LimitHit", "sstst", g->name, c->key, amount, refusal->limit_group->name,

@@ -8,7 +8,7 @@
  * Records:  I next_id | R key capacity | D key
  *           C id group counter amount flags pid starttime | X id amount | M id group
  *           W group file hextext | w group file resource
- *           P group counter peak events events_local
+ *           P group counter peak events events_local | F counter refused
  *           (D in the runtime store: forget the stats of that resource)
  *
  * Charges are collected while reading and restored at the end, in id
@@ -205,6 +205,10 @@ static int load_record(char **f, size_t n, void *userdata) {
                         l->stats_tail = &l->stats;
                         while (*l->stats_tail)
                                 l->stats_tail = &(*l->stats_tail)->next;
+                        rc_resource *gone;
+                        if (rc_resource_lookup(m->engine, f[1], &gone, NULL) >= 0)
+                                for (unsigned i = 0; i < gone->n_counters; i++)
+                                        gone->counters[i].refused = 0;
                         return 0;
                 }
                 rc_resource *res;
@@ -238,6 +242,16 @@ static int load_record(char **f, size_t n, void *userdata) {
                 return 0;
         case 'P':
                 return l->runtime ? load_stats(l, f, n) : -EBADMSG;
+        case 'F': {
+                rc_counter *c;
+                if (!l->runtime || n != 3 || parse_u64(f[2], &v) < 0)
+                        return -EBADMSG;
+                r = rc_counter_find(m->engine, f[1], &c, &err);
+                if (r < 0)
+                        return r;
+                c->refused = v;
+                return 0;
+        }
         default:
                 return -EBADMSG;
         }
@@ -459,6 +473,12 @@ static int dump_runtime(Store *s, void *userdata) {
                 for (HashNode *n = m->runtime_limits.buckets[b]; n; n = n->next)
                         dump_limit(m, s, (const char *) (n + 1));
         dump_charges(m, s, false);
+        list_for_each(l, &m->engine->resources) {
+                rc_resource *r = list_entry(l, rc_resource, link);
+                for (unsigned i = 0; i < r->n_counters; i++)
+                        if (r->counters[i].refused)
+                                store_append(s, "F %s %" PRIu64, r->counters[i].key, r->counters[i].refused);
+        }
         hashmap_for_each(node, &m->engine->groups) {
                 rc_group *g = container_of(node, rc_group, node);
                 for (unsigned i = 0; i < g->n_pools && i < m->engine->n_slots; i++) {

@@ -37,10 +37,7 @@ durable() {
                 fail "durable ($restart): $step"
                 diff -u "$before" "$after" | head -n 40 | sed 's/^/#   /'
         fi
-        # The refused count of ListResources is not recorded anywhere: a
-        # kill -9 loses it (a SIGTERM does not compact either).
-        KNOWN_BUG="ListResources' refused count is not persisted" \
-                expect_eq "durable ($restart): $step: refused counts" "$(cat "$after.refused")" "$(cat "$before.refused")"
+        expect_eq "durable ($restart): $step: refused counts" "$(cat "$after.refused")" "$(cat "$before.refused")"
 }
 
 say "---- start state"
