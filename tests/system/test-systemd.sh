@@ -123,7 +123,10 @@ fi
 
 MACHINE=resctl-sys$$
 say "booting systemd in $T/root"
+# The source tree is bound in: the container mounts its own /tmp (and the
+# tree may live there).
 systemd-nspawn --quiet --directory="$T/root" --boot --register=no --keep-unit --machine="$MACHINE" \
+        --bind-ro="$SOURCE_ROOT:/resctl-src" \
         -- systemd.firstboot=off </dev/null >"$T/console.log" 2>&1 &
 NSPAWN_PID=$!
 
@@ -161,7 +164,7 @@ fi
 
 say "building and installing resctl inside the container (prefix /usr)"
 B=/var/tmp/resctl-build
-if IN meson setup "$B" "$SOURCE_ROOT" --prefix=/usr --buildtype=debugoptimized >"$T/build.log" 2>&1 &&
+if IN meson setup "$B" /resctl-src --prefix=/usr --buildtype=debugoptimized >"$T/build.log" 2>&1 &&
         IN ninja -C "$B" >>"$T/build.log" 2>&1 && IN meson install -C "$B" --quiet >>"$T/build.log" 2>&1; then
         pass "meson install inside the container"
 else
@@ -181,7 +184,7 @@ IN test -x /usr/bin/resctl && RESCTL=/usr/bin/resctl
 IN mkdir -p /etc/systemd/system/resctld.service.d /var/tmp/resctl-test
 IN sh -c 'printf "[Service]\nExecStart=\nExecStart=/usr/libexec/resctld --hardware=demo\n" \
         >/etc/systemd/system/resctld.service.d/50-demo.conf'
-IN install -m 0755 "$SYS_DIR/client.py" /var/tmp/resctl-test/client.py
+IN install -m 0755 /resctl-src/tests/system/client.py /var/tmp/resctl-test/client.py
 CLIENT=/var/tmp/resctl-test/client.py
 IN systemctl daemon-reload
 # The bus reads the new policy and activation file.
