@@ -1036,10 +1036,9 @@ int unit_settings_set(Manager *m, const char *unit, bool runtime, sd_bus_message
         char *const *dropins;
         size_t n_dropins;
         int s = systemd_unit_files(m, unit, &fragment, &dropins, &n_dropins);
-        if (s == 0)
-                /* Under systemd, a unit that does not run has no cgroup to
-                 * limit: its files take effect when it starts. */
-                return w;
+        /* A unit systemd has not (yet) told us about is read from the unit
+         * directories: the caller asked for the setting now, and systemd's
+         * own list replaces it once the unit is announced. */
         if (s > 0)
                 r = load_unit_conf_files(m, unit, fragment, dropins, n_dropins, &new);
         else {
