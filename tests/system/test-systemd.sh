@@ -211,10 +211,12 @@ readfile() {
         out=${out#s \"}
         printf '%b' "${out%\"}"
 }
-readfile_has() { readfile "$1" "$2" | grep -qx -- "$3"; }
-readfile_lacks() { readfile "$1" "$2" >/dev/null && ! readfile "$1" "$2" | grep -qx -- "$3"; }
-group_parent_is() { call ListGroups | grep -q "\"$1\" \"$2\""; }
-group_absent() { ! call ListGroups | grep -q "\"$1\" "; }
+# Output is taken whole before grep -q looks at it: with pipefail, a grep
+# that stops reading early makes the writer's SIGPIPE fail the pipeline.
+readfile_has() { local t; t=$(readfile "$1" "$2") && grep -qx -- "$3" <<<"$t"; }
+readfile_lacks() { local t; t=$(readfile "$1" "$2") && ! grep -qx -- "$3" <<<"$t"; }
+group_parent_is() { local t; t=$(call ListGroups) && grep -q "\"$1\" \"$2\"" <<<"$t"; }
+group_absent() { local t; t=$(call ListGroups) && ! grep -q "\"$1\" " <<<"$t"; }
 is_active() { [[ $(IN systemctl is-active "$1") == active ]]; }
 
 # ---------------------------------------------------------------- tests
@@ -324,7 +326,9 @@ dropin=/etc/systemd/system.control/tenant-b.slice.d/50-resctl-MiscMax.conf
 if [[ -z $out ]] && readfile_has tenant-b.slice misc.max 'sev 3' && IN grep -qx 'MiscMax=sev:3' "$dropin"; then
         pass "SetUnitProperties writes $dropin and applies it at once"
 else
-        fail "SetUnitProperties writes the drop-in and applies it" "$out" "$(IN cat "$dropin" 2>&1)"
+        fail "SetUnitProperties writes the drop-in and applies it" "$out" "$(IN cat "$dropin" 2>&1)" \
+                "misc.max: $(readfile tenant-b.slice misc.max 2>&1)" "$(call ListGroups 2>&1)" \
+                "$(IN journalctl -u resctld --no-pager -n 20 2>&1)"
 fi
 IN systemctl restart resctld
 if is_active resctld && poll "$WAIT" readfile_has tenant-b.slice misc.max 'sev 3'; then
@@ -369,7 +373,7 @@ else
         fail "runtime=true writes under /run" "$out" "$(IN ls -R /run/systemd/system.control /etc/systemd/system.control 2>&1)"
 fi
 IN systemctl daemon-reload
-if poll "$WAIT" readfile_has tenant-c.slice misc.max 'sev 4' && IN systemctl cat tenant-c.slice 2>&1 | grep -qx "# $rt"; then
+if poll "$WAIT" readfile_has tenant-c.slice misc.max 'sev 4' && grep -qx "# $rt" <<<"$(IN systemctl cat tenant-c.slice 2>&1)"; then
         pass "the runtime setting survives a daemon-reload; systemctl cat shows it"
 else
         fail "the runtime setting survives a daemon-reload" "$(readfile tenant-c.slice misc.max 2>&1)"
@@ -433,7 +437,7 @@ if [[ -n $score ]] && awk -v s="$score" 'BEGIN { exit !(s <= 1.5) }'; then
 else
         fail "systemd-analyze security resctld.service: exposure <= 1.5" "score: '$score'"
 fi
-if [[ $(IN systemctl show -P NRestarts resctld) == 0 ]] && ! IN journalctl -u resctld -p err --no-pager -q | grep -q .; then
+if [[ $(IN systemctl show -P NRestarts resctld) == 0 ]] && [[ -z $(IN journalctl -u resctld -p err --no-pager -q) ]]; then
         pass "resctld logged no errors and never restarted"
 else
         fail "resctld logged no errors and never restarted" "$(IN journalctl -u resctld -p err --no-pager 2>&1 | tail -5)"
