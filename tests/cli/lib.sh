@@ -119,5 +119,6 @@ wait_for() {
 
 # charge_gone ID: the daemon no longer lists charge ID.
 charge_gone() {
-        ! "$RESCTL" --no-pager --no-legend list-charges | grep -qE "^ *$1 "
+        local t
+        t=$("$RESCTL" --no-pager --no-legend list-charges) && ! grep -qE "^ *$1 " <<<"$t"
 }
