@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "engine.h"
-#include "test.h"
+#include "test-engine.h"
 
 #define VN "drm/0000:03:00.0/vram0"
 #define SN "drm/0000:03:00.0/stolen"
@@ -20,27 +20,11 @@
 #define MiB UINT64_C(1048576)
 #define GiB UINT64_C(1073741824)
 
-#define CHECK_FILE(e, g, file, expected)                                \
-        do {                                                            \
-                char *_s = NULL;                                        \
-                CHECK_EQ_INT(rc_file_read((e), (g), (file), &_s, NULL), 0); \
-                CHECK_EQ_STR(_s, (expected));                           \
-                free(_s);                                               \
-        } while (0)
-
 typedef struct Fixture {
         rc_engine *e;
         rc_counter *v, *s, *misc, *handle;
         rc_group *root, *p, *c, *d, *q;
 } Fixture;
-
-static rc_group *group(rc_engine *e, const char *name) {
-        rc_group *g = NULL;
-        CHECK_EQ_INT(rc_group_get(e, name, NULL, &g, NULL), 0);
-        if (g)
-                rc_group_pin(e, g, true);
-        return g;
-}
 
 /* dmem V, S; misc res_a (capacity 10); rdma mlx5_0. root -> P -> {C, D}, root -> Q. */
 static Fixture fixture(void) {

@@ -10,15 +10,7 @@
 #include <string.h>
 
 #include "engine.h"
-#include "test.h"
-
-#define CHECK_FILE(e, g, file, expected)                                \
-        do {                                                            \
-                char *_s = NULL;                                        \
-                CHECK_EQ_INT(rc_file_read((e), (g), (file), &_s, NULL), 0); \
-                CHECK_EQ_STR(_s, (expected));                           \
-                free(_s);                                               \
-        } while (0)
+#include "test-engine.h"
 
 typedef struct Fixture {
         rc_engine *e;
@@ -26,14 +18,6 @@ typedef struct Fixture {
         rc_counter *ca, *cb;
         rc_group *root, *p, *c, *o;
 } Fixture;
-
-static rc_group *group(rc_engine *e, const char *name) {
-        rc_group *g = NULL;
-        CHECK_EQ_INT(rc_group_get(e, name, NULL, &g, NULL), 0);
-        if (g)
-                rc_group_pin(e, g, true);       /* a live unit: never collected under us */
-        return g;
-}
 
 /* Section 6 misc fixture: [res_a, res_b], capacities 10 and 0;
  * root -> P -> C, root -> O. */

@@ -11,15 +11,7 @@
 #include <string.h>
 
 #include "engine.h"
-#include "test.h"
-
-#define CHECK_FILE(e, g, file, expected)                                \
-        do {                                                            \
-                char *_s = NULL;                                        \
-                CHECK_EQ_INT(rc_file_read((e), (g), (file), &_s, NULL), 0); \
-                CHECK_EQ_STR(_s, (expected));                           \
-                free(_s);                                               \
-        } while (0)
+#include "test-engine.h"
 
 #define MLX4_MAX "mlx4_0 hca_handle=max hca_object=max \n"
 #define MLX4_ZERO "mlx4_0 hca_handle=0 hca_object=0 \n"
@@ -30,14 +22,6 @@ typedef struct Fixture {
         rc_counter *h5, *o5, *h4, *o4;
         rc_group *root, *p, *c, *o;
 } Fixture;
-
-static rc_group *group(rc_engine *e, const char *name) {
-        rc_group *g = NULL;
-        CHECK_EQ_INT(rc_group_get(e, name, NULL, &g, NULL), 0);
-        if (g)
-                rc_group_pin(e, g, true);       /* a live unit: never collected under us */
-        return g;
-}
 
 /* Section 6 rdma fixture: mlx5_0 then mlx4_0; root -> P -> C, root -> O. */
 static Fixture fixture(void) {
