@@ -242,11 +242,6 @@ static void record_changed_stats(Manager *m, const PathStats *before, size_t n, 
         }
 }
 
-void manager_log_pool_changes(Manager *m, rc_group *g, const rc_counter *c) {
-        for (; g; g = g->parent)
-                record_pool(m, g, c);
-}
-
 int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint32_t flags, Owner *owner,
                    rc_charge **ret, rc_refusal *refusal, rc_err *err) {
         PathStats before[256];

@@ -105,7 +105,6 @@ typedef struct Manager {
 
 int manager_new(Manager **ret);
 Manager *manager_free(Manager *m);
-int manager_startup(Manager *m);
 static inline void manager_freep(Manager **m) {
         manager_free(*m);
 }
@@ -124,7 +123,6 @@ void manager_mark_dirty_path(Manager *m, rc_group *g);
 int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint32_t flags, Owner *owner,
                    rc_charge **ret, rc_refusal *refusal, rc_err *err);
 void manager_release(Manager *m, rc_charge *ch, uint64_t amount, const char *reason);
-void manager_log_pool_changes(Manager *m, rc_group *g, const rc_counter *c);
 
 /* Resources */
 int manager_register_resource(Manager *m, const char *key, uint64_t capacity, rc_err *err);
