@@ -29,13 +29,24 @@
 
 
 
-typedef struct PendingCharge {
+/* A name seen in the records (group or key), stored once however many
+ * charges name it; the group it resolves to is looked up once too. */
+typedef struct Name {
         HashNode node;
-        uint64_t id, amount;
+        rc_group *group;                /* restore_all(): resolved, NULL = not yet */
+        char text[];
+} Name;
+
+/* Charges are read into an array in log order. The log appends them with
+ * increasing ids, so the array is sorted as it is read, and X and M records
+ * find their charge by binary search; only a compacted log (charges dumped
+ * per resource) can break the order, and the next lookup sorts again. */
+typedef struct PendingCharge {
+        uint64_t id, amount;            /* amount 0: uncharged since */
+        uint64_t starttime;
+        Name *group, *key;
         uint32_t flags;
         pid_t pid;
-        uint64_t starttime;
-        char *group, *key;
 } PendingCharge;
 
 typedef struct PendingStats {
@@ -46,7 +57,10 @@ typedef struct PendingStats {
 
 typedef struct Loader {
         Manager *m;
-        Hashmap charges;
+        PendingCharge *charges;
+        size_t n_charges, allocated;
+        bool sorted;                    /* charges[] by id, each id once */
+        Hashmap names;                  /* text -> Name */
         PendingStats *stats, **stats_tail;
         uint64_t next_id;
         bool runtime;
@@ -81,19 +95,75 @@ static int parse_u64(const char *s, uint64_t *ret) {
         return rc_kstrtou64(s, 10, ret);
 }
 
-static bool pending_eq(const HashNode *n, const void *key) {
-        return container_of(n, PendingCharge, node)->id == *(const uint64_t *) key;
+static bool name_eq(const HashNode *n, const void *key) {
+        return streq(container_of(n, Name, node)->text, key);
+}
+
+static Name *name_get(Loader *l, const char *text) {
+        uint64_t h = hash_string(text);
+        HashNode *n = hashmap_get(&l->names, h, text, name_eq);
+        if (n)
+                return container_of(n, Name, node);
+        size_t len = strlen(text);
+        Name *name = malloc(sizeof(*name) + len + 1);
+        if (!name)
+                return NULL;
+        name->group = NULL;
+        memcpy(name->text, text, len + 1);
+        if (hashmap_put(&l->names, &name->node, h) < 0) {
+                free(name);
+                return NULL;
+        }
+        return name;
+}
+
+static void names_free(Loader *l) {
+        for (size_t b = 0; b < l->names.n_buckets; b++)
+                for (HashNode *n = l->names.buckets[b], *next; n; n = next) {
+                        next = n->next;
+                        free(container_of(n, Name, node));
+                }
+        hashmap_done(&l->names);
+}
+
+static int cmp_pending(const void *a, const void *b) {
+        const PendingCharge *x = a, *y = b;
+        return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Sorts by id (stable: of two records with one id, the first stays). */
+static void pending_sort(Loader *l) {
+        if (l->sorted)
+                return;
+        qsort(l->charges, l->n_charges, sizeof(*l->charges), cmp_pending);
+        size_t k = 0;
+        for (size_t i = 0; i < l->n_charges; i++) {
+                PendingCharge *p = &l->charges[i];
+                if (k > 0 && l->charges[k - 1].id == p->id) {
+                        if (l->charges[k - 1].amount != 0) {
+                                log_warning("Charge %" PRIu64 " recorded twice, the second record ignored.", p->id);
+                                continue;
+                        }
+                        k--;    /* uncharged, then taken again */
+                }
+                l->charges[k++] = *p;
+        }
+        l->n_charges = k;
+        l->sorted = true;
 }
 
 static PendingCharge *pending_find(Loader *l, uint64_t id) {
-        HashNode *n = hashmap_get(&l->charges, hash_u64(id), &id, pending_eq);
-        return n ? container_of(n, PendingCharge, node) : NULL;
-}
-
-static void pending_free(PendingCharge *p) {
-        free(p->group);
-        free(p->key);
-        free(p);
+        pending_sort(l);
+        size_t lo = 0, hi = l->n_charges;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (l->charges[mid].id < id)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        PendingCharge *p = lo < l->n_charges ? &l->charges[lo] : NULL;
+        return p && p->id == id && p->amount != 0 ? p : NULL;
 }
 
 static int load_charge(Loader *l, char **f, size_t n) {
@@ -101,17 +171,24 @@ static int load_charge(Loader *l, char **f, size_t n) {
         if (n != 8 || parse_u64(f[1], &id) < 0 || parse_u64(f[4], &amount) < 0 || parse_u64(f[5], &flags) < 0 ||
             parse_u64(f[6], &pid) < 0 || parse_u64(f[7], &st) < 0 || id == 0 || amount == 0)
                 return -EBADMSG;
-        if (pending_find(l, id))
+        bool in_order = l->n_charges == 0 || id > l->charges[l->n_charges - 1].id;
+        if (!in_order && l->sorted && pending_find(l, id))
                 return -EEXIST;
-        PendingCharge *p = calloc(1, sizeof(*p));
-        if (!p)
+        Name *group = name_get(l, f[2]), *key = name_get(l, f[3]);
+        if (!group || !key)
                 return -ENOMEM;
-        *p = (PendingCharge) { .id = id, .amount = amount, .flags = (uint32_t) flags, .pid = (pid_t) pid,
-                               .starttime = st, .group = strdup(f[2]), .key = strdup(f[3]) };
-        if (!p->group || !p->key || hashmap_put(&l->charges, &p->node, hash_u64(id)) < 0) {
-                pending_free(p);
-                return -ENOMEM;
+        if (l->n_charges == l->allocated) {
+                size_t a = l->allocated ? l->allocated * 2 : 4096;
+                PendingCharge *v = realloc(l->charges, a * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                l->charges = v;
+                l->allocated = a;
         }
+        l->charges[l->n_charges++] = (PendingCharge) { .id = id, .amount = amount, .flags = (uint32_t) flags,
+                                                       .pid = (pid_t) pid, .starttime = st, .group = group,
+                                                       .key = key };
+        l->sorted = l->sorted && in_order;
         l->next_id = MAX(l->next_id, id + 1);
         return 0;
 }
@@ -123,12 +200,10 @@ static int load_uncharge(Loader *l, char **f, size_t n) {
         PendingCharge *p = pending_find(l, id);
         if (!p)
                 return -ENOENT;
-        if (amount != 0 && amount < p->amount) {
+        if (amount != 0 && amount < p->amount)
                 p->amount -= amount;
-                return 0;
-        }
-        hashmap_remove(&l->charges, &p->node);
-        pending_free(p);
+        else
+                p->amount = 0;
         return 0;
 }
 
@@ -139,10 +214,9 @@ static int load_migrate(Loader *l, char **f, size_t n) {
         PendingCharge *p = pending_find(l, id);
         if (!p)
                 return -ENOENT;
-        char *g = strdup(f[2]);
+        Name *g = name_get(l, f[2]);
         if (!g)
                 return -ENOMEM;
-        free(p->group);
         p->group = g;
         return 0;
 }
@@ -257,19 +331,16 @@ static int load_record(char **f, size_t n, void *userdata) {
         }
 }
 
-static int cmp_pending(const void *a, const void *b) {
-        const PendingCharge *x = *(PendingCharge *const *) a, *y = *(PendingCharge *const *) b;
-        return x->id < y->id ? -1 : x->id > y->id;
-}
-
 /* A charge whose owner is gone by now is released as if it had exited
  * while we were down. */
 static void restore_charge(Manager *m, PendingCharge *p) {
         rc_err err = {0};
-        rc_group *g;
+        rc_group *g = p->group->group;
         rc_counter *c;
-        if (manager_group_get(m, p->group, &g, &err) < 0 || rc_counter_find(m->engine, p->key, &c, &err) < 0) {
-                log_warning("Charge %" PRIu64 " (%s %s) dropped: %s", p->id, p->group, p->key, err.msg);
+        if ((!g && manager_group_get(m, p->group->text, &g, &err) < 0) ||
+            rc_counter_find(m->engine, p->key->text, &c, &err) < 0) {
+                log_warning("Charge %" PRIu64 " (%s %s) dropped: %s", p->id, p->group->text, p->key->text, err.msg);
+                p->group->group = NULL;
                 return;
         }
         Owner *o = NULL;
@@ -280,9 +351,12 @@ static void restore_charge(Manager *m, PendingCharge *p) {
         int r = rc_charge_restore(m->engine, p->id, g, c, p->amount, (uint64_t) (uintptr_t) o, p->flags, &ch);
         if (r < 0) {
                 log_warning_errno(r, "Charge %" PRIu64 " not restored: %s", p->id, strerror(-r));
+                /* The group may go: resolve the name again next time. */
+                p->group->group = NULL;
                 rc_group_gc(m->engine, g);
                 return;
         }
+        p->group->group = g;    /* it holds a charge now: it stays */
         if (o)
                 owner_add_charge(o, ch->id);
         /* Released after loading, so that the release is recorded. */
@@ -314,21 +388,19 @@ static void release_orphans(Manager *m) {
         log_info("Released %zu charge(s) whose owners exited while resctld was down.", k);
 }
 
+static void loader_done(Loader *l) {
+        free(l->charges);
+        l->charges = NULL;
+        l->n_charges = l->allocated = 0;
+        names_free(l);
+}
+
 static void restore_all(Manager *m, Loader *l) {
-        size_t n = l->charges.n_entries, k = 0;
-        _cleanup_free_ PendingCharge **v = calloc(n ? n : 1, sizeof(*v));
-        if (!v) {
-                log_oom();
-                return;
-        }
-        hashmap_for_each(node, &l->charges)
-                v[k++] = container_of(node, PendingCharge, node);
-        qsort(v, k, sizeof(*v), cmp_pending);
-        for (size_t i = 0; i < k; i++)
-                restore_charge(m, v[i]);
-        for (size_t i = 0; i < k; i++)
-                pending_free(v[i]);
-        hashmap_done(&l->charges);
+        pending_sort(l);
+        for (size_t i = 0; i < l->n_charges; i++)
+                if (l->charges[i].amount != 0)
+                        restore_charge(m, &l->charges[i]);
+        loader_done(l);
 
         for (PendingStats *s = l->stats, *next; s; s = next) {
                 next = s->next;
@@ -365,7 +437,7 @@ static void gc_all_groups(rc_engine *e) {
 }
 
 int manager_load_state(Manager *m) {
-        Loader l = { .m = m, .next_id = 1 };
+        Loader l = { .m = m, .next_id = 1, .sorted = true };
         l.stats_tail = &l.stats;
         m->loading = true;
         /* Discovered hardware first: it came first when it was registered,
@@ -376,13 +448,15 @@ int manager_load_state(Manager *m) {
         if (r < 0)
                 return r;
         r = store_open(m->state_dir, "state.log", load_record, &l, &m->state_store);
-        if (r < 0)
+        if (r >= 0) {
+                (void) unit_settings_load(m);
+                l.runtime = true;
+                r = store_open(m->runtime_dir, "runtime.log", load_record, &l, &m->runtime_store);
+        }
+        if (r < 0) {
+                loader_done(&l);
                 return r;
-        (void) unit_settings_load(m);
-        l.runtime = true;
-        r = store_open(m->runtime_dir, "runtime.log", load_record, &l, &m->runtime_store);
-        if (r < 0)
-                return r;
+        }
         restore_all(m, &l);
         gc_all_groups(m->engine);
         m->loading = false;

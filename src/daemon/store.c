@@ -114,76 +114,96 @@ static int mkdir_p(const char *dir) {
 
 /* Verifies and splits one line (without its '\n'); returns the field count
  * or -EBADMSG. */
-static int parse_line(char *line, char **fields, size_t max) {
-        size_t n = strlen(line);
-        if (n < 10 || line[8] != ' ')
+static int parse_line(char *line, size_t n, char **fields, size_t max) {
+        if (n < 10 || line[8] != ' ' || memchr(line, 0, n))
                 return -EBADMSG;
-        char *end;
-        errno = 0;
-        unsigned long want = strtoul(line, &end, 16);
-        if (end != line + 8 || errno)
-                return -EBADMSG;
-        if (crc32(line + 9, n - 9) != (uint32_t) want)
+        uint32_t want = 0;
+        for (size_t i = 0; i < 8; i++) {
+                int v = line[i] >= '0' && line[i] <= '9'   ? line[i] - '0'
+                        : line[i] >= 'a' && line[i] <= 'f' ? line[i] - 'a' + 10
+                        : line[i] >= 'A' && line[i] <= 'F' ? line[i] - 'A' + 10
+                                                           : -1;
+                if (v < 0)
+                        return -EBADMSG;
+                want = want << 4 | (uint32_t) v;
+        }
+        if (crc32(line + 9, n - 9) != want)
                 return -EBADMSG;
         size_t k = 0;
-        for (char *save = NULL, *t = strtok_r(line + 9, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+        for (char *t = line + 9, *end = line + n; t < end;) {
+                if (*t == ' ') {
+                        t++;
+                        continue;
+                }
                 if (k == max)
                         return -EBADMSG;
                 fields[k++] = t;
+                char *sp = memchr(t, ' ', (size_t) (end - t));
+                if (!sp)
+                        break;
+                *sp = 0;
+                t = sp + 1;
         }
         return k ? (int) k : -EBADMSG;
 }
 
-/* Replays the file; a torn last line (crash during a write) is cut off so
- * that new records do not follow garbage. */
+/* Replays the file, a chunk at a time; a torn last line (crash during a
+ * write) is cut off so that new records do not follow garbage. */
+#define REPLAY_CHUNK (1u << 20)
+
 static int store_replay(Store *s, store_record_fn fn, void *userdata) {
-        _cleanup_free_ char *data = NULL;
-        size_t size = 0, cap = 0;
-        for (;;) {
-                if (size + 65536 > cap) {
-                        cap = cap ? cap * 2 : 1 << 20;
-                        char *d = realloc(data, cap + 1);
+        size_t cap = REPLAY_CHUNK, have = 0, lineno = 0;
+        uint64_t good_end = 0, offset = 0;       /* file offset of data[0] */
+        _cleanup_free_ char *data = malloc(cap + 1);
+        if (!data)
+                return -ENOMEM;
+        for (bool eof = false; !eof;) {
+                if (cap - have < REPLAY_CHUNK / 2) {
+                        /* A line longer than what is left: make room. */
+                        char *d = realloc(data, cap * 2 + 1);
                         if (!d)
                                 return -ENOMEM;
                         data = d;
+                        cap *= 2;
                 }
-                ssize_t k = read(s->fd, data + size, cap - size);
-                if (k < 0)
+                ssize_t k = read(s->fd, data + have, cap - have);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
                         return -errno;
-                if (k == 0)
-                        break;
-                size += (size_t) k;
-        }
-        if (!data)
-                return 0;
-        data[size] = 0;
-
-        size_t good_end = 0, lineno = 0;
-        for (size_t off = 0; off < size;) {
-                char *nl = memchr(data + off, '\n', size - off);
-                lineno++;
-                if (!nl) {
-                        log_warning("%s:%zu: torn record at the end (crash during a write), dropped.", s->path, lineno);
-                        break;
                 }
-                *nl = 0;
-                char *line = data + off;
-                size_t next = (size_t) (nl - data) + 1;
-                char *fields[16];
-                int n = memchr(line, 0, (size_t) (nl - line)) ? -EBADMSG : parse_line(line, fields, ELEMENTSOF(fields));
-                if (n < 0)
-                        log_warning("%s:%zu: corrupt record, skipped.", s->path, lineno);
-                else {
-                        int r = fn(fields, (size_t) n, userdata);
-                        if (r < 0)
-                                log_warning_errno(r, "%s:%zu: record '%s' not applied: %s", s->path, lineno, fields[0],
-                                                  strerror(-r));
+                eof = k == 0;
+                have += (size_t) k;
+                size_t off = 0;
+                for (;;) {
+                        char *nl = memchr(data + off, '\n', have - off);
+                        if (!nl)
+                                break;
+                        lineno++;
+                        size_t len = (size_t) (nl - (data + off));
+                        *nl = 0;
+                        char *line = data + off, *fields[16];
+                        int n = parse_line(line, len, fields, ELEMENTSOF(fields));
+                        if (n < 0)
+                                log_warning("%s:%zu: corrupt record, skipped.", s->path, lineno);
+                        else {
+                                int r = fn(fields, (size_t) n, userdata);
+                                if (r < 0)
+                                        log_warning_errno(r, "%s:%zu: record '%s' not applied: %s", s->path, lineno,
+                                                          fields[0], strerror(-r));
+                        }
+                        off += len + 1;
+                        good_end = offset + off;
                 }
-                good_end = next;
-                off = next;
+                memmove(data, data + off, have - off);
+                offset += off;
+                have -= off;
         }
-        if (good_end < size && ftruncate(s->fd, (off_t) good_end) < 0)
-                return -errno;
+        if (have > 0) {
+                log_warning("%s:%zu: torn record at the end (crash during a write), dropped.", s->path, lineno + 1);
+                if (ftruncate(s->fd, (off_t) good_end) < 0)
+                        return -errno;
+        }
         s->log_bytes = s->base_bytes = good_end;
         return 0;
 }
