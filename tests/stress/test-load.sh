@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Load: STRESS_CLIENTS (64) concurrent clients x STRESS_CALLS (2000) mixed
+# calls (Charge, Uncharge, MigrateCharges, WriteFile, SetUnitProperties and
+# reads). No error but the expected LimitExceeded / CapacityExceeded; once
+# the clients exited and their charges are released, nothing is left, and
+# resctld's RSS is within 10% of what it was before the run. Prints
+# calls_per_second=, rss_before_kb=, rss_after_kb= among name=value lines.
+. "$(dirname "$0")/../integration/lib.sh"
+
+STRESS_DIR=$(cd "$(dirname "$0")" && pwd)
+CLIENTS=${STRESS_CLIENTS:-64}
+CALLS=${STRESS_CALLS:-2000}
+SEED=${STRESS_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+echo "seed=$SEED"
+
+it_setup --hardware=demo
+
+rss_kb() {
+        awk '$1 == "VmRSS:" { print $2 }' "/proc/$DAEMON_PID/status"
+}
+
+declare -A R=()
+# run_py ARGS...: load.py's name=value lines, printed and kept in R.
+run_py() {
+        local out kv
+        out=$("$PY" "$STRESS_DIR/load.py" "$@") || fail "load.py $1 exits 0"
+        printf '%s\n' "$out"
+        while IFS= read -r kv; do
+                [[ $kv == *=* ]] && R[${kv%%=*}]=${kv#*=}
+        done <<<"$out"
+}
+
+RSS_START=$(rss_kb)
+# A short warm-up by one client: what the first calls allocate once
+# (bus objects, hash tables, the logs' buffers) is in "before".
+run_py run 1 200 "$SEED-warmup" >/dev/null
+run_py settle >/dev/null
+RSS_BEFORE=$(rss_kb)
+
+run_py run "$CLIENTS" "$CALLS" "$SEED"
+run_py settle
+RSS_AFTER=$(rss_kb)
+
+echo "rss_start_kb=$RSS_START"
+echo "rss_before_kb=$RSS_BEFORE"
+echo "rss_after_kb=$RSS_AFTER"
+echo "rss_growth_percent=$(awk -v a="$RSS_BEFORE" -v b="$RSS_AFTER" 'BEGIN { printf "%.1f", (b - a) * 100 / a }')"
+
+expect_eq "every client ran its calls" "${R[clients_failed]:-}" 0
+expect_eq "calls made" "${R[calls]:-}" $((CLIENTS * CALLS))
+expect_eq "no error but LimitExceeded / CapacityExceeded" "${R[unexpected_errors]:-}" 0
+check "some calls were refused by a limit (the mix reaches the limits)" test "${R[errors_LimitExceeded]:-0}" -gt 0
+expect_eq "no charge of an exited client is left" "${R[orphans_left]:-}" 0
+expect_eq "no charge is left once the PERSIST ones are uncharged" "${R[charges_left]:-}" 0
+expect_eq "no usage is left at the root" "${R[root_usage_left]:-}" 0
+check "RSS after the run ($RSS_AFTER kB) within 10% of before ($RSS_BEFORE kB)" \
+        test $((RSS_AFTER * 10)) -le $((RSS_BEFORE * 11))
+expect_daemon_alive
