@@ -38,6 +38,9 @@ static inline void list_del(ListHead *n) {
 #define list_entry(ptr, type, member) container_of(ptr, type, member)
 
 #define list_for_each(pos, head) for (ListHead *pos = (head)->next; pos != (head); pos = pos->next)
+#define list_for_each_entry(pos, head, type, member)                                    \
+        for (type *pos = list_entry((head)->next, type, member); &pos->member != (head); \
+             pos = list_entry(pos->member.next, type, member))
 /* Safe against removal of pos. */
 #define list_for_each_safe(pos, head)                                                   \
         for (ListHead *pos = (head)->next, *pos##_next = pos->next; pos != (head);      \

@@ -89,7 +89,24 @@ static bool stat_dmem_only(Stat s) {
         return s == STAT_MIN || s == STAT_LOW || s == STAT_EMIN || s == STAT_ELOW;
 }
 
+/* What the kernel shows for a resource it charges (cgroupfs.c). */
+static bool kernel_stat(Manager *m, rc_group *g, rc_counter *c, Stat s, uint64_t *ret) {
+        static const int map[] = {
+                [STAT_USAGE] = CGROUP_USAGE, [STAT_PEAK] = CGROUP_PEAK, [STAT_MAX] = CGROUP_MAX,
+                [STAT_MIN] = CGROUP_MIN, [STAT_LOW] = CGROUP_LOW, [STAT_EMIN] = -1, [STAT_ELOW] = -1,
+                [STAT_EVENTS] = CGROUP_EVENTS, [STAT_EVENTS_LOCAL] = CGROUP_EVENTS_LOCAL,
+        };
+        if (map[s] < 0 || cgroupfs_stat(m, g, c, (CgroupStat) map[s], ret) <= 0)
+                return false;
+        if (s == STAT_MAX)
+                *ret = bus_max(c, *ret);
+        return true;
+}
+
 static uint64_t stat_value(Manager *m, rc_group *g, rc_counter *c, Stat s) {
+        uint64_t v;
+        if (kernel_stat(m, g, c, s, &v))
+                return v;
         const rc_pool *p = rc_group_pool_peek(g, c);
         if (!p)
                 return s == STAT_MAX ? UINT64_MAX : 0;

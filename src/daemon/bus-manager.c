@@ -34,6 +34,12 @@ int bus_error_from_rc(sd_bus_error *error, int r, const rc_err *err) {
                 return sd_bus_error_set(error, RESCTL_ERROR_NO_SUCH_FILE, msg);
         case EBUSY:
                 return sd_bus_error_set(error, RESCTL_ERROR_LIMIT_EXCEEDED, msg);
+        case RC_E_KERNEL_MANAGED:
+                return sd_bus_error_set(error, RESCTL_ERROR_KERNEL_MANAGED, msg);
+        case RC_E_KERNEL_REFUSED:
+                return sd_bus_error_set(error, RESCTL_ERROR_KERNEL_REFUSED, msg);
+        case RC_E_CGROUP_GONE:
+                return sd_bus_error_set(error, RESCTL_ERROR_NO_SUCH_GROUP, msg);
         default:
                 return sd_bus_error_set_errnof(error, -r, "%s", msg);
         }
@@ -91,8 +97,12 @@ static int method_list_resources(sd_bus_message *msg, void *userdata, sd_bus_err
                 for (unsigned i = 0; i < res->n_counters && r >= 0; i++) {
                         rc_counter *c = &res->counters[i];
                         const rc_pool *p = rc_group_pool_peek(m->engine->root, c);
-                        r = sd_bus_message_append(reply, "(stttt)", c->key, res->capacity, p ? p->usage : 0,
-                                                  p ? p->peak : 0, c->refused);
+                        uint64_t usage = p ? p->usage : 0, peak = p ? p->peak : 0, refused = c->refused;
+                        if (cgroupfs_stat(m, m->engine->root, c, CGROUP_USAGE, &usage) > 0) {
+                                (void) cgroupfs_stat(m, m->engine->root, c, CGROUP_PEAK, &peak);
+                                refused = cgroupfs_refused(m, c);
+                        }
+                        r = sd_bus_message_append(reply, "(stttt)", c->key, res->capacity, usage, peak, refused);
                 }
         }
         if (r >= 0)
@@ -276,6 +286,8 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         rc_err err = { { 0 } };
         rc_counter *c;
         r = rc_counter_find(m->engine, key, &c, &err);
+        if (r >= 0)
+                r = cgroupfs_refuse_brokering(c->resource, "charging it through resctld", &err);
         if (r < 0)
                 return bus_error_from_rc(error, r, &err);
         rc_group *g;
@@ -505,6 +517,8 @@ static int method_evict(sd_bus_message *msg, void *userdata, sd_bus_error *error
         rc_err err = { { 0 } };
         rc_counter *c;
         r = rc_counter_find(m->engine, key, &c, &err);
+        if (r >= 0)
+                r = cgroupfs_refuse_brokering(c->resource, "evicting through resctld (TTM evicts itself)", &err);
         if (r < 0)
                 return bus_error_from_rc(error, r, &err);
         rc_group *g;
@@ -552,6 +566,8 @@ static int method_evict_valuable(sd_bus_message *msg, void *userdata, sd_bus_err
         rc_err err = { { 0 } };
         rc_counter *c;
         r = rc_counter_find(m->engine, key, &c, &err);
+        if (r >= 0)
+                r = cgroupfs_refuse_brokering(c->resource, "asking resctld for its eviction decision", &err);
         if (r < 0)
                 return bus_error_from_rc(error, r, &err);
         if (c->resource->controller != RC_DMEM)
@@ -602,6 +618,9 @@ static int method_read_file(sd_bus_message *msg, void *userdata, sd_bus_error *e
         r = rc_file_read(m->engine, rc_group_find(m->engine, group), file, &text, &err);
         if (r < 0)
                 return bus_error_from_rc(error, r, &err);
+        r = cgroupfs_read_file(m, group, file, &text);
+        if (r < 0)
+                return r;
         return sd_bus_reply_method_return(msg, "s", text);
 }
 
@@ -624,8 +643,20 @@ static int method_write_file(sd_bus_message *msg, void *userdata, sd_bus_error *
         return reply_queue(m, msg, NULL);
 }
 
+/* Added to the contract: which resources the kernel charges (cgroupfs.c). */
+static int property_get_kernel_resources(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r = sd_bus_message_open_container(reply, 'a', "s");
+        list_for_each_entry(res, &m->engine->resources, rc_resource, link)
+                for (unsigned i = 0; r >= 0 && cgroupfs_backs(res) && i < res->n_counters; i++)
+                        r = sd_bus_message_append(reply, "s", res->counters[i].key);
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("KernelResources", "as", property_get_kernel_resources, 0, 0),
         SD_BUS_METHOD_WITH_NAMES("ListResources", "", , "a(stttt)", SD_BUS_PARAM(resources), method_list_resources,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("RegisterResource", "st", SD_BUS_PARAM(key) SD_BUS_PARAM(capacity), "", ,

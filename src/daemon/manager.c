@@ -88,6 +88,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->commit_source);
         sd_event_source_disable_unref(m->dirty_timer);
         systemd_free(m);
+        cgroupfs_free(m);
         sd_bus_slot_unref(m->name_owner_slot);
         sd_bus_flush_close_unref(m->bus);
         store_free(m->state_store);
@@ -302,12 +303,20 @@ int manager_register_resource(Manager *m, const char *key, uint64_t capacity, rc
         bool created;
         uint64_t old = 0;
         rc_resource *prev;
-        if (rc_resource_lookup(m->engine, key, &prev, NULL) >= 0)
+        if (rc_resource_lookup(m->engine, key, &prev, NULL) >= 0) {
                 old = prev->capacity;
+                if (m->loading && cgroupfs_backs(prev))
+                        return 0;       /* an old record: the kernel's capacity file wins */
+                int r = cgroupfs_refuse_brokering(prev, "registering it again", err);
+                if (r < 0)
+                        return r;
+        }
         int r = rc_resource_register(m->engine, key, capacity, &res, &created, err);
         if (r < 0)
                 return r;
         res->tag |= RESOURCE_MANUAL;   /* never removed by discovery, kept in the state store */
+        if (created)
+                cgroupfs_classify(m, res);
         record_resource(m, res);
         if (created)
                 (void) bus_send_signal(m, "ResourceAdded", "st", res->key, res->capacity);
@@ -322,6 +331,10 @@ int manager_register_resource(Manager *m, const char *key, uint64_t capacity, rc
 int manager_set_capacity(Manager *m, const char *key, uint64_t capacity, rc_err *err) {
         rc_resource *res;
         int r = rc_resource_lookup(m->engine, key, &res, err);
+        if (r >= 0 && m->loading && cgroupfs_backs(res))
+                return 0;       /* an old record: the kernel's capacity file wins */
+        if (r >= 0)
+                r = cgroupfs_refuse_brokering(res, "setting its capacity (the kernel's capacity file says it)", err);
         if (r < 0)
                 return r;
         uint64_t old = res->capacity;
@@ -340,6 +353,8 @@ int manager_set_capacity(Manager *m, const char *key, uint64_t capacity, rc_err 
 int manager_unregister_resource(Manager *m, const char *key, rc_err *err) {
         rc_resource *res;
         int r = rc_resource_lookup(m->engine, key, &res, err);
+        if (r >= 0 && err)      /* discovery removes a device the kernel lost too */
+                r = cgroupfs_refuse_brokering(res, "unregistering it", err);
         if (r < 0)
                 return r;
         _cleanup_free_ char *k = strdup(res->key);
@@ -360,6 +375,20 @@ static char *limit_line_resource(const char *text) {
         const char *p = text + strspn(text, " \t\n\v\f\r");
         size_t n = strcspn(p, " \t\n\v\f\r");
         return strndup(p, n);
+}
+
+/* The engine's line of `resource` in `file` of g, as a write would say it. */
+static char *file_line(Manager *m, rc_group *g, const char *file, const char *resource) {
+        _cleanup_free_ char *text = NULL;
+        if (rc_file_read(m->engine, g, file, &text, NULL) < 0)
+                return NULL;
+        size_t n = strlen(resource);
+        for (char *p = text, *e; p && *p; p = e ? e + 1 : NULL) {
+                e = strchr(p, '\n');
+                if (strneq(p, resource, n) && (p[n] == ' ' || p[n] == '\t'))
+                        return e ? strndup(p, (size_t) (e - p)) : strdup(p);
+        }
+        return NULL;
 }
 
 typedef struct LimitKey {
@@ -410,9 +439,34 @@ int manager_write_file(Manager *m, const char *group, const char *file, const ch
                 if (r < 0)
                         return r;
         }
+        /* The kernel's copy must follow: keep the old line to put back. */
+        _cleanup_free_ char *res_name = limit_line_resource(text), *old = NULL;
+        bool kernel = res_name && cgroupfs_backs_limit(m, file, text) && !m->loading;
+        if (kernel)
+                old = file_line(m, g, file, res_name);
         int r = rc_file_write(m->engine, g, file, text, err);     /* may forget g */
         if (r < 0)
                 return r;
+        if (kernel) {
+                r = cgroupfs_write_limit(m, group, file, res_name, err);
+                if (r < 0 && m->collect_kernel_errors) {
+                        /* A unit setting stays the wanted state (its drop-in
+                         * is written): it is tried again when the cgroup
+                         * appears; the caller hears of the failure. */
+                        log_warning("%s", err->msg);
+                        if (m->kernel_error == 0) {
+                                m->kernel_error = r;
+                                m->kernel_err = *err;
+                        }
+                        r = 0;
+                }
+                if (r < 0) {
+                        log_warning("%s", err->msg);
+                        if (old && manager_group_get(m, group, &g, NULL) >= 0)
+                                (void) rc_file_write(m->engine, g, file, old, NULL);
+                        return r;
+                }
+        }
         if (runtime_record) {
                 _cleanup_free_ char *res = limit_line_resource(text);
                 _cleanup_free_ char *hex = hex_encode(text);
@@ -474,6 +528,7 @@ int manager_discovered_add(Manager *m, const char *key, uint64_t capacity) {
         if (r < 0)
                 return log_warning_errno(r, "Discovered %s: %s", key, err.msg);
         log_info("Discovered %s (capacity %" PRIu64 ").", res->key, res->capacity);
+        cgroupfs_classify(m, res);
         (void) bus_send_signal(m, "ResourceAdded", "st", res->key, res->capacity);
         (void) unit_settings_apply_resource(m, res);
         return 0;

@@ -12,6 +12,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "cgroupfs.h"
 #include "engine.h"
 #include "hash.h"
 #include "store.h"
@@ -30,6 +31,7 @@
 #define RESCTL_ERROR_NO_SUCH_FILE "org.resctl.Error.NoSuchFile"
 #define RESCTL_ERROR_INVALID_ARGUMENT "org.resctl.Error.InvalidArgument"
 #define RESCTL_ERROR_KERNEL_MANAGED "org.resctl.Error.KernelManaged"
+#define RESCTL_ERROR_KERNEL_REFUSED "org.resctl.Error.KernelRefused"   /* added: the kernel refused a limit */
 
 /* rc_resource.tag bits */
 #define RESOURCE_MANUAL 1u      /* registered through the bus */
@@ -101,6 +103,13 @@ typedef struct Manager {
         sd_bus_slot *name_owner_slot;
         bool loading;                   /* replaying stores: record nothing */
         struct Systemd *systemd;        /* systemd.c: the unit tree when systemd is on the bus */
+        struct Cgroupfs *cgroupfs;      /* cgroupfs.c: the kernel's controllers, when it has them */
+
+        /* Set while applying unit settings for a caller: the first limit
+         * the kernel refused, reported to that caller. */
+        bool collect_kernel_errors;
+        int kernel_error;
+        rc_err kernel_err;
 } Manager;
 
 int manager_new(Manager **ret);

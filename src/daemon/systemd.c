@@ -251,6 +251,8 @@ static void unit_up(SdUnit *u) {
         r = unit_settings_load_unit(m, u->name, u->fragment, u->dropins, u->n_dropins);
         if (r < 0)
                 log_warning_errno(r, "%s: cannot load its settings: %s", u->name, strerror(-r));
+        /* Its cgroup exists now: limits set before it started go there. */
+        cgroupfs_sync_group(m, u->name);
 }
 
 /* ---- asking systemd about one unit ---- */

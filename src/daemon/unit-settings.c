@@ -37,11 +37,6 @@
  * up in the unit path after them. */
 #define N_CONTROL_DIRS 2
 
-static inline void closedirp(DIR **d) {
-        if (*d)
-                closedir(*d);
-}
-
 typedef struct UnitSettings {
         HashNode node;
         char *name;
@@ -951,6 +946,38 @@ typedef struct Changes {
         size_t n;
 } Changes;
 
+/* Whether a change touches a resource the kernel charges: a reset touches
+ * every resource of its controller. */
+static bool change_is_kernel_backed(Manager *m, const Change *c) {
+        rc_controller controller = unit_conf_property_controller(c->prop);
+        const UnitConfList *l = &c->add.lists[c->prop];
+        if (l->n > 0) {
+                for (size_t i = 0; i < l->n; i++)
+                        if (cgroupfs_backs(rc_resource_find(m->engine, controller, l->entries[i].name)))
+                                return true;
+                return false;
+        }
+        list_for_each_entry(res, &m->engine->resources, rc_resource, link)
+                if (res->controller == controller && cgroupfs_backs(res))
+                        return true;
+        return false;
+}
+
+/* A limit for the kernel that cannot be written (cgroup gone, read-only)
+ * is refused before any drop-in changes. */
+static int check_kernel_writable(Manager *m, const char *unit, const Changes *changes, sd_bus_error *error) {
+        for (size_t i = 0; i < changes->n; i++) {
+                const Change *c = &changes->v[i];
+                rc_err err = { { 0 } };
+                if (c->prop == UNIT_CONF_SLICE || !change_is_kernel_backed(m, c))
+                        continue;
+                int r = cgroupfs_check_writable(m, unit, unit_conf_property_file(c->prop), &err);
+                if (r < 0)
+                        return bus_error_from_rc(error, r, &err);
+        }
+        return 0;
+}
+
 static void changes_done(Changes *c) {
         changes_free(c->v, c->n);
 }
@@ -1025,6 +1052,10 @@ int unit_settings_set(Manager *m, const char *unit, bool runtime, sd_bus_message
                         unit_conf_reset(&work, c->prop);
         }
 
+        r = check_kernel_writable(m, unit, &changes, error);
+        if (r < 0)
+                return r;
+
         bool renamed = false;
         int w = write_dropins(control_dir(m, runtime), unit, &work, touched, &renamed, error);
         if (w < 0 && !renamed)
@@ -1050,6 +1081,11 @@ int unit_settings_set(Manager *m, const char *unit, bool runtime, sd_bus_message
         if (r < 0)
                 return r;
         sanitize_conf(unit, &new);
+        m->collect_kernel_errors = true;
+        m->kernel_error = 0;
         r = unit_update(m, unit, &new, &force, touched, true, generation);
+        m->collect_kernel_errors = false;
+        if (w >= 0 && r >= 0 && m->kernel_error < 0)
+                return bus_error_from_rc(error, m->kernel_error, &m->kernel_err);
         return w < 0 ? w : r;
 }

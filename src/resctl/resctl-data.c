@@ -84,7 +84,7 @@ int resources_list(sd_bus *bus, Resource **ret, size_t *n_ret, sd_bus_error *err
                 return r;
         Resource *v = NULL;
         size_t n = 0;
-        Resource x;
+        Resource x = { 0 };
         const char *key;
         while ((r = sd_bus_message_read(reply, "(stttt)", &key, &x.capacity, &x.usage, &x.peak, &x.refused)) > 0) {
                 Resource *nv = realloc(v, (n + 1) * sizeof(Resource));
@@ -99,6 +99,17 @@ int resources_list(sd_bus *bus, Resource **ret, size_t *n_ret, sd_bus_error *err
                 resources_free(v, n);
                 return r;
         }
+        /* A daemon without the property brokers everything. */
+        char **kernel = NULL;
+        if (sd_bus_get_property_strv(bus, RESCTL_SERVICE, RESCTL_PATH, RESCTL_IFACE, "KernelResources", NULL,
+                                     &kernel) >= 0)
+                for (char **k = kernel; *k; k++) {
+                        for (size_t i = 0; i < n; i++)
+                                if (streq(v[i].key, *k))
+                                        v[i].kernel = true;
+                        free(*k);
+                }
+        free(kernel);
         *ret = v;
         *n_ret = n;
         return 0;

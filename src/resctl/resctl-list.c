@@ -43,6 +43,8 @@ static void resources_json(Json *j, const Resource *v, size_t n) {
                 json_limit(j, resource_free(&v[i]));
                 json_key(j, "refused");
                 json_uint(j, v[i].refused);
+                json_key(j, "enforced_by");
+                json_string(j, v[i].kernel ? "kernel" : "resctld");
                 json_end_object(j);
         }
         json_end_array(j);
@@ -303,6 +305,21 @@ int verb_status(sd_bus *bus, int argc, char **argv) {
         printf("     Groups: %zu\n", n_groups);
         printf("    Charges: %zu (%zu persistent)\n", n_charges, n_persist);
         printf("    Refused: %" PRIu64 "\n", refused);
+        /* Which keys the kernel charges (resctld writes their limits), which resctld brokers. */
+        size_t n_kernel = 0;
+        for (size_t i = 0; i < n_res; i++)
+                n_kernel += res[i].kernel;
+        if (n_kernel > 0) {
+                printf("     Kernel:");
+                for (size_t i = 0; i < n_res; i++)
+                        if (res[i].kernel)
+                                printf(" %s", res[i].key);
+                printf("\n   Brokered:");
+                for (size_t i = 0; i < n_res; i++)
+                        if (!res[i].kernel)
+                                printf(" %s", res[i].key);
+                putchar('\n');
+        }
         if (n_res > 0) {
                 putchar('\n');
                 r = resources_table(res, n_res);

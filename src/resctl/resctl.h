@@ -140,6 +140,7 @@ void json_finish(Json *j);
 typedef struct Resource {
         char *key;
         uint64_t capacity, usage, peak, refused;
+        bool kernel;            /* the kernel charges it (KernelResources) */
 } Resource;
 
 typedef struct KeyValue {

@@ -4,6 +4,7 @@
 /* The few helpers every file wants: cleanup attributes, array sizes,
  * and a checked allocation. */
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,11 @@ static inline void closep(int *fd) {
 static inline void fclosep(FILE **f) {
         if (*f)
                 fclose(*f);
+}
+
+static inline void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
 }
 
 /* Hand a cleanup-owned pointer to the caller. */
