@@ -295,6 +295,72 @@ polkit_rules() {
         wait_line "$T/sig.polkit" "Changed*" "$IT_TIMEOUT" "$since"
 }
 
+# ---------------------------------------------------------------- daemon wrapper
+# >>> RESCTL_DAEMON_WRAPPER (valgrind support; nothing here acts when it is unset)
+# RESCTL_DAEMON_WRAPPER="valgrind --leak-check=full ..." prefixes every
+# resctld command line. For valgrind, each daemon process writes
+# $T/valgrind.<pid>.log, and the test's end checks every such log: a
+# memcheck error or a definite/indirect leak fails the test (a daemon
+# killed by SIGKILL has no leak summary: only its errors are checked).
+# At the end a still running daemon gets SIGTERM, so that valgrind writes
+# its leak summary.
+DAEMON_WRAPPER=()
+if [[ -n ${RESCTL_DAEMON_WRAPPER:-} ]]; then
+        read -r -a DAEMON_WRAPPER <<<"$RESCTL_DAEMON_WRAPPER"
+        # supervise.py execs it without a PATH search.
+        DAEMON_WRAPPER[0]=$(command -v "${DAEMON_WRAPPER[0]}") || {
+                echo "RESCTL_DAEMON_WRAPPER: no ${RESCTL_DAEMON_WRAPPER%% *} on PATH"
+                exit 1
+        }
+        if [[ $(basename "${DAEMON_WRAPPER[0]}") == valgrind ]]; then
+                DAEMON_WRAPPER+=("--log-file=$T/valgrind.%p.log")
+        fi
+fi
+
+# wrapper_check: one assertion per valgrind log of this test.
+wrapper_check() {
+        local log pid errs leaks
+        for log in "$T"/valgrind.*.log; do
+                [[ -e $log ]] || continue
+                pid=${log##*/valgrind.}
+                pid=${pid%.log}
+                # Error headers memcheck prints as it finds them, and leak
+                # records of the kinds that count.
+                errs=$(grep -cE '^==[0-9]+== (Invalid (read|write|free)|Conditional jump|Use of uninitialised|Syscall param|Mismatched free|Source and destination overlap|Argument .* of function .* has a fishy|Invalid alignment)' "$log")
+                leaks=$(grep -cE '^==[0-9]+== .* (definitely|indirectly) lost in loss record' "$log")
+                if ! grep -q 'ERROR SUMMARY:' "$log"; then
+                        if ((errs == 0)); then
+                                pass "valgrind: resctld $pid: no memcheck error (killed: no leak summary)"
+                        else
+                                fail "valgrind: resctld $pid: $errs memcheck error(s) (killed: no leak summary)"
+                                sed 's/^/#   /' "$log" | head -n 200
+                        fi
+                elif ((errs == 0 && leaks == 0)) && grep -q 'ERROR SUMMARY: 0 errors' "$log"; then
+                        pass "valgrind: resctld $pid: no memcheck error, no definite or indirect leak"
+                else
+                        fail "valgrind: resctld $pid: $errs error(s), $leaks definite/indirect leak record(s): $(grep -o 'ERROR SUMMARY: .*' "$log")"
+                        sed 's/^/#   /' "$log" | head -n 400
+                fi
+        done
+}
+
+# wrapper_finish: at the end, the running daemon ends by SIGTERM, then the
+# logs are checked.
+wrapper_finish() {
+        local since
+        if [[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+                since=$(count_lines "$T/resctld.status")
+                kill -TERM "$DAEMON_PID"
+                if wait_line "$T/resctld.status" "@(EXITED*|SIGNALED*)" "$IT_TIMEOUT" "$since"; then
+                        expect_eq "resctld (wrapped) exits 0 on SIGTERM at the end" "$WAIT_LINE" "EXITED 0"
+                else
+                        fail "resctld (wrapped) did not exit within ${IT_TIMEOUT}s of SIGTERM at the end"
+                fi
+        fi
+        wrapper_check
+}
+# <<< RESCTL_DAEMON_WRAPPER
+
 # ---------------------------------------------------------------- daemon
 
 DAEMON_ARGS=()
@@ -307,7 +373,7 @@ start_daemon() {
         since=$(count_lines "$T/resctld.status")
         echo "---- resctld start $(date +%T.%N) ----" >>"$T/resctld.log"
         "$PY" "$T/bin/supervise.py" "$T/notify.sock" "$T/resctld.status" "$T/resctld.log" -- \
-                "$RESCTLD" --hardware="$HARDWARE" --state-dir="$T/state" --runtime-dir="$T/run" \
+                "${DAEMON_WRAPPER[@]}" "$RESCTLD" --hardware="$HARDWARE" --state-dir="$T/state" --runtime-dir="$T/run" \
                 --control-dir="$T/control" --runtime-control-dir="$T/runtime-control" \
                 --unit-path="$T/units" --cgroup-root="$T/cgroup" --log-level=debug \
                 "${DAEMON_ARGS[@]}" "$@" &
@@ -666,6 +732,7 @@ it_setup() {
 it_cleanup() {
         local rc=$? i
         trap - EXIT
+        [[ -n ${RESCTL_DAEMON_WRAPPER:-} ]] && wrapper_finish   # RESCTL_DAEMON_WRAPPER
         for ((i = ${#IT_PIDS[@]} - 1; i >= 0; i--)); do
                 kill -KILL "${IT_PIDS[i]}" 2>/dev/null
         done
