@@ -249,9 +249,29 @@ def calls(ids):
                  VN + " 1G\n" + VN + " 2G", VN + " 1K5", VN + " 1 G", VN + " 1KK", VN + " maxx",
                  VN + " Max", VN + " infinity", VN + " 17179869184G", VN + " 16384P", VN + " 20000000000000000000",
                  VN + " 0x10000000000000000", "drm/0000:c1:00.0 1G", "dmem/" + VN + " 1G", VN + "\n1G",
-                 VN + " 1e9", VN + " 0b101", VN + " 1G garbage", VN + " 1.0", VN + " 1Z"]:
+                 VN + " 1e9", VN + " 0b101", VN + " 1G garbage", VN + " 1.0", VN + " 1Z", VN + " 5 6",
+                 "drm/0000:bb:00.0/gone 1M"]:          # DMEM-08: an unregistered region is EINVAL
         for f in ["dmem.max", "dmem.min", "dmem.low"]:
             add(INVAL, "WriteFile", "sss", [s("bb.slice"), s(f), s(text)])
+
+    # 64 KiB (and 1 MiB) texts
+    add(INVAL, "WriteFile", "sss", [s("bb.slice"), s("rdma.max"), s("mlx5_0 hca_handle=" + BIG)])
+    add(NSR, "WriteFile", "sss", [s("bb.slice"), s("rdma.max"), s(BIG + " hca_handle=1")])
+    add(INVAL, "WriteFile", "sss", [s("bb.slice"), s("dmem.max"), s(VN + " " + BIG)])
+    add(INVAL, "WriteFile", "sss", [s("bb.slice"), s("dmem.low"), s(BIG + " 1G")])
+    add(INVAL, "WriteFile", "sss", [s("bb.slice"), s("misc.max"), s("sev " + "9" * 65536)])
+    add(INVAL, "WriteFile", "sss", [s("bb.slice"), s("dmem.min"), s(VN + " " + "1" * 65536)])
+    add(INVAL, "Charge", "sstt", [s("m" * (1 << 20) + ".slice"), s("misc/sev"), t(1), t(1)])
+    add(INVAL, "RegisterResource", "st", [s("misc/" + "m" * (1 << 20)), t(1)])
+
+    # a device and a region that were unregistered (DMEM-08, section 2.7): ENODEV
+    add(NSR, "WriteFile", "sss", [s("bb.slice"), s("rdma.max"), s("mlx7 hca_handle=1")])
+    add(NSR, "Charge", "sstt", [s("bb-a.slice"), s("rdma/mlx7/hca_handle"), t(1), t(1)])
+    add(NSR, "Charge", "sstt", [s("bb-a.slice"), s("dmem/drm/0000:bb:00.0/gone"), t(4096), t(1)])
+    add(NSR, "Evict", "sstt", [s("dmem/drm/0000:bb:00.0/gone"), s("bb-a.slice"), t(4096), t(0)])
+    # capacity 0 (MISC-09): a charge of 0 and of 1 are EINVAL
+    add(INVAL, "Charge", "sstt", [s("bb-a.slice"), s("misc/bbzero"), t(0), t(1)])
+    add(INVAL, "Charge", "sstt", [s("bbc.slice"), s("misc/bbzero"), t(1), t(0)])
 
     # -- SetUnitProperties: names, types and values
     for p in ["Misc Max", "MISCMAX", "MiscMax\n", "DMemMAX", "RDMAMax", "Slices", "X-Resctl", "MemoryMax",

@@ -30,6 +30,11 @@ write_file bb.slice dmem.low "$VN 256M"
 write_file bb.slice dmem.min "$VN 128M"
 expect_ok RegisterResource st misc/bbres 10
 expect_ok RegisterResource st misc/bbzero 0
+# A region and a device that were there and are gone.
+expect_ok RegisterResource st dmem/drm/0000:bb:00.0/gone 1048576
+expect_ok UnregisterResource s dmem/drm/0000:bb:00.0/gone
+expect_ok RegisterResource st rdma/mlx7 18446744073709551615
+expect_ok UnregisterResource s rdma/mlx7
 charge bb-a.slice misc/sev 2 1
 ID1=$ID
 charge bb-a.slice "$V" 4096 1
