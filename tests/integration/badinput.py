@@ -324,6 +324,24 @@ def refusals(ids):
     return c
 
 
+def kernel(ids):
+    """Resources the kernel charges itself (resctld(8), ENFORCEMENT THROUGH
+    THE KERNEL): everything but their limits is KernelManaged."""
+    km = E + "KernelManaged"
+    c = []
+    for k in ["misc/sev", "sev", V]:
+        c.append((km, "Charge", "sstt", [s("bbk.slice"), s(k), t(1), t(1)]))
+        c.append((km, "Charge", "sstt", [s("bbk.slice"), s(k), t(1), t(0)]))
+        c.append((km, "RegisterResource", "st", [s(k), t(5)]))
+        c.append((km, "SetCapacity", "st", [s(k), t(5)]))
+        c.append((km, "UnregisterResource", "s", [s(k)]))
+    c.append((km, "Evict", "sstt", [s(V), s("bbk.slice"), t(4096), t(0)]))
+    c.append((km, "Evict", "sstt", [s(V), s("bbk.slice"), t(4096), t(1)]))
+    c.append((km, "EvictValuable", "sssb", [s(V), s(""), s("bbk.slice"), dbus.Boolean(False)]))
+    c.append((km, "EvictValuable", "sssb", [s(V), s("bbk.slice"), s("bbk-a.slice"), dbus.Boolean(True)]))
+    return c
+
+
 def show(v, limit=70):
     r = repr(v) if not isinstance(v, (dbus.String, str)) else repr(str(v))
     r = r.replace("dbus.", "")
@@ -338,7 +356,7 @@ def main():
         ids[k] = int(v)
     bus = dbus.SystemBus()
     owner = bus.get_name_owner("org.resctl.Manager")
-    cases = {"calls": calls, "refusals": refusals}[table](ids)
+    cases = {"calls": calls, "refusals": refusals, "kernel": kernel}[table](ids)
     n = 0
     for want, method, sig, args in cases:
         n += 1

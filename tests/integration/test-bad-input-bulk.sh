@@ -393,3 +393,17 @@ kill9_daemon
 start_logged
 expect_eq "empty logs: no charge" "$(call ListCharges s "" 2>&1)" "a(tsstut) 0"
 expect_ok Charge sstt bbs.slice misc/sev 1 1
+
+# ---------------------------------------------------------------- kernel-backed
+say "---- resources the kernel charges itself: KernelManaged (resctld(8))"
+stop_daemon
+printf 'cpu io memory pids misc dmem rdma\n' >"$T/cgroup/cgroup.controllers"
+printf 'sev 10\n' >"$T/cgroup/misc.capacity"
+printf '%s 17179869184\n' "$VN" >"$T/cgroup/dmem.capacity"
+HARDWARE=none
+start_logged
+expect_log "misc/sev is kernel-backed" "misc/sev is charged by the kernel"
+GROUPS_EXTRA+=(bbk.slice bbk-a.slice)
+batch_start
+run_table kernel
+batch_end "kernel-backed resources"
