@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs bench-bus (bench/bus.c) by hand, as root, against a resctld of this
 # tree on a private system bus; never in CI. Arguments go to bench-bus
-# (e.g. --duration=1 --warmup=0.5).
+# (e.g. --duration=1 --warmup=0.5). BUILD names the build directory
+# (default build-bench, set up with -Dbuildtype=release when missing).
 #
 #   1. dbus-daemon on a private socket, with resctl's bus policy;
 #   2. resctld --hardware=demo, --runtime-dir on a tmpfs, --state-dir on the
@@ -33,8 +34,9 @@ for t in dbus-daemon gdbus runuser "$polkitd"; do
         command -v "$t" >/dev/null || { echo "bench/bus.sh: $t is missing (scripts/deps installs it)" >&2; exit 1; }
 done
 
-[ -d build ] || meson setup build >/dev/null
-ninja -C build src/daemon/resctld bench/bench-bus >/dev/null
+build=${BUILD:-build-bench}
+[ -d "$build" ] || meson setup "$build" -Dbuildtype=release >/dev/null
+ninja -C "$build" src/daemon/resctld bench/bench-bus >/dev/null
 
 tmp=$(mktemp -d /var/tmp/resctl-bench-bus.XXXXXX)
 chmod 755 "$tmp"                # user nobody reaches the bus socket and bench-bus in here
@@ -72,13 +74,13 @@ chmod 666 "$tmp/bus"            # whatever the umask made of it
 # 2. resctld: runtime data on a tmpfs, durable state on the disk.
 mkdir -p "$tmp/run" "$tmp/state" "$tmp/units"
 mount -t tmpfs -o size=256m,mode=0755 resctl-bench "$tmp/run"
-pid=$(scripts/start-notify.py "$tmp/resctld.log" build/src/daemon/resctld --hardware=demo \
+pid=$(scripts/start-notify.py "$tmp/resctld.log" "$build/src/daemon/resctld" --hardware=demo \
         --state-dir="$tmp/state" --runtime-dir="$tmp/run" --control-dir="$tmp/etc" \
         --runtime-control-dir="$tmp/runctl" --unit-path="$tmp/units" --log-level=notice)
 pids+=("$pid")
 echo "$pid" >"$tmp/resctld.pid"  # for a profiler attaching meanwhile
 
-build/bench/bench-bus "$@"
+"$build/bench/bench-bus" "$@"
 
 # 3. polkitd with resctl's actions and a rule for nobody, visible in this
 # mount namespace only.
@@ -98,5 +100,5 @@ mount --bind "$tmp/rules.d" /etc/polkit-1/rules.d
 pids+=($!)
 gdbus wait --system --timeout 30 org.freedesktop.PolicyKit1
 
-cp build/bench/bench-bus "$tmp/bench-bus"
+cp "$build/bench/bench-bus" "$tmp/bench-bus"
 runuser -u nobody -- "$tmp/bench-bus" "$@" | sed 's/^/unprivileged_/'

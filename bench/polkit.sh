@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Unprivileged Charge through the real polkitd, run by hand as root; never
+# in CI. resctld and the real polkitd on a private system bus, a rule that
+# grants org.resctl.charge to user nobody, and bench-bus (bench/bus.c) run
+# as nobody: each Charge is one CheckAuthorization of polkitd (the Uncharge
+# of one's own charge needs none). Prints name=value lines:
+#
+#   polkit_charges_per_second             Charge+Uncharge pairs per second as
+#                                         nobody, --inflight (64) in flight
+#   polkit_charges_per_second_sequential  the same, one call at a time
+#   polkit_ping_pairs_per_second          two Peer.Ping (no polkit) as nobody,
+#                                         pipelined: the bus alone
+#   root_charges_per_second               the same pairs as root (no polkit)
+#   polkit_ratio                          polkit / root, pipelined
+#   polkitd_cpu_seconds, resctld_cpu_seconds, busd_cpu_seconds
+#                                         CPU (user+system) each used during
+#                                         the unprivileged run
+#
+# Arguments go to bench-bus (e.g. --duration=5 --inflight=16). BUILD names
+# the build directory (default build-bench, set up with -Dbuildtype=release
+# when missing). The polkit directories are bind-mounted in a private mount
+# namespace only; everything started is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -ne 0 ]; then
+        echo "bench/polkit.sh: run as root (it mounts, runs polkitd and switches to user nobody)" >&2
+        exit 1
+fi
+if [ -z "${RESCTL_BENCH_POLKIT_NS:-}" ]; then
+        export RESCTL_BENCH_POLKIT_NS=1
+        exec unshare --mount --propagation private -- "$0" "$@"
+fi
+
+polkitd=/usr/lib/polkit-1/polkitd
+for t in dbus-daemon gdbus runuser "$polkitd"; do
+        command -v "$t" >/dev/null || { echo "bench/polkit.sh: $t is missing (scripts/deps installs it)" >&2; exit 1; }
+done
+
+build=${BUILD:-build-bench}
+[ -d "$build" ] || meson setup "$build" -Dbuildtype=release >/dev/null
+[ -n "${RESCTL_BENCH_NO_BUILD:-}" ] || ninja -C "$build" src/daemon/resctld bench/bench-bus bench/bench-scale >/dev/null
+
+tmp=$(mktemp -d /var/tmp/resctl-bench-polkit.XXXXXX)
+chmod 755 "$tmp"                # user nobody reaches the bus socket and bench-bus in here
+pids=()
+cleanup() {
+        local status=$? i
+        for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[i]}" 2>/dev/null || true; done
+        for p in "${pids[@]}"; do
+                while kill -0 "$p" 2>/dev/null; do sleep 0.05; done   # not children of ours: poll
+        done
+        if [ "$status" -ne 0 ]; then
+                for f in "$tmp"/*.log; do
+                        [ -s "$f" ] && { echo "== ${f##*/}"; tail -n 5 "$f"; } >&2
+                done
+        fi
+        mountpoint -q "$tmp/run" && umount "$tmp/run"
+        rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# The private system bus, with resctl's own bus policy.
+mkdir -p "$tmp/system.d"
+cp dbus/org.resctl.Manager.conf "$tmp/system.d/"
+sed -e "s|@SOCKET@|$tmp/bus|" -e "s|@POLICYDIR@|$tmp/system.d|" scripts/private-bus.conf.in >"$tmp/bus.conf"
+exec 3< <(exec dbus-daemon --nofork --config-file="$tmp/bus.conf" --print-address=1 --print-pid=1 2>"$tmp/bus.log")
+read -r address <&3
+read -r buspid <&3
+pids+=("$buspid")
+exec 3<&-
+export DBUS_SYSTEM_BUS_ADDRESS="$address"
+chmod 666 "$tmp/bus"
+
+# polkitd with resctl's actions and a rule for nobody, visible in this
+# mount namespace only.
+mkdir -p "$tmp/actions" "$tmp/rules.d"
+cp polkit/org.resctl.policy "$tmp/actions/"
+cat >"$tmp/rules.d/50-resctl-bench.rules" <<'RULES'
+// bench/polkit.sh: user nobody may charge without authenticating.
+polkit.addRule(function(action, subject) {
+        if (action.id == "org.resctl.charge" && subject.user == "nobody")
+                return polkit.Result.YES;
+});
+RULES
+chmod -R a+rX "$tmp/actions" "$tmp/rules.d"
+mount --bind "$tmp/actions" /usr/share/polkit-1/actions
+mount --bind "$tmp/rules.d" /etc/polkit-1/rules.d
+"$polkitd" --no-debug >"$tmp/polkitd.log" 2>&1 &
+polkitpid=$!
+pids+=("$polkitpid")
+gdbus wait --system --timeout 30 org.freedesktop.PolicyKit1
+
+# resctld: runtime data on a tmpfs (process-owned charges), state on the disk.
+mkdir -p "$tmp/run" "$tmp/state" "$tmp/units"
+mount -t tmpfs -o size=64m,mode=0755 resctl-bench "$tmp/run"
+"$build/bench/bench-scale" start --pidfile="$tmp/resctld.pid" --log="$tmp/resctld.log" -- \
+        "$PWD/$build/src/daemon/resctld" --hardware=demo --state-dir="$tmp/state" --runtime-dir="$tmp/run" \
+        --control-dir="$tmp/etc" --runtime-control-dir="$tmp/runctl" --unit-path="$tmp/units" \
+        --log-level=notice >/dev/null
+daemonpid=$(cat "$tmp/resctld.pid")
+pids+=("$daemonpid")
+
+cpu_ticks() {   # PID: utime + stime in clock ticks
+        awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}
+
+# As root first: registers misc/sev with room for the run, and the figure
+# without polkit.
+"$build/bench/bench-bus" --only=charge_pipelined "$@" >"$tmp/root.out"
+
+cp "$build/bench/bench-bus" "$tmp/bench-bus"
+before=("$(cpu_ticks "$polkitpid")" "$(cpu_ticks "$daemonpid")" "$(cpu_ticks "$buspid")")
+runuser -u nobody -- "$tmp/bench-bus" --only=ping_pipelined,charge "$@" >"$tmp/nobody.out"
+after=("$(cpu_ticks "$polkitpid")" "$(cpu_ticks "$daemonpid")" "$(cpu_ticks "$buspid")")
+
+value() {       # FILE NAME
+        sed -n "s/^$2=//p" "$1"
+}
+hz=$(getconf CLK_TCK)
+awk -v p="$(value "$tmp/nobody.out" charge_pairs_per_s_pipelined)" \
+    -v s="$(value "$tmp/nobody.out" charge_pairs_per_s_sequential)" \
+    -v ping="$(value "$tmp/nobody.out" ping_pairs_per_s_pipelined)" \
+    -v root="$(value "$tmp/root.out" charge_pairs_per_s_pipelined)" \
+    -v hz="$hz" -v pk="$((after[0] - before[0]))" -v dm="$((after[1] - before[1]))" -v bu="$((after[2] - before[2]))" '
+BEGIN {
+        printf "polkit_charges_per_second=%d\n", p
+        printf "polkit_charges_per_second_sequential=%d\n", s
+        printf "polkit_ping_pairs_per_second=%d\n", ping
+        printf "root_charges_per_second=%d\n", root
+        printf "polkit_ratio=%.3f\n", p / root
+        printf "polkitd_cpu_seconds=%.2f\n", pk / hz
+        printf "resctld_cpu_seconds=%.2f\n", dm / hz
+        printf "busd_cpu_seconds=%.2f\n", bu / hz
+}'
