@@ -276,7 +276,7 @@ rec() {
         "$PY" -c 'import sys, zlib; t = sys.argv[1].encode(); sys.stdout.write("%08x %s\n" % (zlib.crc32(t), t.decode()))' "$1"
 }
 snap() {
-        "$PY" "$T/bin/snapshot.py" --no-peaks "${GROUPS_EXTRA[@]}" bbs.slice "$@"
+        "$PY" "$T/bin/snapshot.py" --no-peaks "${GROUPS_EXTRA[@]}" bbs.slice
 }
 # start_logged: start the daemon (after kill9_daemon) and see it up.
 start_logged() {
@@ -400,6 +400,7 @@ stop_daemon
 printf 'cpu io memory pids misc dmem rdma\n' >"$T/cgroup/cgroup.controllers"
 printf 'sev 10\n' >"$T/cgroup/misc.capacity"
 printf '%s 17179869184\n' "$VN" >"$T/cgroup/dmem.capacity"
+# shellcheck disable=SC2034  # read by start_daemon in lib.sh
 HARDWARE=none
 start_logged
 expect_log "misc/sev is kernel-backed" "misc/sev is charged by the kernel"
