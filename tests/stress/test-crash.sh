@@ -63,6 +63,8 @@ WALL=$(awk -v a="$START" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 
 expect_eq "crash.py exits 0" "$rc" 0
 [[ -n $RESULT ]] || die "crash.py printed no result"
+# The summary on one line, then every figure on a line of its own.
+echo "$RESULT" | cut -d' ' -f1-3
 tr ' ' '\n' <<<"$RESULT"
 printf 'kills=%d\nwall_seconds=%s\n' "$N_KILLS" "$WALL"
 declare -A R=()

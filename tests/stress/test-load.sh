@@ -32,10 +32,13 @@ run_py() {
 }
 
 RSS_START=$(rss_kb)
-# A short warm-up by one client: what the first calls allocate once
-# (bus objects, hash tables, the logs' buffers) is in "before".
-run_py run 1 200 "$SEED-warmup" >/dev/null
-run_py settle >/dev/null
+# A warm-up by as many clients on the same groups, 200 calls each: what
+# resctld keeps for good (the groups' limits and unit settings, their bus
+# objects, hash tables grown to size, the logs' buffers) and the peak of
+# 64 callers at once are in "before"; what the 2,000 calls each leak
+# would be in "after".
+run_py run "$CLIENTS" 200 "$SEED-warmup" | sed 's/^/warmup_/'
+run_py settle | sed 's/^/warmup_/'
 RSS_BEFORE=$(rss_kb)
 
 run_py run "$CLIENTS" "$CALLS" "$SEED"
