@@ -102,7 +102,7 @@ int resources_list(sd_bus *bus, Resource **ret, size_t *n_ret, sd_bus_error *err
         /* A daemon without the property brokers everything. */
         char **kernel = NULL;
         if (sd_bus_get_property_strv(bus, RESCTL_SERVICE, RESCTL_PATH, RESCTL_IFACE, "KernelResources", NULL,
-                                     &kernel) >= 0)
+                                     &kernel) >= 0 && kernel)
                 for (char **k = kernel; *k; k++) {
                         for (size_t i = 0; i < n; i++)
                                 if (streq(v[i].key, *k))
