@@ -643,6 +643,63 @@ static int method_write_file(sd_bus_message *msg, void *userdata, sd_bus_error *
         return reply_queue(m, msg, NULL);
 }
 
+/* Messages quote what the caller sent; a control character there would
+ * break the promise of one line, so such characters are escaped (\n, \xNN). */
+static void bus_error_one_line(sd_bus_error *error) {
+        const char *m = error ? error->message : NULL;
+        bool bad = false;
+        for (const char *p = m; p && *p && !bad; p++)
+                bad = (unsigned char) *p < 0x20 || *p == 0x7f;
+        if (!bad)
+                return;
+        _cleanup_free_ char *e = malloc(strlen(m) * 4 + 1);
+        if (!e)
+                return;
+        char *o = e;
+        for (const unsigned char *p = (const unsigned char *) m; *p; p++)
+                if (*p == '\n')
+                        o += sprintf(o, "\\n");
+                else if (*p == '\t')
+                        o += sprintf(o, "\\t");
+                else if (*p < 0x20 || *p == 0x7f)
+                        o += sprintf(o, "\\x%02x", *p);
+                else
+                        *o++ = (char) *p;
+        *o = 0;
+        _cleanup_(sd_bus_error_free) sd_bus_error copy = SD_BUS_ERROR_NULL;
+        (void) sd_bus_error_set(&copy, error->name, e);        /* returns the errno of the name */
+        if (!sd_bus_error_is_set(&copy))
+                return;
+        sd_bus_error_free(error);
+        (void) sd_bus_error_move(error, &copy);
+}
+
+/* Every method's errors pass bus_error_one_line(). */
+#define ONE_LINE(handler)                                                                       \
+        static int handler##_one_line(sd_bus_message *msg, void *userdata, sd_bus_error *error) { \
+                int r = handler(msg, userdata, error);                                          \
+                if (r < 0)                                                                      \
+                        bus_error_one_line(error);                                              \
+                return r;                                                                       \
+        }
+
+ONE_LINE(method_charge)
+ONE_LINE(method_evict_valuable)
+ONE_LINE(method_get_group)
+ONE_LINE(method_list_groups)
+ONE_LINE(method_unregister_resource)
+ONE_LINE(method_list_resources)
+ONE_LINE(method_evict)
+ONE_LINE(method_list_charges)
+ONE_LINE(method_migrate_charges)
+ONE_LINE(method_migrate_group)
+ONE_LINE(method_read_file)
+ONE_LINE(method_register_resource)
+ONE_LINE(method_set_capacity)
+ONE_LINE(method_set_unit_properties)
+ONE_LINE(method_uncharge)
+ONE_LINE(method_write_file)
+
 /* Added to the contract: which resources the kernel charges (cgroupfs.c). */
 static int property_get_kernel_resources(sd_bus *bus, const char *path, const char *interface, const char *property,
                                          sd_bus_message *reply, void *userdata, sd_bus_error *error) {
@@ -657,44 +714,44 @@ static int property_get_kernel_resources(sd_bus *bus, const char *path, const ch
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("KernelResources", "as", property_get_kernel_resources, 0, 0),
-        SD_BUS_METHOD_WITH_NAMES("ListResources", "", , "a(stttt)", SD_BUS_PARAM(resources), method_list_resources,
+        SD_BUS_METHOD_WITH_NAMES("ListResources", "", , "a(stttt)", SD_BUS_PARAM(resources), method_list_resources_one_line,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("RegisterResource", "st", SD_BUS_PARAM(key) SD_BUS_PARAM(capacity), "", ,
-                                 method_register_resource, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("UnregisterResource", "s", SD_BUS_PARAM(key), "", , method_unregister_resource,
+                                 method_register_resource_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("UnregisterResource", "s", SD_BUS_PARAM(key), "", , method_unregister_resource_one_line,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SetCapacity", "st", SD_BUS_PARAM(key) SD_BUS_PARAM(capacity), "", ,
-                                 method_set_capacity, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("ListGroups", "", , "a(sso)", SD_BUS_PARAM(groups), method_list_groups,
+                                 method_set_capacity_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ListGroups", "", , "a(sso)", SD_BUS_PARAM(groups), method_list_groups_one_line,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("GetGroup", "s", SD_BUS_PARAM(name), "o", SD_BUS_PARAM(path), method_get_group,
+        SD_BUS_METHOD_WITH_NAMES("GetGroup", "s", SD_BUS_PARAM(name), "o", SD_BUS_PARAM(path), method_get_group_one_line,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("Charge", "sstt",
                                  SD_BUS_PARAM(group) SD_BUS_PARAM(key) SD_BUS_PARAM(amount) SD_BUS_PARAM(flags), "t",
-                                 SD_BUS_PARAM(charge_id), method_charge, SD_BUS_VTABLE_UNPRIVILEGED),
+                                 SD_BUS_PARAM(charge_id), method_charge_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("Uncharge", "tt", SD_BUS_PARAM(charge_id) SD_BUS_PARAM(amount), "", ,
-                                 method_uncharge, SD_BUS_VTABLE_UNPRIVILEGED),
+                                 method_uncharge_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ListCharges", "s", SD_BUS_PARAM(group), "a(tsstut)", SD_BUS_PARAM(charges),
-                                 method_list_charges, SD_BUS_VTABLE_UNPRIVILEGED),
+                                 method_list_charges_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("MigrateCharges", "ats", SD_BUS_PARAM(charge_ids) SD_BUS_PARAM(dst_group), "", ,
-                                 method_migrate_charges, SD_BUS_VTABLE_UNPRIVILEGED),
+                                 method_migrate_charges_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("MigrateGroup", "ss", SD_BUS_PARAM(src_group) SD_BUS_PARAM(dst_group), "at",
-                                 SD_BUS_PARAM(moved_ids), method_migrate_group, SD_BUS_VTABLE_UNPRIVILEGED),
+                                 SD_BUS_PARAM(moved_ids), method_migrate_group_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("Evict", "sstt",
                                  SD_BUS_PARAM(key) SD_BUS_PARAM(group) SD_BUS_PARAM(amount) SD_BUS_PARAM(flags),
-                                 "a(tst)", SD_BUS_PARAM(victims), method_evict, SD_BUS_VTABLE_UNPRIVILEGED),
+                                 "a(tst)", SD_BUS_PARAM(victims), method_evict_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("EvictValuable", "sssb",
                                  SD_BUS_PARAM(key) SD_BUS_PARAM(limit_group) SD_BUS_PARAM(test_group)
                                          SD_BUS_PARAM(ignore_low),
-                                 "bb", SD_BUS_PARAM(valuable) SD_BUS_PARAM(hit_low), method_evict_valuable,
+                                 "bb", SD_BUS_PARAM(valuable) SD_BUS_PARAM(hit_low), method_evict_valuable_one_line,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SetUnitProperties", "sba(sv)",
                                  SD_BUS_PARAM(unit) SD_BUS_PARAM(runtime) SD_BUS_PARAM(properties), "", ,
-                                 method_set_unit_properties, SD_BUS_VTABLE_UNPRIVILEGED),
+                                 method_set_unit_properties_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ReadFile", "ss", SD_BUS_PARAM(group) SD_BUS_PARAM(file), "s", SD_BUS_PARAM(text),
-                                 method_read_file, SD_BUS_VTABLE_UNPRIVILEGED),
+                                 method_read_file_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("WriteFile", "sss", SD_BUS_PARAM(group) SD_BUS_PARAM(file) SD_BUS_PARAM(text), "",
-                                 , method_write_file, SD_BUS_VTABLE_UNPRIVILEGED),
+                                 , method_write_file_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("LimitHit", "sstst",
                                  SD_BUS_PARAM(group) SD_BUS_PARAM(key) SD_BUS_PARAM(requested)
                                          SD_BUS_PARAM(limit_group) SD_BUS_PARAM(limit),
