@@ -342,6 +342,25 @@ def kernel(ids):
     return c
 
 
+PROPS = "org.freedesktop.DBus.Properties"
+
+
+def objects(ids):
+    """Group objects: unknown properties, writes to read-only ones, objects
+    of groups that do not exist (sd-bus's standard errors)."""
+    c = []
+    g = "/org/resctl/group/bb_2eslice"
+    for p in ["Nope", "max", "Usage ", "", "a" * 65536]:
+        c.append(("org.freedesktop.DBus.Error.UnknownProperty", (g, PROPS, "Get"), "ss", [s("org.resctl.Group"), s(p)]))
+    for p, v in [("Max", dbus.Dictionary({"misc/sev": t(1)}, signature="st")), ("Name", s("x.slice")),
+                 ("Usage", dbus.Dictionary({}, signature="st")), ("Parent", s(""))]:
+        c.append(("org.freedesktop.DBus.Error.PropertyReadOnly", (g, PROPS, "Set"), "ssv",
+                  [s("org.resctl.Group"), s(p), v]))
+    for path in ["/org/resctl/group/nothere_2eslice", "/org/resctl/group/bb_2dzz_2eslice"]:
+        c.append(("org.freedesktop.DBus.Error.UnknownObject", (path, PROPS, "GetAll"), "s", [s("org.resctl.Group")]))
+    return c
+
+
 def show(v, limit=70):
     r = repr(v) if not isinstance(v, (dbus.String, str)) else repr(str(v))
     r = r.replace("dbus.", "")
@@ -356,15 +375,18 @@ def main():
         ids[k] = int(v)
     bus = dbus.SystemBus()
     owner = bus.get_name_owner("org.resctl.Manager")
-    cases = {"calls": calls, "refusals": refusals, "kernel": kernel}[table](ids)
+    cases = {"calls": calls, "refusals": refusals, "kernel": kernel, "objects": objects}[table](ids)
     n = 0
     for want, method, sig, args in cases:
         n += 1
-        desc = "%s(%s)" % (method, ", ".join(show(a) for a in args))
+        path, iface = "/org/resctl/Manager", "org.resctl.Manager"
+        if isinstance(method, tuple):
+            path, iface, method = method
+        desc = "%s%s(%s)" % ("" if path == "/org/resctl/Manager" else path + " " + iface + ".", method,
+                             ", ".join(show(a) for a in args))
         got = None
         try:
-            res = bus.call_blocking("org.resctl.Manager", "/org/resctl/Manager", "org.resctl.Manager", method,
-                                    sig, args, timeout=60)
+            res = bus.call_blocking("org.resctl.Manager", path, iface, method, sig, args, timeout=60)
             got = "success " + show(res)
         except dbus.exceptions.DBusException as e:
             name, msg = e.get_dbus_name(), e.get_dbus_message() or ""

@@ -117,6 +117,11 @@ batch_start
 run_table calls
 batch_end "malformed calls" logs
 
+say "---- group objects: unknown and read-only properties, objects of no group"
+batch_start
+run_table objects
+batch_end "group objects" logs
+
 say "---- charges that limits and capacities refuse (events aside: R8 counts them)"
 batch_start --no-events --no-refused
 run_table refusals
