@@ -451,7 +451,7 @@ int cgroupfs_write_limit(Manager *m, const char *group, const char *file, const 
                 if (dir_expected(m, group))
                         return rc_errf(err, RC_E_CGROUP_GONE, "%s: its cgroup %s is gone; %.*s not applied", group,
                                        dir, (int) trim_end(line, len), line);
-                log_info("%s: %s '%.*s' is written to %s when the unit starts.", group, file,
+                log_debug("%s: %s '%.*s' is written to %s when the unit starts.", group, file,
                          (int) trim_end(line, len), line, dir);
                 /* Its parent tells when it appears. */
                 if (g && g->parent)

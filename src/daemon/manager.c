@@ -449,12 +449,12 @@ int manager_write_file(Manager *m, const char *group, const char *file, const ch
                 return r;
         if (kernel) {
                 r = cgroupfs_write_limit(m, group, file, res_name, err);
-                if (r < 0 && m->collect_kernel_errors) {
-                        /* A unit setting stays the wanted state (its drop-in
-                         * is written): it is tried again when the cgroup
-                         * appears; the caller hears of the failure. */
-                        log_warning("%s", err->msg);
-                        if (m->kernel_error == 0) {
+                if (r < 0 && !runtime_record) {
+                        /* A unit setting stays the wanted state (its file
+                         * says so): it is written again when the cgroup
+                         * appears; a SetUnitProperties caller hears of it. */
+                        log_warning("%s; written when the cgroup allows", err->msg);
+                        if (m->collect_kernel_errors && m->kernel_error == 0) {
                                 m->kernel_error = r;
                                 m->kernel_err = *err;
                         }

@@ -442,3 +442,40 @@ if [[ $(IN systemctl show -P NRestarts resctld) == 0 ]] && [[ -z $(IN journalctl
 else
         fail "resctld logged no errors and never restarted" "$(IN journalctl -u resctld -p err --no-pager 2>&1 | tail -5)"
 fi
+
+# 9. The kernel backend under systemd, sandboxed as installed. This kernel
+#    has no misc controller, so the cgroup root is a double in the kernel's
+#    formats; a unit's [X-Resctl] limit lands in its cgroup once that exists,
+#    announced by systemd or appearing after the start.
+CG=/var/lib/resctl-cgroup
+IN sh -c "mkdir -p $CG/system.slice $CG/.new && printf 'cpu memory pids misc\n' >$CG/cgroup.controllers &&
+        printf 'sev 16\n' >$CG/misc.capacity && printf 'sev 0\n' >$CG/misc.current &&
+        : >$CG/cgroup.subtree_control && : >$CG/system.slice/cgroup.subtree_control &&
+        printf 'sev max\n' >$CG/.new/misc.max && printf 'sev.max 0\n' >$CG/.new/misc.events &&
+        printf 'sev.max 0\n' >$CG/.new/misc.events.local && printf 'sev 0\n' >$CG/.new/misc.current"
+IN sh -c "printf '[Service]\nExecStart=\nExecStart=/usr/libexec/resctld --hardware=none --cgroup-root=$CG\nReadWritePaths=$CG\n' \
+        >/etc/systemd/system/resctld.service.d/50-demo.conf"
+IN sh -c 'printf "[Service]\nExecStart=/bin/sleep infinity\n[X-Resctl]\nMiscMax=sev:3\n" >/etc/systemd/system/rc-vm.service'
+IN systemctl daemon-reload
+IN systemctl restart resctld
+kernel_listed() { [[ $(IN busctl get-property "${M[@]}" KernelResources) == 'as 1 "misc/sev"' ]]; }
+if is_active resctld && poll "$WAIT" kernel_listed; then
+        pass "with misc in cgroup.controllers, misc/sev is kernel-backed (KernelResources)"
+else
+        fail "misc/sev is kernel-backed" "$(IN busctl get-property "${M[@]}" KernelResources 2>&1)"
+fi
+out=$(call Charge sstt tenant-a.slice misc/sev 1 1 2>&1)
+if [[ $out == *"managed by the kernel"* ]]; then
+        pass "Charge of a kernel-backed key is refused (KernelManaged)"
+else
+        fail "Charge of a kernel-backed key is refused (KernelManaged)" "$out"
+fi
+IN systemctl start rc-vm.service
+IN mv "$CG/.new" "$CG/system.slice/rc-vm.service"
+vm_limited() { [[ $(IN cat "$CG/system.slice/rc-vm.service/misc.max") == "sev 3" ]]; }
+if poll "$WAIT" vm_limited && [[ $(IN cat "$CG/system.slice/cgroup.subtree_control") == "+misc" ]]; then
+        pass "rc-vm.service's MiscMax=sev:3 is written to its cgroup's misc.max, misc enabled above it"
+else
+        fail "MiscMax=sev:3 lands in the unit's misc.max" "$(IN cat "$CG/system.slice/rc-vm.service/misc.max" 2>&1)" \
+                "$(IN journalctl -u resctld --no-pager -n 15 -o cat 2>&1)"
+fi
