@@ -60,3 +60,7 @@ expect_eq "no usage is left at the root" "${R[root_usage_left]:-}" 0
 check "RSS after the run ($RSS_AFTER kB) within 10% of before ($RSS_BEFORE kB)" \
         test $((RSS_AFTER * 10)) -le $((RSS_BEFORE * 11))
 expect_daemon_alive
+# A graceful stop at the end: exit 0, and (in the ASan build) LeakSanitizer
+# found nothing; no sanitizer report anywhere in the log.
+stop_daemon
+check "no sanitizer report in resctld's log" bash -c "! grep -qE 'runtime error|Sanitizer' '$T/resctld.log'"
