@@ -222,13 +222,31 @@ static void write_logs(const uint8_t *data, size_t size) {
                 fuzz_write_file(runtime, "", 0);
 }
 
+/* A "w" record (forget a runtime limit), with or without its CRC prefix;
+ * data[0] is the mode byte. */
+static bool has_forget_record(const uint8_t *data, size_t size) {
+        for (size_t start = 1; start < size;) {
+                const uint8_t *l = data + start, *nl = memchr(l, '\n', size - start);
+                size_t len = nl ? (size_t) (nl - l) : size - start;
+                if ((len >= 2 && l[0] == 'w' && l[1] == ' ') || (len >= 11 && l[8] == ' ' && l[9] == 'w' && l[10] == ' '))
+                        return true;
+                start += len + 1;
+        }
+        return false;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        static bool quiet = false;
+        static bool quiet = false, skip_forget = false;
         if (!quiet) {
                 log_set_max_level(LOG_CRIT);
+                /* Set to look past the known replay bug of "w" records
+                 * (regressions-pending/fuzz-state/) while it is open. */
+                skip_forget = getenv("FUZZ_STATE_SKIP_FORGET") != NULL;
                 quiet = true;
         }
         if (size > 65536)
+                return 0;
+        if (skip_forget && has_forget_record(data, size))
                 return 0;
         write_logs(data, size);
 
