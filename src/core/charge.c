@@ -105,11 +105,13 @@ void refusal_count(rc_engine *e, const rc_refusal *refusal, rc_counter *c) {
         }
 }
 
-/* The hot path. Pools chain to their parents' pools as page_counters do,
- * so a charge is one walk up: add, check, raise the peak; a refusal walks
- * back over the levels below the refusing one and restores them (R4: the
- * saved peaks go back too). rdma checks its single-charge headroom first. */
-static int pool_try_charge(rc_engine *e, rc_group *g, rc_counter *c, uint64_t amount, rc_refusal *refusal) {
+/* The exact walk, for dmem (protection state at every level) and for
+ * every charge the fast path below could not take. Pools chain to their
+ * parents' pools as page_counters do, so a charge is one walk up: add,
+ * check, raise the peak; a refusal walks back over the levels below the
+ * refusing one and restores them (R4: the saved peaks go back too). rdma
+ * checks its single-charge headroom first. */
+static int pool_try_charge_slow(rc_engine *e, rc_group *g, rc_counter *c, uint64_t amount, rc_refusal *refusal) {
         const rc_resource *res = c->resource;
         if (res->controller == RC_RDMA) {
                 int r = rdma_check(e, g, NULL, c, amount, refusal);
@@ -167,24 +169,89 @@ static int pool_try_charge(rc_engine *e, rc_group *g, rc_counter *c, uint64_t am
         return r;
 }
 
-static void pool_uncharge(rc_pool *p, uint64_t amount, bool dmem) {
+/* The hot path, for misc and rdma: a check of the root, then one walk up
+ * adding and checking each level's max. A level's usage never exceeds its
+ * parent's (charges count at every level above them), so the root's usage
+ * + amount <= capacity covers every level: misc's capacity at each level
+ * (R3), and no level's sum can overflow. rdma's capacity is RC_MAX. Any
+ * refusal rolls back and leaves it to the exact walk, which finds the
+ * refusing level and error as the kernel would. Peaks are raised on the
+ * way; the few that rose are logged for the rollback. */
+#define FAST_DEPTH 64
+
+typedef struct PeakUndo {
+        rc_pool *pool;
+        uint64_t peak;
+} PeakUndo;
+
+/* true: charged. false: nothing changed; take the exact walk. */
+static inline __attribute__((always_inline)) bool pool_charge_fast(const rc_engine *e, rc_group *g,
+                                                                   const rc_counter *c, uint64_t amount) {
+        const rc_resource *res = c->resource;
+        rc_pool *leaf = group_pool_get(g, c), *root = group_pool_get(e->root, c);
+        uint64_t cap = res->capacity;
+        /* misc with capacity 0 refuses everything, amount 0 included (EINVAL). */
+        if (!leaf || !root || res->controller == RC_DMEM || g->depth >= FAST_DEPTH || cap == 0 || amount > cap ||
+            root->usage > cap - amount)
+                return false;
+        PeakUndo undo[FAST_DEPTH];
+        unsigned n_undo = 0;
+        rc_pool *p = leaf;
+        do {
+                uint64_t new = p->usage + amount;
+                if (__builtin_expect(new > p->max, 0))
+                        break;
+                p->usage = new;
+                if (__builtin_expect(new > p->peak, 0)) {
+                        undo[n_undo++] = (PeakUndo) { p, p->peak };
+                        p->peak = new;
+                }
+                p = p->parent;
+        } while (p);
+        if (__builtin_expect(!p, 1))
+                return true;
+        for (rc_pool *q = leaf; q != p; q = q->parent)
+                q->usage -= amount;
+        while (n_undo > 0) {
+                n_undo--;
+                undo[n_undo].pool->peak = undo[n_undo].peak;
+        }
+        return false;
+}
+
+static __attribute__((noinline)) void pool_uncharge_dmem(rc_pool *p, uint64_t amount) {
         for (; p; p = p->parent) {
                 p->usage = p->usage > amount ? p->usage - amount : 0;
-                if (dmem)
-                        pool_propagate(p);
+                pool_propagate(p);
         }
 }
 
-int rc_counter_try_charge(rc_engine *e, rc_group *g, rc_counter *c, uint64_t amount, rc_refusal *refusal) {
+static inline __attribute__((always_inline)) void pool_uncharge(rc_pool *p, uint64_t amount, bool dmem) {
+        if (__builtin_expect(dmem, 0)) {
+                pool_uncharge_dmem(p, amount);
+                return;
+        }
+        for (; p; p = p->parent)
+                p->usage = p->usage > amount ? p->usage - amount : 0;
+}
+
+static __attribute__((noinline)) int counter_try_charge_slow(rc_engine *e, rc_group *g, rc_counter *c,
+                                                             uint64_t amount, rc_refusal *refusal) {
         rc_refusal dummy;
         if (!refusal)
                 refusal = &dummy;
         if (c->resource->controller == RC_MISC && c->resource->capacity == 0)
                 return -EINVAL;
-        int r = pool_try_charge(e, g, c, amount, refusal);
+        int r = pool_try_charge_slow(e, g, c, amount, refusal);
         if (r == -EBUSY)
                 refusal_count(e, refusal, c);
         return r;
+}
+
+int rc_counter_try_charge(rc_engine *e, rc_group *g, rc_counter *c, uint64_t amount, rc_refusal *refusal) {
+        if (pool_charge_fast(e, g, c, amount))
+                return 0;
+        return counter_try_charge_slow(e, g, c, amount, refusal);
 }
 
 void rc_counter_uncharge(rc_engine *e, rc_group *g, rc_counter *c, uint64_t amount) {
@@ -270,7 +337,7 @@ int rc_charge_new(rc_engine *e, rc_group *g, rc_counter *c, uint64_t amount, uin
         rc_charge *ch = charge_alloc(e);
         if (!ch)
                 return rc_errf(err, ENOMEM, "out of memory");
-        int r = pool_try_charge(e, g, c, amount, refusal);
+        int r = pool_charge_fast(e, g, c, amount) ? 0 : pool_try_charge_slow(e, g, c, amount, refusal);
         if (r < 0) {
                 charge_release(e, ch);
                 if (r == -ERANGE)
@@ -333,7 +400,8 @@ void rc_charge_uncharge(rc_engine *e, rc_charge *ch, uint64_t amount) {
         list_del(&ch->counter_link);
         g->n_charges--;
         charge_release(e, ch);
-        if (g->n_charges == 0)
+        /* The cheap reasons to stay first: a live unit, children. */
+        if (g->n_charges == 0 && !g->pinned && g->n_children == 0)
                 rc_group_gc(e, g);
 }
 
