@@ -115,6 +115,266 @@ static void check_readback(const char *group, const char *file, const char *show
         rc_engine_free(e);
 }
 
+/* ---- reference parsers: the spec's rules (kernel-semantics.md §0, §1.3,
+ * §3.4, R12; api.md "Unit files") written over glibc's strtoull(), which is
+ * given only a string that starts with a digit of the base, so that its own
+ * extras (blanks, signs, a second "0x") never come into play. ---- */
+
+static bool ref_digit(char c, unsigned base) {
+        unsigned d = c >= '0' && c <= '9' ? (unsigned) (c - '0')
+                   : c >= 'a' && c <= 'f' ? (unsigned) (c - 'a' + 10)
+                   : c >= 'A' && c <= 'F' ? (unsigned) (c - 'A' + 10)
+                                          : 99;
+        return d < base;
+}
+
+/* _parse_integer_fixup_radix(); returns where the digits start. */
+static const char *ref_radix(const char *p, unsigned *base) {
+        bool x = p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
+        if (*base == 0)
+                *base = x && ref_digit(p[2], 16) ? 16 : p[0] == '0' ? 8 : 10;
+        return *base == 16 && x ? p + 2 : p;
+}
+
+/* The digits at p in base: 0 none, 1 a value, -ERANGE too large; *end after them. */
+static int ref_digits(const char *p, unsigned base, uint64_t *v, const char **end) {
+        *v = 0;
+        *end = p;
+        if (!ref_digit(p[0], base))
+                return 0;
+        if (base == 16 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+                *end = p + 1;           /* the kernel reads "0" and stops at the 'x' */
+                return 1;
+        }
+        char *e;
+        errno = 0;
+        unsigned long long u = strtoull(p, &e, (int) base);
+        *end = e;
+        if (errno == ERANGE)
+                return -ERANGE;
+        *v = u;
+        return 1;
+}
+
+static int ref_kstrtou64(const char *s, unsigned base, uint64_t *ret) {
+        if (*s == '+')
+                s++;
+        const char *end, *digits = ref_radix(s, &base);
+        int r = ref_digits(digits, base, ret, &end);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return -EINVAL;
+        if (*end == '\n')
+                end++;
+        return *end ? -EINVAL : 0;
+}
+
+static int ref_shift(char c) {
+        const char *suffixes = "KkMmGgTtPpEe", *p = c ? strchr(suffixes, c) : NULL;
+        return p ? 10 * (int) ((p - suffixes) / 2 + 1) : -1;
+}
+
+static int ref_memparse(const char *s, uint64_t *ret) {
+        if (!*s)
+                return -EINVAL;
+        unsigned base = 0;
+        const char *end, *digits = ref_radix(s, &base);
+        uint64_t v;
+        int r = ref_digits(digits, base, &v, &end);
+        int shift = ref_shift(*end);
+        if (shift > 0)
+                end++;
+        if (*end)
+                return -EINVAL;
+        if (r < 0 || (shift > 0 && v > (UINT64_MAX >> shift)))
+                return -ERANGE;
+        *ret = shift > 0 ? v << shift : v;
+        return 0;
+}
+
+static int ref_size_unit(const char *s, uint64_t *ret) {
+        if (streq(s, "max") || streq(s, "infinity")) {
+                *ret = UINT64_MAX;
+                return 0;
+        }
+        const char *end;
+        uint64_t v;
+        int r = ref_digits(s, 10, &v, &end);
+        if (r == 0)
+                return -EINVAL;
+        int shift = 0;
+        if (*end) {
+                shift = ref_shift(*end);
+                if (shift < 0 || shift > 40 || end[1])
+                        return -EINVAL;
+        }
+        if (r < 0 || (shift > 0 && v > (UINT64_MAX >> shift)))
+                return -ERANGE;
+        *ret = v << shift;
+        return 0;
+}
+
+/* The engine's parser and the reference agree on the result and the value. */
+static void check_ref(const char *what, const char *s, int r, uint64_t v, int ref_r, uint64_t ref_v) {
+        FUZZ_ASSERT(r == ref_r, "%s('%s'): %d, the spec says %d", what, s, r, ref_r);
+        FUZZ_ASSERT(r < 0 || v == ref_v, "%s('%s') = %" PRIu64 ", the spec says %" PRIu64, what, s, v, ref_v);
+}
+
+/* ---- a model of each write, step by step as kernel-semantics.md §1.3,
+ * §2.3 and §3.4 (with R1, R12) give it, over the reference parsers ---- */
+
+static bool ref_space(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+static char *ref_strstrip(char *s) {
+        size_t n = strlen(s);
+        while (n > 0 && ref_space(s[n - 1]))
+                s[--n] = 0;
+        while (ref_space(*s))
+                s++;
+        return s;
+}
+
+/* simple_strtol(s, base 0) with match_int()'s checks: 0 or -EINVAL/-ERANGE. */
+static int ref_match_int(const char *s, int64_t *ret) {
+        const char *p = s;
+        bool neg = *p == '-';
+        if (neg)
+                p++;
+        unsigned base = 0;
+        p = ref_radix(p, &base);
+        uint64_t v = 0;
+        const char *q = p;
+        for (; ref_digit(*q, base); q++) {
+                unsigned d = *q <= '9' ? (unsigned) (*q - '0') : (unsigned) ((*q | 0x20) - 'a' + 10);
+                v = v * base + d;       /* wraps, as the kernel's */
+        }
+        if (q == s)
+                return -EINVAL;         /* nothing consumed ("-" alone counts) */
+        if (neg)
+                v = -v;
+        int64_t x = v <= (uint64_t) INT64_MAX ? (int64_t) v : -(int64_t) (UINT64_MAX - v) - 1;
+        if (x < INT32_MIN || x > INT32_MAX)
+                return -ERANGE;
+        *ret = x;
+        return 0;
+}
+
+typedef struct Expect {
+        int error;                      /* 0 or -errno */
+        const rc_counter *counter[_RC_RDMA_KIND_MAX];
+        uint64_t value[_RC_RDMA_KIND_MAX];
+} Expect;
+
+static rc_resource *model_find(rc_engine *e, rc_controller c, const char *name) {
+        list_for_each(l, &e->resources) {
+                rc_resource *r = list_entry(l, rc_resource, link);
+                if (r->controller == c && streq(r->name, name))
+                        return r;
+        }
+        return NULL;
+}
+
+static Expect model_misc(rc_engine *e, char *buf) {
+        char *p = ref_strstrip(buf), *sp = strchr(p, ' ');
+        if (!sp)
+                return (Expect) { .error = -EINVAL };
+        *sp = 0;
+        const char *value = sp + 1;
+        rc_resource *r = model_find(e, RC_MISC, p);
+        if (!r)
+                return (Expect) { .error = -EINVAL };
+        uint64_t v = RC_MAX;
+        if (!streq(value, "max")) {
+                int k = ref_kstrtou64(value, 0, &v);
+                if (k < 0)
+                        return (Expect) { .error = k };
+        }
+        if (r->capacity == 0)
+                return (Expect) { .error = -EINVAL };
+        return (Expect) { .counter = { &r->counters[0] }, .value = { v } };
+}
+
+static Expect model_dmem(rc_engine *e, char *buf) {
+        char *p = ref_strstrip(buf);
+        size_t n = strcspn(p, " \t");
+        if (!p[n] || n == 0)
+                return (Expect) { .error = -EINVAL };
+        p[n] = 0;
+        const char *value = p + n + 1;
+        rc_resource *r = model_find(e, RC_DMEM, p);
+        if (!r)
+                return (Expect) { .error = -EINVAL };
+        uint64_t v = RC_PCM;
+        if (!streq(value, "max")) {
+                int k = ref_memparse(value, &v);
+                if (k < 0)
+                        return (Expect) { .error = k };
+        }
+        return (Expect) { .counter = { &r->counters[0] }, .value = { v } };
+}
+
+static Expect model_rdma(rc_engine *e, char *buf) {
+        char *p = ref_strstrip(buf), *sp = strchr(p, ' ');
+        uint64_t limits[_RC_RDMA_KIND_MAX];
+        bool given[_RC_RDMA_KIND_MAX] = { false };
+        if (sp) {
+                *sp = 0;
+                for (char *tok = sp + 1, *next; tok; tok = next) {
+                        next = strchr(tok, ' ');
+                        if (next)
+                                *next++ = 0;
+                        char *eq = strchr(tok, '=');
+                        if (!eq)
+                                return (Expect) { .error = -EINVAL };
+                        *eq = 0;
+                        int kind = streq(tok, "hca_handle") ? 0 : streq(tok, "hca_object") ? 1 : -1;
+                        if (kind < 0)
+                                return (Expect) { .error = -EINVAL };
+                        const char *value = eq + 1;
+                        int64_t x;
+                        if (ref_match_int(value, &x) == 0) {
+                                if (x < 0)
+                                        return (Expect) { .error = -EINVAL };
+                                limits[kind] = (uint64_t) x;
+                        } else if (strncmp(value, "max", strlen(value)) == 0)
+                                limits[kind] = RC_S32_MAX;
+                        else
+                                return (Expect) { .error = -EINVAL };
+                        given[kind] = true;
+                }
+        }
+        rc_resource *r = model_find(e, RC_RDMA, p);
+        if (!r)
+                return (Expect) { .error = -ENODEV };
+        Expect x = { 0 };
+        for (int k = 0; k < _RC_RDMA_KIND_MAX; k++)
+                if (given[k]) {
+                        x.counter[k] = &r->counters[k];
+                        x.value[k] = limits[k];
+                }
+        return x;
+}
+
+static uint64_t pool_field(const rc_group *g, const rc_counter *c, const char *file) {
+        const rc_pool *p = rc_group_pool_peek(g, c);
+        if (streq(file, "dmem.min"))
+                return p ? p->min : 0;
+        if (streq(file, "dmem.low"))
+                return p ? p->low : 0;
+        return p ? p->max : rc_pool_default_max(c);
+}
+
+static Expect model_write(rc_engine *e, const char *file, const char *text) {
+        char *buf = strdup(text);
+        FUZZ_ASSERT(buf, "out of memory");
+        Expect x = streq(file, "misc.max") ? model_misc(e, buf) : streq(file, "rdma.max") ? model_rdma(e, buf) : model_dmem(e, buf);
+        free(buf);
+        return x;
+}
+
 /* The errors a write may give (kernel-semantics.md §1.3, §2.3, §3.4). */
 static bool write_error_ok(int r) {
         return r == -EINVAL || r == -ERANGE || r == -ENODEV || r == -ENOMEM;
@@ -124,9 +384,16 @@ static void check_write(rc_engine *e, const char *group, const char *file, const
         char *before = snapshot(e);
         rc_group *g = rc_group_find(e, group);
         FUZZ_ASSERT(g, "%s", group);
+        Expect x = model_write(e, file, text);
         rc_err err = { { 0 } };
         int r = rc_file_write(e, g, file, text, &err);
         FUZZ_ASSERT(r <= 0, "write returned %d", r);
+        FUZZ_ASSERT(r == x.error, "%s <- '%s': %d (%s), the spec says %d", file, text, r, err.msg, x.error);
+        for (int k = 0; r == 0 && k < _RC_RDMA_KIND_MAX; k++)
+                if (x.counter[k])
+                        FUZZ_ASSERT(pool_field(g, x.counter[k], file) == x.value[k],
+                                    "%s <- '%s': %s is %" PRIu64 ", the spec says %" PRIu64, file, text,
+                                    x.counter[k]->key, pool_field(g, x.counter[k], file), x.value[k]);
         if (r < 0) {
                 FUZZ_ASSERT(write_error_ok(r), "%s: unexpected error %d (%s)", file, r, err.msg);
                 FUZZ_ASSERT(err.msg[0], "%s: error %d without a message", file, r);
@@ -167,6 +434,8 @@ static void check_numbers(char kind, const char *s) {
                         s++;
                 r = rc_kstrtou64(s, base, &v);
                 FUZZ_ASSERT(r == 0 || r == -EINVAL || r == -ERANGE, "kstrtou64: %d", r);
+                m = ref_kstrtou64(s, base, &w);
+                check_ref("kstrtou64", s, r, v, m, w);
                 if (r < 0)
                         return;
                 snprintf(buf, sizeof(buf), base == 16 ? "%" PRIx64 : base == 8 ? "%" PRIo64 : "%" PRIu64, v);
@@ -190,6 +459,8 @@ static void check_numbers(char kind, const char *s) {
         case 'P':
                 r = rc_memparse_strict(s, &v);
                 FUZZ_ASSERT(r == 0 || r == -EINVAL || r == -ERANGE, "memparse: %d", r);
+                m = ref_memparse(s, &w);
+                check_ref("memparse_strict", s, r, v, m, w);
                 if (r < 0)
                         return;
                 snprintf(buf, sizeof(buf), "%" PRIu64, v);
@@ -204,6 +475,8 @@ static void check_numbers(char kind, const char *s) {
         default:
                 r = rc_parse_size_unit(s, &v);
                 FUZZ_ASSERT(r == 0 || r == -EINVAL || r == -ERANGE, "parse_size_unit: %d", r);
+                m = ref_size_unit(s, &w);
+                check_ref("parse_size_unit", s, r, v, m, w);
                 if (r < 0)
                         return;
                 if (v == UINT64_MAX)
