@@ -8,7 +8,9 @@
  *
  * Input: the first byte is 'r' for raw files, anything else for records
  * whose CRC this target adds. Then lines; a line "==" ends state.log and
- * starts runtime.log. In the record form every other line is one record
+ * starts runtime.log; a second "==" ends runtime.log, and the next line
+ * names a unit whose file (in the unit path) is the rest of the input, so
+ * that unit settings meet the runtime records as at a real start. In the record form every other line is one record
  * ("C 1 a.service misc/sev 1 1 0 0") and gets its "crc32 " prefix; in the
  * raw form the bytes are the files, CRCs and torn lines included.
  *
@@ -185,12 +187,18 @@ static char *snapshot(Manager *m) {
         return text;
 }
 
-/* Writes the two logs from the input. */
+static char unit_file[4096];            /* the unit file the last input wrote, if any */
+
+/* Writes the two logs, and the unit file, from the input. */
 static void write_logs(const uint8_t *data, size_t size) {
         const Dirs *d = dirs();
         char state[4096], runtime[4096];
         snprintf(state, sizeof(state), "%s/state.log", d->state);
         snprintf(runtime, sizeof(runtime), "%s/runtime.log", d->runtime);
+        if (unit_file[0]) {
+                (void) unlink(unit_file);
+                unit_file[0] = 0;
+        }
         bool raw = size > 0 && data[0] == 'r';
         if (size > 0) {
                 data++;
@@ -198,27 +206,46 @@ static void write_logs(const uint8_t *data, size_t size) {
         }
         FILE *f = fopen(state, "we");
         FUZZ_ASSERT(f, "%s", state);
-        bool in_runtime = false;
+        int section = 0;                /* 0 state.log, 1 runtime.log, 2 a unit file */
         for (size_t off = 0; off < size;) {
                 const uint8_t *nl = memchr(data + off, '\n', size - off);
                 size_t len = nl ? (size_t) (nl - (data + off)) : size - off;
                 const char *line = (const char *) data + off;
                 off += len + (nl ? 1 : 0);
-                if (!in_runtime && len == 2 && line[0] == '=' && line[1] == '=') {
-                        FUZZ_ASSERT(fclose(f) == 0, "%s", state);
-                        f = fopen(runtime, "we");
-                        FUZZ_ASSERT(f, "%s", runtime);
-                        in_runtime = true;
-                        continue;
+                if (section < 2 && len == 2 && line[0] == '=' && line[1] == '=') {
+                        FUZZ_ASSERT(fclose(f) == 0, "log");
+                        f = NULL;
+                        if (++section == 1) {
+                                f = fopen(runtime, "we");
+                                FUZZ_ASSERT(f, "%s", runtime);
+                                continue;
+                        }
+                        /* The unit's name on the next line, then its file. */
+                        const uint8_t *end = memchr(data + off, '\n', size - off);
+                        size_t n = end ? (size_t) (end - (data + off)) : size - off;
+                        char name[256];
+                        if (n == 0 || n >= sizeof(name))
+                                break;
+                        memcpy(name, data + off, n);
+                        name[n] = 0;
+                        if (!rc_unit_name_is_valid(name) || strchr(name, '/'))
+                                break;
+                        off += n + (end ? 1 : 0);
+                        snprintf(unit_file, sizeof(unit_file), "%s/%s", d->units, name);
+                        fuzz_write_file(unit_file, data + off, size - off);
+                        break;
                 }
-                if (!raw)
-                        fprintf(f, "%08x ", crc32_ieee(line, len));
-                fwrite(line, 1, len, f);
-                if (nl || !raw)
-                        fputc('\n', f);
+                if (section == 0 || section == 1) {
+                        if (!raw)
+                                fprintf(f, "%08x ", crc32_ieee(line, len));
+                        fwrite(line, 1, len, f);
+                        if (nl || !raw)
+                                fputc('\n', f);
+                }
         }
-        FUZZ_ASSERT(fclose(f) == 0, "log");
-        if (!in_runtime)
+        if (f)
+                FUZZ_ASSERT(fclose(f) == 0, "log");
+        if (section == 0)
                 fuzz_write_file(runtime, "", 0);
 }
 

@@ -231,6 +231,14 @@ state = [
             ["W x.service rdma.max " + "mlx5_0 hca_handle=2 hca_object=max".encode().hex(),
              "W x.service rdma.max " + "mlx5_0 hca_object=7".encode().hex(),
              "F rdma/mlx5_0/hca_handle 3", "F rdma/mlx5_0 3"]),
+    # with a unit file: unit settings meet the runtime records
+    records(["R misc/sev 16", "R dmem/%s 1073741824" % V, "C 1 vm.service misc/sev 2 1 0 0"],
+            ["W tenant-a.slice misc.max " + "sev 5".encode().hex()])
+    + "==\ntenant-a.slice\n[X-Resctl]\nMiscMax=sev:7\nDMemMax=%s:1G\nDMemLow=%s:1M\n" % (V, V),
+    records(["R rdma/mlx5_0 18446744073709551615", "C 1 vm.service rdma/mlx5_0/hca_handle 1 1 0 0"],
+            ["W vm.service rdma.max " + "mlx5_0 hca_handle=9".encode().hex()])
+    + "==\nvm.service\n[Service]\nExecStart=/bin/true\n[X-Resctl]\nSlice=tenant-a.slice\n"
+    "RdmaMax=mlx5_0 hca_handle=2 hca_object=3\n",
     "r12345678 I 1\n00000000 R misc/sev 1\nnot a record\n==\ntorn",
     "r",
     "a==\nI 5",
