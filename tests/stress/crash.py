@@ -49,6 +49,7 @@ U64MAX = sc.U64MAX
 S32MAX = 2**31 - 1
 REGION = sc.REGION
 DEST, PATH, IFACE = sc.DEST, sc.PATH, sc.IFACE
+REFUSALS = ("org.resctl.Error.LimitExceeded", "org.resctl.Error.CapacityExceeded")
 LIMIT_FILES = ["misc.max", "dmem.max", "dmem.min", "dmem.low", "rdma.max"]
 # (file, res, kind) entries the clients set, with their defaults
 ENTRY_KEYS = [("misc.max", "sev", ""), ("misc.max", "sev_es", ""), ("dmem.max", REGION, ""),
@@ -247,7 +248,9 @@ class Daemon:
                 for (r, kind), v in parse_file(file, str(mgr.ReadFile(g, file))).items():
                     ctl = file.split(".")[0]
                     self.usage[(g, ctl + "/" + r + ("/" + kind if kind else ""))] = v
-        for r in mgr.ListResources():
+        resources = mgr.ListResources()
+        self.refused = sum(int(r[4]) for r in resources)
+        for r in resources:
             if str(r[0]).startswith("rdma/"):
                 self.usage[("-.slice", str(r[0]))] = int(r[2])
         self.unitconf = {u: read_dropins(dropin_dirs, u) for u in groups_of_interest}
@@ -301,6 +304,11 @@ class Crash:
         self.lost = self.phantom = self.usage_bad = self.leaked = self.groups_bad = 0
         self.acked = self.refused = self.inflight_total = self.inflight_applied = 0
         self.sent = 0
+        # The refused column of ListResources (all resources): what the last
+        # check saw, the refusals acknowledged since, and the calls in flight
+        # since that may have been refused.
+        self.refused_seen = 0
+        self.refusals_acked = self.refusals_maybe = 0
         self.errors = {}
         self.retired = []
         self.owner_slot = {}            # persistent charge id -> the slot whose client made it
@@ -324,7 +332,11 @@ class Crash:
                 self.acked += 1
             elif w[2] == "UNKNOWN":
                 c.inflight.append(op)
+                if op["m"] == "Charge":
+                    self.refusals_maybe += 1
             else:
+                if w[3] in REFUSALS and op["m"] == "Charge":
+                    self.refusals_acked += 1        # (a refused migration is not counted)
                 self.refused += 1
                 self.errors[w[3]] = self.errors.get(w[3], 0) + 1
         elif w[0] == "PAUSED":
@@ -532,6 +544,17 @@ class Crash:
                 u, s = d.usage.get((g, key), 0), sums.get((g, key), 0)
                 if u != s:
                     self.bad("usage", "%s %s usage %d, its subtree's charges sum to %d" % (g, key, u, s))
+        # Refused charges counted (the refused column of ListResources):
+        # every refused Charge acknowledged since the last check, and at most
+        # one more per Charge in flight.
+        lo = self.refused_seen + self.refusals_acked
+        if d.refused < lo:
+            self.bad("lost", "resctld counts %d refused charges, %d were acknowledged" % (d.refused, lo))
+        elif d.refused > lo + self.refusals_maybe:
+            self.bad("phantom", "resctld counts %d refused charges, at most %d happened" %
+                     (d.refused, lo + self.refusals_maybe))
+        self.refused_seen = d.refused
+        self.refusals_acked = self.refusals_maybe = 0
         # One fault is counted once: go on from what resctld shows.
         m.charges = dict(d.charges)
         for k in list(m.entries):
