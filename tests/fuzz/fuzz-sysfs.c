@@ -19,8 +19,10 @@
  *
  * Checked, beyond memory safety: what is accepted is a valid region
  * (a name usable in a resource key, a size that is neither 0 nor max, no
- * name twice), and printing the result in the source's own format parses
- * back to the same result. */
+ * name twice), printing the result in the source's own format parses back
+ * to the same result, and the GPU's regions handed to the discovery
+ * bookkeeping (origin_set() with a real manager) become exactly those
+ * resources and go again when the GPU does. */
 
 #include "discover-sev.c"
 #include "discover.c"
@@ -85,6 +87,58 @@ static void check_same(const Region *a, int n, const Region *b, int m, const cha
                             b[i].capacity);
 }
 
+/* One discovery with a real manager (empty cgroup root: no kernel
+ * controllers), reused by every input. */
+static Discovery *discovery(void) {
+        static Manager *m = NULL;
+        static Discovery d;
+        if (m)
+                return &d;
+        FUZZ_ASSERT(manager_new(&m) >= 0, "manager_new");
+        m->hardware = HARDWARE_NONE;
+        m->cgroup_root = strdup(cgroup_dir());
+        FUZZ_ASSERT(m->cgroup_root, "out of memory");
+        d.manager = m;
+        m->discovery = &d;
+        return &d;
+}
+
+/* The GPU's regions become resources, exactly those, and go again. */
+static void check_origin(const Region *parsed, int n) {
+        Discovery *d = discovery();
+        rc_engine *e = d->manager->engine;
+        Region regions[REGIONS_MAX];
+        for (int i = 0; i < n; i++) {
+                regions[i] = parsed[i];
+                snprintf(regions[i].key, sizeof(regions[i].key), "dmem/drm/0000:03:00.0/%.63s", regions[i].name);
+        }
+        size_t distinct = 0;
+        for (int i = 0; i < n; i++) {
+                bool seen = false;
+                for (int j = 0; j < i; j++)
+                        seen = seen || streq(regions[j].name, regions[i].name);
+                distinct += !seen;
+        }
+        /* (a name listed twice in dmem.capacity is owned twice: harmless) */
+        size_t owned = origin_set(d, "/sys/devices/pci0000:00/0000:03:00.0/drm/card0", regions, (size_t) n);
+        FUZZ_ASSERT(owned == (size_t) n && e->n_resources == distinct,
+                    "%d regions (%zu names): the origin owns %zu keys, the engine has %u resources", n, distinct, owned,
+                    e->n_resources);
+        for (int i = 0; i < n; i++) {
+                rc_resource *r;
+                FUZZ_ASSERT(rc_resource_lookup(e, regions[i].key, &r, NULL) == 0, "%s not registered", regions[i].key);
+                /* a name listed twice: the last size counts */
+                uint64_t want = regions[i].capacity;
+                for (int j = i + 1; j < n; j++)
+                        if (streq(regions[j].name, regions[i].name))
+                                want = regions[j].capacity;
+                FUZZ_ASSERT(r->capacity == want, "%s capacity %" PRIu64 ", listed as %" PRIu64, regions[i].key,
+                            r->capacity, want);
+        }
+        origin_drop(d, "/sys/devices/pci0000:00/0000:03:00.0/drm/card0");
+        FUZZ_ASSERT(e->n_resources == 0 && !d->origins, "%u resources left after the GPU went", e->n_resources);
+}
+
 static void fuzz_property(const char *value) {
         static const char *const drivers[] = { "amdgpu", "xe", "i915", "" };
         int d = *value == 'a' ? 0 : *value == 'x' ? 1 : *value == 'i' ? 2 : 3;
@@ -97,6 +151,7 @@ static void fuzz_property(const char *value) {
         if (n < 0)
                 return;
         check_regions(regions, n, true);
+        check_origin(regions, n);
         /* Every region with its size, as an administrator would write them. */
         char text[REGIONS_MAX * 96] = "";
         size_t off = 0;
@@ -118,6 +173,7 @@ static void fuzz_dmem_capacity(const uint8_t *data, size_t size) {
         int n = gpu_regions_from_dmem_capacity(&m, &g, regions);
         FUZZ_ASSERT(n >= 0, "dmem.capacity: %d", n);
         check_regions(regions, n, false);
+        check_origin(regions, n);
         /* What a kernel with these regions shows, another GPU's line among them. */
         FILE *f = fopen(path, "we");
         FUZZ_ASSERT(f, "%s", path);
