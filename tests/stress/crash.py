@@ -249,7 +249,7 @@ class Daemon:
                     ctl = file.split(".")[0]
                     self.usage[(g, ctl + "/" + r + ("/" + kind if kind else ""))] = v
         resources = mgr.ListResources()
-        self.refused = sum(int(r[4]) for r in resources)
+        self.refused = {str(r[0]): int(r[4]) for r in resources}
         for r in resources:
             if str(r[0]).startswith("rdma/"):
                 self.usage[("-.slice", str(r[0]))] = int(r[2])
@@ -300,15 +300,15 @@ class Crash:
         for c in self.clients:
             self.sel.register(c.proc.stdout, selectors.EVENT_READ, c)
         self.log = open(os.path.join(os.environ.get("STRESS_LOGDIR", "/tmp"), "crash-ops.log"), "w")
-        self.known_w_replay = self.known_split = self.known_dropin = 0
+        self.known_w_replay = self.known_split = self.known_dropin = self.known_refusals = 0
         self.lost = self.phantom = self.usage_bad = self.leaked = self.groups_bad = 0
         self.acked = self.refused = self.inflight_total = self.inflight_applied = 0
         self.sent = 0
         # The refused column of ListResources (all resources): what the last
         # check saw, the refusals acknowledged since, and the calls in flight
         # since that may have been refused.
-        self.refused_seen = 0
-        self.refusals_acked = self.refusals_maybe = 0
+        self.refused_seen = {}
+        self.refusals_acked, self.refusals_maybe = {}, {}
         self.errors = {}
         self.retired = []
         self.owner_slot = {}            # persistent charge id -> the slot whose client made it
@@ -319,6 +319,8 @@ class Crash:
     def handle(self, c, line):
         self.log.write("%d %s\n" % (c.pid, line))
         w = line.split(" ", 3)
+        if w[0] == "R" and w[2] != "OK":
+            w[3] = w[3].split(" ", 1)[0]       # the error name (its message follows)
         if w[0] == "S":
             c.pending[int(w[1])] = json.loads(w[2] + (" " + w[3] if len(w) > 3 else ""))
             self.sent += 1
@@ -333,10 +335,10 @@ class Crash:
             elif w[2] == "UNKNOWN":
                 c.inflight.append(op)
                 if op["m"] == "Charge":
-                    self.refusals_maybe += 1
+                    self.refusals_maybe[op["k"]] = self.refusals_maybe.get(op["k"], 0) + 1
             else:
                 if w[3] in REFUSALS and op["m"] == "Charge":
-                    self.refusals_acked += 1        # (a refused migration is not counted)
+                    self.refusals_acked[op["k"]] = self.refusals_acked.get(op["k"], 0) + 1        # (a refused migration is not counted)
                 self.refused += 1
                 self.errors[w[3]] = self.errors.get(w[3], 0) + 1
         elif w[0] == "PAUSED":
@@ -547,14 +549,21 @@ class Crash:
         # Refused charges counted (the refused column of ListResources):
         # every refused Charge acknowledged since the last check, and at most
         # one more per Charge in flight.
-        lo = self.refused_seen + self.refusals_acked
-        if d.refused < lo:
-            self.bad("lost", "resctld counts %d refused charges, %d were acknowledged" % (d.refused, lo))
-        elif d.refused > lo + self.refusals_maybe:
-            self.bad("phantom", "resctld counts %d refused charges, at most %d happened" %
-                     (d.refused, lo + self.refusals_maybe))
-        self.refused_seen = d.refused
-        self.refusals_acked = self.refusals_maybe = 0
+        for key in sc.KEYS:
+            got = d.refused.get(key, 0)
+            lo = self.refused_seen.get(key, 0) + self.refusals_acked.get(key, 0)
+            hi = lo + self.refusals_maybe.get(key, 0)
+            if got < lo:
+                # Known bug: the LimitExceeded error goes out before the
+                # commit (method_charge returns 1 with the sd_bus_error set).
+                self.lost += 1
+                self.known_refusals += 1
+                out("# round %s: lost (known bug: a refusal is acknowledged before it is committed): %s: resctld "
+                    "counts %d refused charges, %d were acknowledged" % (self.round, key, got, lo))
+            elif got > hi:
+                self.bad("phantom", "%s: resctld counts %d refused charges, at most %d happened" % (key, got, hi))
+        self.refused_seen = dict(d.refused)
+        self.refusals_acked, self.refusals_maybe = {}, {}
         # One fault is counted once: go on from what resctld shows.
         m.charges = dict(d.charges)
         for k in list(m.entries):
@@ -579,6 +588,7 @@ class Crash:
     def run(self):
         t0 = time.monotonic()
         for self.round in range(1, self.rounds + 1):
+            self.log.write("# round %d: go\n" % self.round)
             for c in self.clients:
                 c.paused = False
                 c.send("go")
@@ -589,7 +599,9 @@ class Crash:
             # after a call went out.
             if self.rng.random() < 0.5:
                 time.sleep(self.rng.uniform(0, 0.004))
+            self.log.write("# round %d: kill\n" % self.round)
             request("kill")
+            self.log.write("# round %d: killed\n" % self.round)
             for c in self.clients:
                 c.send("stop")
             self.pump(lambda: all(c.paused for c in self.clients))
@@ -687,9 +699,10 @@ def main():
         (seed, cr.sent, cr.acked, cr.refused, cr.inflight_total, cr.inflight_applied, time.monotonic() - t0))
     out("# errors: %s" % json.dumps(cr.errors, sort_keys=True))
     out("RESULT crash_rounds=%d lost=%d phantom=%d usage_mismatch=%d group_mismatch=%d leaked=%d "
-        "lost_known_w_replay=%d phantom_known_split_migrate=%d phantom_known_split_dropins=%d" %
-        (rounds, cr.lost, cr.phantom, cr.usage_bad, cr.groups_bad, cr.leaked, cr.known_w_replay, cr.known_split,
-         cr.known_dropin))
+        "lost_known_w_replay=%d lost_known_refusal_count=%d phantom_known_split_migrate=%d "
+        "phantom_known_split_dropins=%d" %
+        (rounds, cr.lost, cr.phantom, cr.usage_bad, cr.groups_bad, cr.leaked, cr.known_w_replay, cr.known_refusals,
+         cr.known_split, cr.known_dropin))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ writes on stdout is for crash.py:
   stdin  "exit"           exits (so does end of input)
   stdout "READY <pid>"    once connected
   stdout "S <seq> <json>" before a call is sent (the call, as JSON)
-  stdout "R <seq> OK <json>" / "R <seq> ERR <name>" / "R <seq> UNKNOWN <name>"
+  stdout "R <seq> OK <json>" / "R <seq> ERR <name> <json message>" /
+         "R <seq> UNKNOWN <name> <json message>"
                           its result: acknowledged, refused (not applied),
                           or lost with the daemon (maybe applied)
 After an UNKNOWN (the daemon went away) it waits for "stop".
@@ -300,7 +301,8 @@ def crash_mode(index, seed):
                 say("R %d OK %s" % (seq, json.dumps(res)))
             except dbus.exceptions.DBusException as e:
                 name = e.get_dbus_name() or "?"
-                say("R %d %s %s" % (seq, "UNKNOWN" if name in MAYBE else "ERR", name))
+                say("R %d %s %s %s" % (seq, "UNKNOWN" if name in MAYBE else "ERR", name,
+                                       json.dumps(e.get_dbus_message() or "")))
                 if name in GONE:
                     running = False         # the daemon is down: wait for "stop"
             continue
