@@ -21,9 +21,11 @@
  *                                the counter (mallinfo2 delta / groups created)
  *   bytes_per_charge             1,000,000 live charges on them (goal <= 128)
  *
- * Each timing is the best of 25 rounds of 200,000 pairs, engine and baseline
- * rounds interleaved.
- * RESCTL_BENCH_SCALE=<n> multiplies the number of iterations.
+ * Each timing is the best of 101 rounds of 200,000 pairs (about a
+ * millisecond each, shorter than a scheduler time slice), engine and baseline
+ * rounds interleaved, so that on a busy machine each of them gets some
+ * undisturbed rounds. RESCTL_BENCH_SCALE=<n> multiplies the number of
+ * iterations, RESCTL_BENCH_ROUNDS=<n> sets the number of rounds.
  */
 
 #include <inttypes.h>
@@ -273,10 +275,14 @@ int main(void) {
         double scale = scale_s ? atof(scale_s) : 1.0;
         if (scale <= 0)
                 scale = 1.0;
+        const char *rounds_s = getenv("RESCTL_BENCH_ROUNDS");
+        unsigned rounds = rounds_s ? (unsigned) atoi(rounds_s) : 101;
+        if (rounds == 0)
+                rounds = 101;
         static const unsigned depths[] = { 1, 4, 16 };
         double cnt[3], rec[3], base[3], by_name = 0, worst = 0, worst_rec = 0;
         for (unsigned i = 0; i < 3; i++)
-                bench_depth(depths[i], (uint64_t) (scale * 200000), 25, &cnt[i], &rec[i], &base[i],
+                bench_depth(depths[i], (uint64_t) (scale * 200000), rounds, &cnt[i], &rec[i], &base[i],
                             depths[i] == 4 ? &by_name : NULL);
         for (unsigned i = 0; i < 3; i++)
                 printf("ns_pair_depth%u=%.1f\n", depths[i], cnt[i]);

@@ -169,14 +169,15 @@ static int pool_try_charge_slow(rc_engine *e, rc_group *g, rc_counter *c, uint64
         return r;
 }
 
-/* The hot path, for misc and rdma: a check of the root, then one walk up
- * adding and checking each level's max. A level's usage never exceeds its
- * parent's (charges count at every level above them), so the root's usage
- * + amount <= capacity covers every level: misc's capacity at each level
- * (R3), and no level's sum can overflow. rdma's capacity is RC_MAX. Any
- * refusal rolls back and leaves it to the exact walk, which finds the
- * refusing level and error as the kernel would. Peaks are raised on the
- * way; the few that rose are logged for the rollback. */
+/* The hot path, for misc and rdma: one walk up adding and checking each
+ * level's max, the capacity and overflow at the root only. A level's usage
+ * never exceeds its parent's (charges count at every level above them), so
+ * the root's usage + amount <= capacity covers every level: misc's capacity
+ * at each level (R3), and overflow (a sum that wrapped below the root wraps
+ * at the root too, and the rollback's subtraction unwraps it). rdma's
+ * capacity is RC_MAX. Any refusal rolls back and leaves it to the exact
+ * walk, which finds the refusing level and error as the kernel would. Peaks
+ * are raised on the way; the few that rose are logged for the rollback. */
 #define FAST_DEPTH 64
 
 typedef struct PeakUndo {
@@ -185,31 +186,42 @@ typedef struct PeakUndo {
 } PeakUndo;
 
 /* true: charged. false: nothing changed; take the exact walk. */
-static inline __attribute__((always_inline)) bool pool_charge_fast(const rc_engine *e, rc_group *g,
-                                                                   const rc_counter *c, uint64_t amount) {
+static inline __attribute__((always_inline)) bool pool_charge_fast(rc_group *g, const rc_counter *c,
+                                                                   uint64_t amount) {
         const rc_resource *res = c->resource;
-        rc_pool *leaf = group_pool_get(g, c), *root = group_pool_get(e->root, c);
-        uint64_t cap = res->capacity;
-        /* misc with capacity 0 refuses everything, amount 0 included (EINVAL). */
-        if (!leaf || !root || res->controller == RC_DMEM || g->depth >= FAST_DEPTH || cap == 0 || amount > cap ||
-            root->usage > cap - amount)
+        rc_pool *leaf = group_pool_get(g, c);
+        if (!leaf || res->controller == RC_DMEM)
                 return false;
         PeakUndo undo[FAST_DEPTH];
         unsigned n_undo = 0;
         rc_pool *p = leaf;
-        do {
-                uint64_t new = p->usage + amount;
+        uint64_t new;
+        for (;;) {
+                new = p->usage + amount;
                 if (__builtin_expect(new > p->max, 0))
-                        break;
+                        goto undo;
                 p->usage = new;
                 if (__builtin_expect(new > p->peak, 0)) {
+                        if (n_undo == FAST_DEPTH) {
+                                /* Deeper than the log: the exact walk. */
+                                p->usage -= amount;
+                                goto undo;
+                        }
                         undo[n_undo++] = (PeakUndo) { p, p->peak };
                         p->peak = new;
                 }
+                if (!p->parent)
+                        break;
                 p = p->parent;
-        } while (p);
-        if (__builtin_expect(!p, 1))
+        }
+        /* p is the root. misc with capacity 0 refuses everything (EINVAL),
+         * amount 0 included. (The empty asm keeps the compiler from turning
+         * new >= amount into the carry of every level's addition.) */
+        __asm__("" : "+r"(new));
+        if (__builtin_expect(new <= res->capacity && new >= amount && res->capacity != 0, 1))
                 return true;
+        p = NULL;       /* undo every level */
+undo:
         for (rc_pool *q = leaf; q != p; q = q->parent)
                 q->usage -= amount;
         while (n_undo > 0) {
@@ -249,7 +261,7 @@ static __attribute__((noinline)) int counter_try_charge_slow(rc_engine *e, rc_gr
 }
 
 int rc_counter_try_charge(rc_engine *e, rc_group *g, rc_counter *c, uint64_t amount, rc_refusal *refusal) {
-        if (pool_charge_fast(e, g, c, amount))
+        if (pool_charge_fast(g, c, amount))
                 return 0;
         return counter_try_charge_slow(e, g, c, amount, refusal);
 }
@@ -324,8 +336,11 @@ static int charge_link(rc_engine *e, rc_charge *ch, uint64_t id, rc_group *g, rc
         return 0;
 }
 
-int rc_charge_new(rc_engine *e, rc_group *g, rc_counter *c, uint64_t amount, uint64_t owner,
-                  uint32_t flags, rc_charge **ret, rc_refusal *refusal, rc_err *err) {
+/* Everything but the common case: checks with messages, the exact walk,
+ * refusals. */
+static __attribute__((noinline)) int charge_new_slow(rc_engine *e, rc_group *g, rc_counter *c, uint64_t amount,
+                                                     uint64_t owner, uint32_t flags, rc_charge **ret,
+                                                     rc_refusal *refusal, rc_err *err) {
         rc_refusal dummy;
         if (!refusal)
                 refusal = &dummy;
@@ -337,7 +352,7 @@ int rc_charge_new(rc_engine *e, rc_group *g, rc_counter *c, uint64_t amount, uin
         rc_charge *ch = charge_alloc(e);
         if (!ch)
                 return rc_errf(err, ENOMEM, "out of memory");
-        int r = pool_charge_fast(e, g, c, amount) ? 0 : pool_try_charge_slow(e, g, c, amount, refusal);
+        int r = pool_try_charge_slow(e, g, c, amount, refusal);
         if (r < 0) {
                 charge_release(e, ch);
                 if (r == -ERANGE)
@@ -360,6 +375,25 @@ int rc_charge_new(rc_engine *e, rc_group *g, rc_counter *c, uint64_t amount, uin
         if (ret)
                 *ret = ch;
         return 0;
+}
+
+int rc_charge_new(rc_engine *e, rc_group *g, rc_counter *c, uint64_t amount, uint64_t owner,
+                  uint32_t flags, rc_charge **ret, rc_refusal *refusal, rc_err *err) {
+        if (amount != 0) {
+                rc_charge *ch = charge_alloc(e);
+                if (ch && pool_charge_fast(g, c, amount)) {
+                        if (charge_link(e, ch, e->next_charge_id, g, c, amount, owner, flags) >= 0) {
+                                e->next_charge_id++;
+                                if (ret)
+                                        *ret = ch;
+                                return 0;
+                        }
+                        pool_uncharge(group_pool_get(g, c), amount, false);
+                }
+                if (ch)
+                        charge_release(e, ch);
+        }
+        return charge_new_slow(e, g, c, amount, owner, flags, ret, refusal, err);
 }
 
 int rc_charge_restore(rc_engine *e, uint64_t id, rc_group *g, rc_counter *c, uint64_t amount,

@@ -65,39 +65,8 @@ static int hashmap_resize(Hashmap *h, size_t n_buckets) {
         return 0;
 }
 
-int hashmap_put(Hashmap *h, HashNode *n, uint64_t hash) {
-        if (h->n_entries >= h->n_buckets) {
-                int r = hashmap_resize(h, h->n_buckets ? h->n_buckets * 2 : 16);
-                if (r < 0)
-                        return r;
-        }
-        n->hash = hash;
-        size_t i = hash & (h->n_buckets - 1);
-        n->next = h->buckets[i];
-        h->buckets[i] = n;
-        h->n_entries++;
-        return 0;
-}
-
-void hashmap_remove(Hashmap *h, HashNode *n) {
-        if (h->n_buckets == 0)
-                return;
-        for (HashNode **p = &h->buckets[n->hash & (h->n_buckets - 1)]; *p; p = &(*p)->next)
-                if (*p == n) {
-                        *p = n->next;
-                        n->next = NULL;
-                        h->n_entries--;
-                        return;
-                }
-}
-
-HashNode *hashmap_get(const Hashmap *h, uint64_t hash, const void *key, hash_eq_fn eq) {
-        if (h->n_buckets == 0)
-                return NULL;
-        for (HashNode *n = h->buckets[hash & (h->n_buckets - 1)]; n; n = n->next)
-                if (n->hash == hash && eq(n, key))
-                        return n;
-        return NULL;
+int hashmap_grow(Hashmap *h) {
+        return hashmap_resize(h, h->n_buckets ? h->n_buckets * 2 : 16);
 }
 
 void hashmap_done(Hashmap *h) {

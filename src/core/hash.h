@@ -24,9 +24,44 @@ typedef bool (*hash_eq_fn)(const HashNode *n, const void *key);
 uint64_t hash_string(const char *s);
 uint64_t hash_u64(uint64_t v);
 
-int hashmap_put(Hashmap *h, HashNode *n, uint64_t hash);
-void hashmap_remove(Hashmap *h, HashNode *n);
-HashNode *hashmap_get(const Hashmap *h, uint64_t hash, const void *key, hash_eq_fn eq);
+/* Inline: they are on every charge's path (by id) and every lookup by name. */
+int hashmap_grow(Hashmap *h);
+
+static inline int hashmap_put(Hashmap *h, HashNode *n, uint64_t hash) {
+        if (h->n_entries >= h->n_buckets) {
+                int r = hashmap_grow(h);
+                if (r < 0)
+                        return r;
+        }
+        n->hash = hash;
+        size_t i = hash & (h->n_buckets - 1);
+        n->next = h->buckets[i];
+        h->buckets[i] = n;
+        h->n_entries++;
+        return 0;
+}
+
+static inline void hashmap_remove(Hashmap *h, HashNode *n) {
+        if (h->n_buckets == 0)
+                return;
+        for (HashNode **p = &h->buckets[n->hash & (h->n_buckets - 1)]; *p; p = &(*p)->next)
+                if (*p == n) {
+                        *p = n->next;
+                        n->next = NULL;
+                        h->n_entries--;
+                        return;
+                }
+}
+
+static inline HashNode *hashmap_get(const Hashmap *h, uint64_t hash, const void *key, hash_eq_fn eq) {
+        if (h->n_buckets == 0)
+                return NULL;
+        for (HashNode *n = h->buckets[hash & (h->n_buckets - 1)]; n; n = n->next)
+                if (n->hash == hash && eq(n, key))
+                        return n;
+        return NULL;
+}
+
 void hashmap_done(Hashmap *h);
 
 /* Iteration in bucket order; the callback may not change the table. */
