@@ -185,16 +185,26 @@ typedef struct PeakUndo {
         uint64_t peak;
 } PeakUndo;
 
-/* true: charged. false: nothing changed; take the exact walk. */
+/* Rolls back what the fast walk did below `stop` (NULL: every level). */
+static __attribute__((noinline, cold)) void pool_charge_undo(rc_pool *leaf, rc_pool *stop, uint64_t amount,
+                                                             const PeakUndo *undo, unsigned n_undo) {
+        for (rc_pool *q = leaf; q != stop; q = q->parent)
+                q->usage -= amount;
+        while (n_undo > 0) {
+                n_undo--;
+                undo[n_undo].pool->peak = undo[n_undo].peak;
+        }
+}
+
+/* true: charged. false: nothing changed; take the exact walk. Few values
+ * live across the loop, so that the callers need no saved registers. */
 static inline __attribute__((always_inline)) bool pool_charge_fast(rc_group *g, const rc_counter *c,
                                                                    uint64_t amount) {
-        const rc_resource *res = c->resource;
-        rc_pool *leaf = group_pool_get(g, c);
-        if (!leaf || res->controller == RC_DMEM)
+        rc_pool *p = group_pool_get(g, c);
+        if (!p || c->resource->controller == RC_DMEM)
                 return false;
         PeakUndo undo[FAST_DEPTH];
         unsigned n_undo = 0;
-        rc_pool *p = leaf;
         uint64_t new;
         for (;;) {
                 new = p->usage + amount;
@@ -218,16 +228,12 @@ static inline __attribute__((always_inline)) bool pool_charge_fast(rc_group *g, 
          * amount 0 included. (The empty asm keeps the compiler from turning
          * new >= amount into the carry of every level's addition.) */
         __asm__("" : "+r"(new));
-        if (__builtin_expect(new <= res->capacity && new >= amount && res->capacity != 0, 1))
+        uint64_t cap = c->resource->capacity;
+        if (__builtin_expect(new <= cap && new >= amount && cap != 0, 1))
                 return true;
         p = NULL;       /* undo every level */
 undo:
-        for (rc_pool *q = leaf; q != p; q = q->parent)
-                q->usage -= amount;
-        while (n_undo > 0) {
-                n_undo--;
-                undo[n_undo].pool->peak = undo[n_undo].peak;
-        }
+        pool_charge_undo(group_pool_get(g, c), p, amount, undo, n_undo);
         return false;
 }
 
