@@ -119,6 +119,9 @@ def read_dropins(dirs, unit):
                 for line in f:
                     line = line.strip()
                     prop, eq, value = line.partition("=")
+                    if eq and prop == "Slice":
+                        conf["Slice"] = value
+                        continue
                     if not eq or prop not in sc.PROPS:
                         continue
                     lst = conf.setdefault(prop, {})
@@ -134,6 +137,12 @@ def read_dropins(dirs, unit):
                         k, _, v = value.rpartition(":")
                         lst[k] = U64MAX if v in ("max", "infinity") else int(v)
     return {p: lst for p, lst in conf.items() if lst}
+
+
+def split_slice(conf):
+    """(the property lists, the Slice= value or None)"""
+    conf = dict(conf)
+    return conf, conf.pop("Slice", None)
 
 
 class Model:
@@ -253,8 +262,19 @@ class Daemon:
         for r in resources:
             if str(r[0]).startswith("rdma/"):
                 self.usage[("-.slice", str(r[0]))] = int(r[2])
-        self.unitconf = {u: read_dropins(dropin_dirs, u) for u in groups_of_interest}
-        self.unitconf = {u: c for u, c in self.unitconf.items() if c}
+        self.unitconf, self.slices = {}, {}
+        for u in groups_of_interest:
+            conf, sl = split_slice(read_dropins(dropin_dirs, u))
+            if conf:
+                self.unitconf[u] = conf
+            if sl:
+                self.slices[u] = sl
+
+    def parent_of(self, g):
+        """Where resctld has the group, or would put it (its Slice= drop-in)."""
+        if g in self.groups:
+            return self.groups[g]
+        return self.slices.get(g, "system.slice")
 
     def entry(self, g, file, r, kind):
         return self.entries.get((g, file, r, kind), default(file))
@@ -401,7 +421,7 @@ class Crash:
 
             def same(model):
                 return (all(model.entry(*k) == d.entry(*k) or model.stale(k, d.entry(*k)) for k in keys) and
-                        model.parent_of(u) == (d.groups.get(u) or model.parent_of(u)) and
+                        (u.endswith(".slice") or model.parent_of(u) == d.parent_of(u)) and
                         (op["m"] == "WriteFile" or model.unitconf.get(u, {}) == d.unitconf.get(u, {})))
         if same(yes):
             self.model = yes
@@ -416,7 +436,7 @@ class Crash:
             self.why = ["%s: not applied %s, applied %s, resctld %s" % (k, m.entry(*k), yes.entry(*k), d.entry(*k))
                         for k in keys if not (m.entry(*k) == yes.entry(*k) == d.entry(*k))]
             self.why.append("parent: not applied %s, applied %s, resctld %s" %
-                            (m.parent_of(u), yes.parent_of(u), d.groups.get(u)))
+                            (m.parent_of(u), yes.parent_of(u), d.parent_of(u)))
             self.why.append("drop-ins: not applied %s, applied %s, resctld %s" %
                             (m.unitconf.get(u), yes.unitconf.get(u), d.unitconf.get(u)))
         if op["m"] in ("Uncharge", "MigrateCharges"):
@@ -428,8 +448,8 @@ class Crash:
         else:
             for k in keys:
                 m.entries[k] = d.entry(*k)
-            if u in d.groups and not u.endswith(".slice"):
-                m.parents[u] = d.groups[u]
+            if not u.endswith(".slice"):
+                m.parents[u] = d.parent_of(u)
             m.unitconf[u] = copy.deepcopy(d.unitconf.get(u, {}))
         return None
 
@@ -457,7 +477,7 @@ class Crash:
         u = op["u"]
         for name, _ in op["props"]:
             if name == "Slice":
-                got, a, b = d.groups.get(u), m.parent_of(u), yes.parent_of(u)
+                got, a, b = d.parent_of(u), m.parent_of(u), yes.parent_of(u)
             else:
                 got = d.unitconf.get(u, {}).get(name, {})
                 a, b = m.unitconf.get(u, {}).get(name, {}), yes.unitconf.get(u, {}).get(name, {})
@@ -521,6 +541,11 @@ class Crash:
                 elif a != b:
                     kind = "lost" if (g, f, r, k) in m.entries else "phantom"
                     self.bad(kind, "%s %s %s%s is %s, acknowledged %s" % (g, f, r, "/" + k if k else "", b, a))
+            if not g.endswith(".slice") and g in d.groups and d.groups[g] != d.slices.get(g, "system.slice"):
+                self.bad("groups", "%s is under %s, its Slice= drop-in says %s" %
+                         (g, d.groups[g], d.slices.get(g, "system.slice")))
+            if not g.endswith(".slice") and g not in d.groups and m.parent_of(g) != d.parent_of(g):
+                self.bad("lost", "%s: its Slice= drop-in says %s, acknowledged %s" % (g, d.parent_of(g), m.parent_of(g)))
             if m.unitconf.get(g, {}) != d.unitconf.get(g, {}):
                 self.bad("lost", "%s: drop-ins say %s, acknowledged %s" % (g, d.unitconf.get(g), m.unitconf.get(g)))
         # Groups and parents
@@ -571,9 +596,9 @@ class Crash:
         for k, v in d.entries.items():
             if v != default(k[1]):
                 m.entries[k] = v
-        for g, p in d.groups.items():
+        for g in set(d.groups) | set(self.interest):
             if not g.endswith(".slice"):
-                m.parents[g] = p
+                m.parents[g] = d.parent_of(g)
         m.unitconf = copy.deepcopy(d.unitconf)
         return d
 
