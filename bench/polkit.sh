@@ -19,7 +19,7 @@
 #
 # Arguments go to bench-bus (e.g. --duration=5 --inflight=16). BUILD names
 # the build directory (default build-bench, set up with -Dbuildtype=release
-# when missing). The polkit directories are bind-mounted in a private mount
+# when missing; RESCTL_BENCH_NO_BUILD=1 skips ninja). The polkit directories are bind-mounted in a private mount
 # namespace only; everything started is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."

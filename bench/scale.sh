@@ -20,6 +20,7 @@
 # build-bench, set up with -Dbuildtype=release when missing). The state dir
 # is on the disk (under /var/tmp), the runtime dir on a tmpfs in a private
 # mount namespace. Everything started is stopped on exit.
+# RESCTL_BENCH_NO_BUILD=1 skips ninja (runs what BUILD holds).
 # RESCTL_BENCH_SAVE_STATE=DIR copies the loaded state dir there (to replay
 # it under a profiler: resctld loads its state before it connects to the
 # bus, so DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent makes it exit right
