@@ -23,7 +23,9 @@ writes on stdout is for crash.py:
                           or lost with the daemon (maybe applied)
 After an UNKNOWN (the daemon went away) it waits for "stop".
 
-load mode: prints "READY <pid>" once connected, waits for a line on
+load mode: prints "READY <pid>" once connected (with STRESS_PRIME=1: after
+calls that give each of its groups every limit entry and unit setting),
+waits for a line on
 stdin, makes CALLS calls, then prints one line "RESULT <json>" with the
 calls made, the time taken and the count of each error name."""
 
@@ -177,6 +179,24 @@ class Gen:
             props.append([name, [[k, limit_value(self.rng, file, res, kind)] for k, res, kind in chosen]])
         return {"m": "SetUnitProperties", "u": unit, "rt": runtime, "props": props}
 
+    def prime(self):
+        """Calls that give every group of ours every limit entry and unit
+        setting there is (non-default values): what resctld keeps for our
+        groups is then at its largest."""
+        ops = []
+        for g, runtime in own_groups(self.i):
+            ops.append({"m": "WriteFile", "g": g, "file": "misc.max", "text": "sev 39"})
+            ops.append({"m": "WriteFile", "g": g, "file": "misc.max", "text": "sev_es 11"})
+            for f in ("dmem.max", "dmem.min", "dmem.low"):
+                ops.append({"m": "WriteFile", "g": g, "file": f, "text": "%s %d" % (REGION, 64 * MIB)})
+            ops.append({"m": "WriteFile", "g": g, "file": "rdma.max", "text": "mlx5_0 hca_handle=7 hca_object=299"})
+            props = [[name, [[k, limit_value(self.rng, file, res, kind) % U64MAX or 1] for k, res, kind in keys]]
+                     for name, (file, keys) in PROPS.items()]
+            if not g.endswith(".slice"):
+                props.append(["Slice", slice_choices(self.i)[0]])
+            ops.append({"m": "SetUnitProperties", "u": g, "rt": runtime, "props": props})
+        return ops
+
     def read(self):
         r = self.rng.random()
         if r < 0.4:
@@ -321,6 +341,9 @@ def load_mode(index, seed, calls):
     bus = dbus.SystemBus()
     gen = Gen(index, seed, load=True)
     errors = {}
+    if os.environ.get("STRESS_PRIME") == "1":
+        for op in gen.prime():
+            call(bus, op)
     print("READY %d" % os.getpid())
     sys.stdout.flush()
     sys.stdin.readline()                # "go": all clients start together

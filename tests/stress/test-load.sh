@@ -37,7 +37,7 @@ RSS_START=$(rss_kb)
 # objects, hash tables grown to size, the logs' buffers) and the peak of
 # 64 callers at once are in "before"; what the 2,000 calls each leak
 # would be in "after".
-run_py run "$CLIENTS" 200 "$SEED-warmup" | sed 's/^/warmup_/'
+STRESS_PRIME=1 run_py run "$CLIENTS" 200 "$SEED-warmup" | sed 's/^/warmup_/'
 run_py settle | sed 's/^/warmup_/'
 RSS_BEFORE=$(rss_kb)
 
