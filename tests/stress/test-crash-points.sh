@@ -6,6 +6,7 @@
 # call, and must come back with that call wholly applied or wholly not.
 # Also: a unit setting that followed a WriteFile of the same key must be
 # what a restart shows.
+# shellcheck disable=SC2119  # restart_daemon and friends take optional daemon arguments
 . "$(dirname "$0")/../integration/lib.sh"
 
 if ! command -v strace >/dev/null; then
@@ -15,7 +16,6 @@ fi
 
 it_setup --hardware=demo
 
-V=dmem/drm/0000:c1:00.0/vram0
 VN=drm/0000:c1:00.0/vram0
 
 # kill_at SYSCALL N [PATH]: from now on, resctld gets SIGKILL on entering

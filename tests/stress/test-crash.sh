@@ -31,7 +31,8 @@ N_KILLS=0
 START=$EPOCHREALTIME
 RESULT=
 coproc CRASH { STRESS_LOGDIR=$T exec "$PY" "$STRESS_DIR/crash.py" "$ROUNDS" "$SEED" "$T/control" "$T/runtime-control"; }
-CRASH_PID_SAVED=$CRASH_PID
+# shellcheck disable=SC2153  # set by coproc
+CRASH_PID_SAVED=$CRASH_PID     # (bash unsets CRASH_PID when the coprocess ends)
 IT_PIDS+=("$CRASH_PID_SAVED")
 CRASH_OUT=${CRASH[0]}
 CRASH_IN=${CRASH[1]}
@@ -43,11 +44,11 @@ while IFS= read -r line <&"$CRASH_OUT"; do
                 forget_pid "$old"
                 forget_pid "$old_sup"
                 N_KILLS=$((N_KILLS + 1))
-                echo done >&"$CRASH_IN"
+                echo "done" >&"$CRASH_IN"
                 ;;
         "REQ start")
                 start_daemon
-                echo done >&"$CRASH_IN"
+                echo "done" >&"$CRASH_IN"
                 ;;
         "RESULT "*)
                 RESULT=${line#RESULT }
