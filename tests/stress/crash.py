@@ -257,6 +257,13 @@ class Daemon:
                 for (r, kind), v in parse_file(file, str(mgr.ReadFile(g, file))).items():
                     ctl = file.split(".")[0]
                     self.usage[(g, ctl + "/" + r + ("/" + kind if kind else ""))] = v
+        # The group objects' properties: Parent, Usage and Peak per key.
+        self.props = {}
+        for g in mgr.ListGroups():
+            o = bus.get_object(DEST, str(g[2]), introspect=False)
+            p = dbus.Interface(o, "org.freedesktop.DBus.Properties").GetAll("org.resctl.Group")
+            self.props[str(g[0])] = (str(p["Parent"]), {str(k): int(v) for k, v in p["Usage"].items()},
+                                     {str(k): int(v) for k, v in p["Peak"].items()})
         resources = mgr.ListResources()
         self.refused = {str(r[0]): int(r[4]) for r in resources}
         for r in resources:
@@ -567,10 +574,17 @@ class Crash:
                 sums[(x, key)] = sums.get((x, key), 0) + amount
                 x = d.groups.get(x, "")
         for g in d.groups:
+            parent, usage, peak = d.props.get(g, (None, {}, {}))
+            if g in d.props and parent != d.groups[g]:
+                self.bad("groups", "%s: property Parent %s, ListGroups says %s" % (g, parent, d.groups[g]))
             for key in sc.KEYS:
                 u, s = d.usage.get((g, key), 0), sums.get((g, key), 0)
                 if u != s:
                     self.bad("usage", "%s %s usage %d, its subtree's charges sum to %d" % (g, key, u, s))
+                if g in d.props and usage.get(key, 0) != u:
+                    self.bad("usage", "%s %s: property Usage %d, the file says %d" % (g, key, usage.get(key, 0), u))
+                if g in d.props and peak.get(key, 0) < u:
+                    self.bad("usage", "%s %s: property Peak %d below the usage %d" % (g, key, peak.get(key, 0), u))
         # Refused charges counted (the refused column of ListResources):
         # every refused Charge acknowledged since the last check, and at most
         # one more per Charge in flight.
