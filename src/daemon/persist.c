@@ -55,7 +55,26 @@ typedef struct PendingStats {
         struct PendingStats *next;
 } PendingStats;
 
+/* A runtime limit (W record) applied after the whole runtime log was read,
+ * unless a later w record withdrew it: a unit setting that took over the
+ * key is applied before the runtime log and must not lose to it. */
+typedef struct PendingWrite {
+        char *group, *file, *resource, *text;
+        struct PendingWrite *next;
+} PendingWrite;
+
+static void pending_write_free(PendingWrite *w) {
+        if (!w)
+                return;
+        free(w->group);
+        free(w->file);
+        free(w->resource);
+        free(w->text);
+        free(w);
+}
+
 typedef struct Loader {
+        PendingWrite *writes, **writes_tail;
         Manager *m;
         PendingCharge *charges;
         size_t n_charges, allocated;
@@ -301,17 +320,40 @@ static int load_record(char **f, size_t n, void *userdata) {
         case 'W': {
                 if (!l->runtime || n != 4)
                         return -EBADMSG;
-                _cleanup_free_ char *text = hex_decode(f[3]);
-                if (!text)
+                PendingWrite *w = calloc(1, sizeof(*w));
+                if (!w)
+                        return -ENOMEM;
+                w->text = hex_decode(f[3]);
+                if (!w->text) {
+                        pending_write_free(w);
                         return -EBADMSG;
-                r = manager_write_file(m, f[1], f[2], text, true, &err);
-                if (r < 0)
-                        log_warning("Runtime limit %s %s of %s not restored: %s", f[1], f[2], text, err.msg);
+                }
+                const char *p = w->text + strspn(w->text, " \t\n\v\f\r");
+                w->group = strdup(f[1]);
+                w->file = strdup(f[2]);
+                w->resource = strndup(p, strcspn(p, " \t\n\v\f\r"));
+                if (!w->group || !w->file || !w->resource) {
+                        pending_write_free(w);
+                        return -ENOMEM;
+                }
+                *l->writes_tail = w;
+                l->writes_tail = &w->next;
                 return 0;
         }
         case 'w':
                 if (!l->runtime || n != 4)
                         return -EBADMSG;
+                for (PendingWrite **p = &l->writes; *p;) {
+                        PendingWrite *w = *p;
+                        if (streq(w->group, f[1]) && streq(w->file, f[2]) && streq(w->resource, f[3])) {
+                                *p = w->next;
+                                pending_write_free(w);
+                        } else
+                                p = &w->next;
+                }
+                l->writes_tail = &l->writes;
+                while (*l->writes_tail)
+                        l->writes_tail = &(*l->writes_tail)->next;
                 manager_forget_runtime_limit(m, f[1], f[2], f[3]);
                 return 0;
         case 'P':
@@ -389,6 +431,12 @@ static void release_orphans(Manager *m) {
 }
 
 static void loader_done(Loader *l) {
+        for (PendingWrite *w = l->writes, *next; w; w = next) {
+                next = w->next;
+                pending_write_free(w);
+        }
+        l->writes = NULL;
+        l->writes_tail = &l->writes;
         free(l->charges);
         l->charges = NULL;
         l->n_charges = l->allocated = 0;
@@ -396,6 +444,15 @@ static void loader_done(Loader *l) {
 }
 
 static void restore_all(Manager *m, Loader *l) {
+        for (PendingWrite *w = l->writes, *next; w; w = next) {
+                next = w->next;
+                rc_err err = { { 0 } };
+                if (manager_write_file(m, w->group, w->file, w->text, true, &err) < 0)
+                        log_warning("Runtime limit %s %s of %s not restored: %s", w->group, w->file, w->text, err.msg);
+                pending_write_free(w);
+        }
+        l->writes = NULL;
+        l->writes_tail = &l->writes;
         pending_sort(l);
         for (size_t i = 0; i < l->n_charges; i++)
                 if (l->charges[i].amount != 0)
@@ -439,6 +496,7 @@ static void gc_all_groups(rc_engine *e) {
 int manager_load_state(Manager *m) {
         Loader l = { .m = m, .next_id = 1, .sorted = true };
         l.stats_tail = &l.stats;
+        l.writes_tail = &l.writes;
         m->loading = true;
         /* Discovered hardware first: it came first when it was registered,
          * and registration order is file order. */
