@@ -314,11 +314,16 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         rc_charge *ch;
         r = manager_charge(m, g, c, amount, (uint32_t) flags, o, &ch, &refusal, &err);
         if (r < 0) {
-                int q = charge_error(error, r, &refusal, &err);
-                /* The refusal counted events: commit them before the error goes out. */
+                if (r != -EBUSY)
+                        return charge_error(error, r, &refusal, &err);
+                /* The refusal counted events: commit them before the error
+                 * goes out. `error` stays unset, or sd-bus replied at once. */
+                _cleanup_(sd_bus_error_free) sd_bus_error refused = SD_BUS_ERROR_NULL;
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *e = NULL;
-                if (r == -EBUSY && sd_bus_message_new_method_error(msg, &e, error) >= 0 && manager_queue(m, e) >= 0)
+                int q = charge_error(&refused, r, &refusal, &err);
+                if (sd_bus_message_new_method_error(msg, &e, &refused) >= 0 && manager_queue(m, e) >= 0)
                         return 1;
+                (void) sd_bus_error_copy(error, &refused);
                 return q;
         }
         return reply_queue(m, msg, "t", ch->id);

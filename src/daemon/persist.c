@@ -73,6 +73,11 @@ static void pending_write_free(PendingWrite *w) {
         free(w);
 }
 
+typedef struct PendingMigrate {
+        uint64_t id;
+        Name *group;
+} PendingMigrate;
+
 typedef struct Loader {
         PendingWrite *writes, **writes_tail;
         Manager *m;
@@ -83,6 +88,8 @@ typedef struct Loader {
         PendingStats *stats, **stats_tail;
         uint64_t next_id;
         bool runtime;
+        PendingMigrate *migrates;       /* state.log's M records, applied after both logs */
+        size_t n_migrates, allocated_migrates;
 } Loader;
 
 static Store *charge_store(Manager *m, const rc_charge *ch) {
@@ -104,8 +111,11 @@ void record_uncharge(Manager *m, const rc_charge *ch, uint64_t amount) {
                 store_append(s, "X %" PRIu64 " %" PRIu64, ch->id, amount >= ch->amount ? 0 : amount);
 }
 
+/* Every M record goes to state.log, whichever log holds the charge: a
+ * MigrateCharges of persistent and process-owned charges together is then
+ * one commit, all or nothing across a crash. */
 void record_migrate(Manager *m, const rc_charge *ch) {
-        Store *s = charge_store(m, ch);
+        Store *s = m->state_store;
         if (!m->loading && s)
                 store_append(s, "M %" PRIu64 " %s", ch->id, ch->group->name);
 }
@@ -230,12 +240,25 @@ static int load_migrate(Loader *l, char **f, size_t n) {
         uint64_t id;
         if (n != 3 || parse_u64(f[1], &id) < 0)
                 return -EBADMSG;
-        PendingCharge *p = pending_find(l, id);
-        if (!p)
-                return -ENOENT;
         Name *g = name_get(l, f[2]);
         if (!g)
                 return -ENOMEM;
+        if (!l->runtime) {
+                /* The charge may be in runtime.log, read later. */
+                if (l->n_migrates == l->allocated_migrates) {
+                        size_t a = l->allocated_migrates ? l->allocated_migrates * 2 : 64;
+                        PendingMigrate *v = realloc(l->migrates, a * sizeof(*v));
+                        if (!v)
+                                return -ENOMEM;
+                        l->migrates = v;
+                        l->allocated_migrates = a;
+                }
+                l->migrates[l->n_migrates++] = (PendingMigrate) { id, g };
+                return 0;
+        }
+        PendingCharge *p = pending_find(l, id);    /* an M in runtime.log, as older versions wrote */
+        if (!p)
+                return -ENOENT;
         p->group = g;
         return 0;
 }
@@ -437,6 +460,9 @@ static void loader_done(Loader *l) {
         }
         l->writes = NULL;
         l->writes_tail = &l->writes;
+        free(l->migrates);
+        l->migrates = NULL;
+        l->n_migrates = l->allocated_migrates = 0;
         free(l->charges);
         l->charges = NULL;
         l->n_charges = l->allocated = 0;
@@ -453,6 +479,12 @@ static void restore_all(Manager *m, Loader *l) {
         }
         l->writes = NULL;
         l->writes_tail = &l->writes;
+        /* In log order, so the last move wins; a charge released since is gone. */
+        for (size_t i = 0; i < l->n_migrates; i++) {
+                PendingCharge *p = pending_find(l, l->migrates[i].id);
+                if (p)
+                        p->group = l->migrates[i].group;
+        }
         pending_sort(l);
         for (size_t i = 0; i < l->n_charges; i++)
                 if (l->charges[i].amount != 0)
@@ -554,9 +586,19 @@ static void dump_charges(Manager *m, Store *s, bool persist) {
         }
 }
 
+/* Where process-owned charges are now: state.log holds their moves. */
+static void dump_moves(Manager *m, Store *s) {
+        hashmap_for_each(node, &m->engine->charges) {
+                rc_charge *ch = container_of(node, rc_charge, node);
+                if (!(ch->flags & RC_CHARGE_PERSIST))
+                        store_append(s, "M %" PRIu64 " %s", ch->id, ch->group->name);
+        }
+}
+
 static int dump_state_all(Store *s, void *userdata) {
         dump_state(s, userdata);
         dump_charges(userdata, s, true);
+        dump_moves(userdata, s);
         return 0;
 }
 
