@@ -400,7 +400,20 @@ static bool limit_key_eq(const HashNode *n, const void *key) {
         return streq(container_of(n, LimitKey, node)->key, key);
 }
 
+static const char *const rdma_kinds[] = { "hca_handle", "hca_object" };
+
+/* rdma limits are remembered per kind ("mlx5_0/hca_object"): a unit setting
+ * of one kind must not drop a WriteFile of the other. A bare device name
+ * stands for both. */
 void manager_forget_runtime_limit(Manager *m, const char *group, const char *file, const char *resource) {
+        if (streq(file, "rdma.max") && !strchr(resource, '/')) {
+                for (size_t i = 0; i < ELEMENTSOF(rdma_kinds); i++) {
+                        _cleanup_free_ char *k = NULL;
+                        if (asprintf(&k, "%s/%s", resource, rdma_kinds[i]) >= 0)
+                                manager_forget_runtime_limit(m, group, file, k);
+                }
+                return;
+        }
         _cleanup_free_ char *k = NULL;
         if (asprintf(&k, "%s %s %s", group, file, resource) < 0)
                 return;
@@ -472,7 +485,15 @@ int manager_write_file(Manager *m, const char *group, const char *file, const ch
                 _cleanup_free_ char *hex = hex_encode(text);
                 if (!res || !hex)
                         return rc_errf(err, ENOMEM, "out of memory");
-                remember_runtime_limit(m, group, file, res);
+                if (streq(file, "rdma.max")) {
+                        for (size_t i = 0; i < ELEMENTSOF(rdma_kinds); i++) {
+                                _cleanup_free_ char *kind = NULL, *k = NULL;
+                                if (asprintf(&kind, "%s=", rdma_kinds[i]) >= 0 && strstr(text, kind) &&
+                                    asprintf(&k, "%s/%s", res, rdma_kinds[i]) >= 0)
+                                        remember_runtime_limit(m, group, file, k);
+                        }
+                } else
+                        remember_runtime_limit(m, group, file, res);
                 if (!m->loading && m->runtime_store)
                         store_append(m->runtime_store, "W %s %s %s", group, file, hex);
         }

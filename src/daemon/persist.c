@@ -63,6 +63,34 @@ typedef struct PendingWrite {
         struct PendingWrite *next;
 } PendingWrite;
 
+/* A w record withdraws what an earlier W said of its key; for rdma the
+ * key may name one kind ("mlx5_0/hca_object"): only that token goes.
+ * Returns whether something of w is left. */
+static bool withdraw(PendingWrite *w, const char *key) {
+        const char *slash = streq(w->file, "rdma.max") ? strchr(key, '/') : NULL;
+        size_t n = slash ? (size_t) (slash - key) : strlen(key);
+        if (strlen(w->resource) != n || !strneq(w->resource, key, n))
+                return true;
+        if (!slash)
+                return false;
+        char *out = w->text, *p = w->text;
+        bool kinds_left = false;
+        size_t klen = strlen(slash + 1);
+        while (*p) {
+                size_t sp = strspn(p, " \t\n"), len = strcspn(p + sp, " \t\n");
+                const char *tok = p + sp;
+                bool drop = strneq(tok, slash + 1, klen) && tok[klen] == '=';
+                if (!drop) {
+                        kinds_left = kinds_left || memchr(tok, '=', len);
+                        memmove(out, p, sp + len);
+                        out += sp + len;
+                }
+                p += sp + len;
+        }
+        *out = 0;
+        return kinds_left;
+}
+
 static void pending_write_free(PendingWrite *w) {
         if (!w)
                 return;
@@ -263,6 +291,23 @@ static int load_migrate(Loader *l, char **f, size_t n) {
         return 0;
 }
 
+/* A drop-in rename of a SetUnitProperties call a crash cut short: the
+ * temporary file was complete and synced before the record was written. */
+static int load_rename(Loader *l, char **f, size_t n) {
+        if (l->runtime || n != 3)
+                return -EBADMSG;
+        _cleanup_free_ char *tmp = hex_decode(f[1]), *path = hex_decode(f[2]);
+        if (!tmp || !path)
+                return -EBADMSG;
+        if (access(tmp, F_OK) < 0)
+                return 0;       /* renamed already */
+        if (rename(tmp, path) < 0)
+                return log_warning_errno(-errno, "Cannot complete the rename of %s to %s: %s", tmp, path,
+                                         strerror(errno));
+        log_info("Completed a drop-in update a crash interrupted: %s.", path);
+        return 0;
+}
+
 static int load_stats(Loader *l, char **f, size_t n) {
         PendingStats s = {0};
         if (n != 6 || parse_u64(f[3], &s.peak) < 0 || parse_u64(f[4], &s.events) < 0 ||
@@ -340,6 +385,8 @@ static int load_record(char **f, size_t n, void *userdata) {
                 return load_uncharge(l, f, n);
         case 'M':
                 return load_migrate(l, f, n);
+        case 'N':
+                return load_rename(l, f, n);
         case 'W': {
                 if (!l->runtime || n != 4)
                         return -EBADMSG;
@@ -368,7 +415,7 @@ static int load_record(char **f, size_t n, void *userdata) {
                         return -EBADMSG;
                 for (PendingWrite **p = &l->writes; *p;) {
                         PendingWrite *w = *p;
-                        if (streq(w->group, f[1]) && streq(w->file, f[2]) && streq(w->resource, f[3])) {
+                        if (streq(w->group, f[1]) && streq(w->file, f[2]) && !withdraw(w, f[3])) {
                                 *p = w->next;
                                 pending_write_free(w);
                         } else
@@ -613,16 +660,26 @@ static void dump_limit(Manager *m, Store *s, const char *key) {
         _cleanup_free_ char *text = NULL;
         int r = -1;
         if (streq(file, "rdma.max")) {
+                /* "mlx5_0/hca_object": that kind only (a bare name, from
+                 * older logs: both). */
+                char *kind = strchr(res, '/');
+                if (kind)
+                        *kind++ = 0;
                 rc_resource *rr = rc_resource_find(m->engine, RC_RDMA, res);
                 if (!rr)
                         return;
                 const rc_pool *h = rc_group_pool_peek(g, &rr->counters[0]), *o = rc_group_pool_peek(g, &rr->counters[1]);
                 uint64_t hv = h ? h->max : RC_S32_MAX, ov = o ? o->max : RC_S32_MAX;
                 char hb[32], ob[32];
-                snprintf(hb, sizeof(hb), "%" PRIu64, hv);
-                snprintf(ob, sizeof(ob), "%" PRIu64, ov);
-                r = asprintf(&text, "%s hca_handle=%s hca_object=%s", res, hv >= RC_S32_MAX ? "max" : hb,
-                             ov >= RC_S32_MAX ? "max" : ob);
+                snprintf(hb, sizeof(hb), "hca_handle=%" PRIu64, hv);
+                snprintf(ob, sizeof(ob), "hca_object=%" PRIu64, ov);
+                if (hv >= RC_S32_MAX)
+                        snprintf(hb, sizeof(hb), "hca_handle=max");
+                if (ov >= RC_S32_MAX)
+                        snprintf(ob, sizeof(ob), "hca_object=max");
+                bool want_h = !kind || streq(kind, "hca_handle"), want_o = !kind || streq(kind, "hca_object");
+                r = asprintf(&text, "%s%s%s%s%s", res, want_h ? " " : "", want_h ? hb : "", want_o ? " " : "",
+                             want_o ? ob : "");
         } else {
                 bool dmem = strneq(file, "dmem.", 5);
                 rc_resource *rr = rc_resource_find(m->engine, dmem ? RC_DMEM : RC_MISC, res);

@@ -398,10 +398,15 @@ static bool resource_ready(Manager *m, UnitConfProperty p, const char *name) {
 static void apply_key(Manager *m, const char *unit, UnitConfProperty p, const char *name, const UnitConfEntry *e,
                       const bool kinds[_RC_RDMA_KIND_MAX], bool forget) {
         const char *file = unit_conf_property_file(p);
-        if (forget)
-                /* The unit setting is newer than any WriteFile of this key:
-                 * do not let the runtime record override it at restart. */
-                manager_forget_runtime_limit(m, unit, file, name);
+        /* The unit setting is newer than any WriteFile of this key (rdma:
+         * of these kinds): do not let the runtime record override it. */
+        for (int k = 0; forget && k < (p == UNIT_CONF_RDMA_MAX ? _RC_RDMA_KIND_MAX : 1); k++) {
+                _cleanup_free_ char *key = NULL;
+                if (p != UNIT_CONF_RDMA_MAX)
+                        manager_forget_runtime_limit(m, unit, file, name);
+                else if (kinds[k] && asprintf(&key, "%s/%s", name, rc_rdma_kind_to_string((rc_rdma_kind) k)) >= 0)
+                        manager_forget_runtime_limit(m, unit, file, key);
+        }
         if (!resource_ready(m, p, name)) {
                 log_debug("%s: %s of %s waits for the resource to be registered (misc: with a capacity).", unit,
                           unit_conf_property_to_string(p), name);
@@ -886,7 +891,21 @@ typedef struct PendingFile {
 
 /* All drop-ins are written and synced before the first rename, so that a
  * failed write changes none of them. */
-static int write_dropins(const char *top, const char *unit, const UnitConf *work,
+/* The renames of one call are redone at start if a crash cut them short
+ * (persist.c, record N): all of a call's drop-ins appear, or none. */
+static int record_renames(Manager *m, const PendingFile *files, size_t n) {
+        if (!m->state_store)
+                return 0;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *tmp = hex_encode(files[i].tmp), *path = hex_encode(files[i].path);
+                if (!tmp || !path)
+                        return -ENOMEM;
+                store_append(m->state_store, "N %s %s", tmp, path);
+        }
+        return store_commit(m->state_store);
+}
+
+static int write_dropins(Manager *m, const char *top, const char *unit, const UnitConf *work,
                          const bool touched[_UNIT_CONF_PROPERTY_MAX], bool *renamed, sd_bus_error *error) {
         _cleanup_free_ char *dir = NULL;
         if (asprintf(&dir, "%s/%s.d", top, unit) < 0)
@@ -917,6 +936,11 @@ static int write_dropins(const char *top, const char *unit, const UnitConf *work
                 r = write_temp(dir, name, text, &f->tmp);
                 if (r < 0)
                         r = sd_bus_error_set_errnof(error, r, "Cannot write %s: %s", f->path, strerror(-r));
+        }
+        if (r >= 0 && n > 1) {
+                r = record_renames(m, files, n);
+                if (r < 0)
+                        r = sd_bus_error_set_errnof(error, r, "Cannot write the state log: %s", strerror(-r));
         }
         for (size_t i = 0; i < n; i++) {
                 if (r >= 0 && rename(files[i].tmp, files[i].path) < 0) {
@@ -1057,7 +1081,7 @@ int unit_settings_set(Manager *m, const char *unit, bool runtime, sd_bus_message
                 return r;
 
         bool renamed = false;
-        int w = write_dropins(control_dir(m, runtime), unit, &work, touched, &renamed, error);
+        int w = write_dropins(m, control_dir(m, runtime), unit, &work, touched, &renamed, error);
         if (w < 0 && !renamed)
                 return w;
 

@@ -58,8 +58,7 @@ AFTER="$OWNED:mig-b.slice $PERSIST:mig-b.slice"
 GOT="$(charges_in mig-a.slice) $(charges_in mig-b.slice)"
 GOT=$(tr ' ' '\n' <<<"$GOT" | sed '/^$/d' | sort -n | tr '\n' ' ')
 GOT=${GOT% }
-KNOWN_BUG="state.log and runtime.log are committed one after the other (manager_commit)" \
-        expect_match "the migration is wholly applied or wholly not" "$GOT" "@($BEFORE|$AFTER)"
+expect_match "the migration is wholly applied or wholly not" "$GOT" "@($BEFORE|$AFTER)"
 client_exit a
 
 say "---- a refused Charge: its refusal is counted before the error goes out"
@@ -77,8 +76,7 @@ OUT=$(pycall Charge sstt refuse.slice misc/sev 2 1 | head -n 1)
 killed_restart
 say "the caller got: $OUT"
 if [[ $OUT == "ERROR org.resctl.Error.LimitExceeded" ]]; then
-        KNOWN_BUG="method_charge returns 1 with the sd_bus_error still set: sd-bus replies at once, before the commit" \
-                expect_eq "an acknowledged refusal is counted after the kill" "$(refused misc/sev)" $((BEFORE + 1))
+        expect_eq "an acknowledged refusal is counted after the kill" "$(refused misc/sev)" $((BEFORE + 1))
 else
         expect_match "an unacknowledged refusal is counted or not" "$(refused misc/sev)" "@($BEFORE|$((BEFORE + 1)))"
 fi
@@ -89,26 +87,22 @@ pycall SetUnitProperties "sba(sv)" dropin.slice false 2 MiscMax "a(st)" 1 sev 3 
         >/dev/null
 killed_restart
 GOT="$(read_file dropin.slice misc.max | head -n 1);$(read_file dropin.slice dmem.max | head -n 1)"
-KNOWN_BUG="write_dropins() renames one drop-in per property in turn" \
-        expect_match "both properties or neither" "$GOT" "@(sev max;$VN max|sev 3;$VN 1073741824)"
+expect_match "both properties or neither" "$GOT" "@(sev max;$VN max|sev 3;$VN 1073741824)"
 
 say "---- a unit setting after a WriteFile of the same key, then a restart"
 write_file replay.slice misc.max "sev 5"
 expect_ok SetUnitProperties "sba(sv)" replay.slice false 1 MiscMax "a(st)" 1 sev 9
 expect_file replay.slice misc.max $'sev 9\nsev_es max\n'
 restart_daemon
-KNOWN_BUG="at start the runtime log's W record is replayed over the drop-in; its 'w' only drops it from the map" \
-        expect_file replay.slice misc.max $'sev 9\nsev_es max\n'
+expect_file replay.slice misc.max $'sev 9\nsev_es max\n'
 kill9_restart_daemon
-KNOWN_BUG="at start the runtime log's W record is replayed over the drop-in; its 'w' only drops it from the map" \
-        expect_file replay.slice misc.max $'sev 9\nsev_es max\n'
+expect_file replay.slice misc.max $'sev 9\nsev_es max\n'
 # The same with a reset: the unit's list is emptied, the key goes back to max.
 write_file replay2.slice dmem.max "$VN 4096"
 expect_ok SetUnitProperties "sba(sv)" replay2.slice true 1 DMemMax "a(st)" 1 "$VN" 8192
 expect_ok SetUnitProperties "sba(sv)" replay2.slice true 1 DMemMax "a(st)" 0
 expect_file replay2.slice dmem.max "$VN max"$'\n'
 kill9_restart_daemon
-KNOWN_BUG="at start the runtime log's W record is replayed over the drop-in; its 'w' only drops it from the map" \
-        expect_file replay2.slice dmem.max "$VN max"$'\n'
+expect_file replay2.slice dmem.max "$VN max"$'\n'
 
 expect_daemon_alive

@@ -78,14 +78,11 @@ expect_eq "kill -9 of resctld, each round and once at the end" "$N_KILLS" $((ROU
 # every other one fails the test.
 expect_eq "lost=0 apart from known bugs (seed $SEED)" $((R[lost] - R[lost_known_w_replay] - R[lost_known_refusal_count])) 0
 expect_eq "phantom=0 apart from known bugs (seed $SEED)" $((R[phantom] - R[phantom_known_split_migrate] - R[phantom_known_split_dropins])) 0
-KNOWN_BUG="resctld replays a WriteFile record that a later SetUnitProperties forgot ('w' only drops it from the map at load)" \
+KNOWN_BUG="SetUnitProperties makes its drop-in durable before the runtime log's w record: a kill between lets the older WriteFile value win at restart" \
         expect_eq "no forgotten WriteFile value comes back at start (seed $SEED)" "${R[lost_known_w_replay]}" 0
-KNOWN_BUG="method_charge returns 1 with the sd_bus_error set: sd-bus sends LimitExceeded before the commit" \
-        expect_eq "every acknowledged refusal is counted after a kill (seed $SEED)" "${R[lost_known_refusal_count]}" 0
-KNOWN_BUG="MigrateCharges of PERSIST and process-owned charges commits state.log, then runtime.log: a kill between half-applies it" \
-        expect_eq "no half-applied migration across the two logs (seed $SEED)" "${R[phantom_known_split_migrate]}" 0
-KNOWN_BUG="SetUnitProperties renames one drop-in per property in turn: a kill between applies some properties of the call" \
-        expect_eq "no half-applied SetUnitProperties (seed $SEED)" "${R[phantom_known_split_dropins]}" 0
+expect_eq "every acknowledged refusal is counted after a kill (seed $SEED)" "${R[lost_known_refusal_count]}" 0
+expect_eq "no half-applied migration across the two logs (seed $SEED)" "${R[phantom_known_split_migrate]}" 0
+expect_eq "no half-applied SetUnitProperties (seed $SEED)" "${R[phantom_known_split_dropins]}" 0
 for k in usage_mismatch group_mismatch leaked; do
         expect_eq "$k=0 (seed $SEED)" "${R[$k]}" 0
 done
