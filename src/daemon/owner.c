@@ -97,6 +97,26 @@ static int on_owner_exit(sd_event_source *s, int fd, uint32_t revents, void *use
         return 0;
 }
 
+/* Without pidfds (kernels before 5.3, valgrind): look at /proc once a second. */
+#define OWNER_POLL_USEC (1000 * 1000)
+
+static int on_owner_poll(sd_event_source *s, uint64_t usec, void *userdata) {
+        Owner *o = userdata;
+        uint64_t now;
+        if (proc_starttime(o->pid, &now) >= 0 && now == o->starttime) {
+                (void) sd_event_source_set_time_relative(s, OWNER_POLL_USEC);
+                return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        }
+        return on_owner_exit(NULL, -1, 0, o);
+}
+
+static int owner_watch(Manager *m, Owner *o, int fd) {
+        if (fd >= 0)
+                return sd_event_add_io(m->event, &o->exit_source, fd, EPOLLIN, on_owner_exit, o);
+        return sd_event_add_time_relative(m->event, &o->exit_source, CLOCK_MONOTONIC, OWNER_POLL_USEC, 0,
+                                          on_owner_poll, o);
+}
+
 int owner_get(Manager *m, pid_t pid, uint64_t starttime, Owner **ret) {
         OwnerKey k = { pid, starttime };
         HashNode *n = hashmap_get(&m->owners, owner_hash(pid, starttime), &k, owner_eq);
@@ -107,7 +127,7 @@ int owner_get(Manager *m, pid_t pid, uint64_t starttime, Owner **ret) {
         if (pid <= 0)
                 return -ESRCH;
         _cleanup_close_ int fd = (int) syscall(SYS_pidfd_open, pid, 0);
-        if (fd < 0)
+        if (fd < 0 && errno != ENOSYS)
                 return -errno;
         uint64_t now;
         int r = proc_starttime(pid, &now);
@@ -121,7 +141,7 @@ int owner_get(Manager *m, pid_t pid, uint64_t starttime, Owner **ret) {
         o->pid = pid;
         o->starttime = starttime;
         o->pidfd = -EBADF;
-        r = sd_event_add_io(m->event, &o->exit_source, fd, EPOLLIN, on_owner_exit, o);
+        r = owner_watch(m, o, fd);
         if (r >= 0)
                 r = hashmap_put(&m->owners, &o->node, owner_hash(pid, starttime));
         if (r < 0) {

@@ -209,7 +209,8 @@ static void pending_sort(Loader *l) {
         l->sorted = true;
 }
 
-static PendingCharge *pending_find(Loader *l, uint64_t id) {
+/* The charge of this id, released or not. */
+static PendingCharge *pending_seen(Loader *l, uint64_t id) {
         pending_sort(l);
         size_t lo = 0, hi = l->n_charges;
         while (lo < hi) {
@@ -219,8 +220,12 @@ static PendingCharge *pending_find(Loader *l, uint64_t id) {
                 else
                         hi = mid;
         }
-        PendingCharge *p = lo < l->n_charges ? &l->charges[lo] : NULL;
-        return p && p->id == id && p->amount != 0 ? p : NULL;
+        return lo < l->n_charges && l->charges[lo].id == id ? &l->charges[lo] : NULL;
+}
+
+static PendingCharge *pending_find(Loader *l, uint64_t id) {
+        PendingCharge *p = pending_seen(l, id);
+        return p && p->amount != 0 ? p : NULL;
 }
 
 static int load_charge(Loader *l, char **f, size_t n) {
@@ -528,8 +533,11 @@ static void restore_all(Manager *m, Loader *l) {
         l->writes_tail = &l->writes;
         /* In log order, so the last move wins; a charge released since is gone. */
         for (size_t i = 0; i < l->n_migrates; i++) {
-                PendingCharge *p = pending_find(l, l->migrates[i].id);
-                if (p)
+                PendingCharge *p = pending_seen(l, l->migrates[i].id);
+                if (!p)
+                        log_warning("state.log: record 'M %" PRIu64 " %s' not applied: no log has charge %" PRIu64 ".",
+                                    l->migrates[i].id, l->migrates[i].group->text, l->migrates[i].id);
+                else if (p->amount != 0)
                         p->group = l->migrates[i].group;
         }
         pending_sort(l);
