@@ -20,56 +20,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "$(id -u)" -ne 0 ]; then
-        echo "bench/bus.sh: run as root (it mounts, runs polkitd and switches to user nobody)" >&2
-        exit 1
-fi
-if [ -z "${RESCTL_BENCH_BUS_NS:-}" ]; then
-        export RESCTL_BENCH_BUS_NS=1
-        exec unshare --mount --propagation private -- "$0" "$@"
-fi
-
+. bench/lib.sh
+bench_enter bus "$@"
 polkitd=/usr/lib/polkit-1/polkitd
-for t in dbus-daemon gdbus runuser "$polkitd"; do
-        command -v "$t" >/dev/null || { echo "bench/bus.sh: $t is missing (scripts/deps installs it)" >&2; exit 1; }
-done
+bench_need bus dbus-daemon gdbus runuser "$polkitd"
 
 build=${BUILD:-build-bench}
 [ -d "$build" ] || meson setup "$build" -Dbuildtype=release >/dev/null
 ninja -C "$build" src/daemon/resctld bench/bench-bus >/dev/null
 
-tmp=$(mktemp -d /var/tmp/resctl-bench-bus.XXXXXX)
+bench_tmp resctl-bench-bus
 chmod 755 "$tmp"                # user nobody reaches the bus socket and bench-bus in here
-pids=()
-cleanup() {
-        local status=$? i
-        for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[i]}" 2>/dev/null || true; done
-        for p in "${pids[@]}"; do
-                while kill -0 "$p" 2>/dev/null; do sleep 0.05; done   # not children of ours: poll
-        done
-        if [ "$status" -ne 0 ]; then
-                for f in "$tmp"/*.log; do
-                        [ -s "$f" ] && { echo "== ${f##*/}"; tail -n 5 "$f"; } >&2
-                done
-        fi
-        mountpoint -q "$tmp/run" && umount "$tmp/run"
-        rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# 1. The private system bus, with resctl's own bus policy.
-mkdir -p "$tmp/system.d"
-cp dbus/org.resctl.Manager.conf "$tmp/system.d/"
-sed -e "s|@SOCKET@|$tmp/bus|" -e "s|@POLICYDIR@|$tmp/system.d|" scripts/private-bus.conf.in >"$tmp/bus.conf"
-exec 3< <(exec dbus-daemon --nofork --config-file="$tmp/bus.conf" --print-address=1 --print-pid=1 2>"$tmp/bus.log")
-read -r address <&3             # printed once the bus listens
-read -r buspid <&3
-pids+=("$buspid")
-exec 3<&-
-export DBUS_SYSTEM_BUS_ADDRESS="$address"
-chmod 666 "$tmp/bus"            # whatever the umask made of it
+bench_bus
 
 # 2. resctld: runtime data on a tmpfs, durable state on the disk.
 mkdir -p "$tmp/run" "$tmp/state" "$tmp/units"

@@ -24,56 +24,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "$(id -u)" -ne 0 ]; then
-        echo "bench/polkit.sh: run as root (it mounts, runs polkitd and switches to user nobody)" >&2
-        exit 1
-fi
-if [ -z "${RESCTL_BENCH_POLKIT_NS:-}" ]; then
-        export RESCTL_BENCH_POLKIT_NS=1
-        exec unshare --mount --propagation private -- "$0" "$@"
-fi
-
+. bench/lib.sh
+bench_enter polkit "$@"
 polkitd=/usr/lib/polkit-1/polkitd
-for t in dbus-daemon gdbus runuser "$polkitd"; do
-        command -v "$t" >/dev/null || { echo "bench/polkit.sh: $t is missing (scripts/deps installs it)" >&2; exit 1; }
-done
+bench_need polkit dbus-daemon gdbus runuser "$polkitd"
 
 build=${BUILD:-build-bench}
 [ -d "$build" ] || meson setup "$build" -Dbuildtype=release >/dev/null
 [ -n "${RESCTL_BENCH_NO_BUILD:-}" ] || ninja -C "$build" src/daemon/resctld bench/bench-bus bench/bench-scale >/dev/null
 
-tmp=$(mktemp -d /var/tmp/resctl-bench-polkit.XXXXXX)
+bench_tmp resctl-bench-polkit
 chmod 755 "$tmp"                # user nobody reaches the bus socket and bench-bus in here
-pids=()
-cleanup() {
-        local status=$? i
-        for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[i]}" 2>/dev/null || true; done
-        for p in "${pids[@]}"; do
-                while kill -0 "$p" 2>/dev/null; do sleep 0.05; done   # not children of ours: poll
-        done
-        if [ "$status" -ne 0 ]; then
-                for f in "$tmp"/*.log; do
-                        [ -s "$f" ] && { echo "== ${f##*/}"; tail -n 5 "$f"; } >&2
-                done
-        fi
-        mountpoint -q "$tmp/run" && umount "$tmp/run"
-        rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# The private system bus, with resctl's own bus policy.
-mkdir -p "$tmp/system.d"
-cp dbus/org.resctl.Manager.conf "$tmp/system.d/"
-sed -e "s|@SOCKET@|$tmp/bus|" -e "s|@POLICYDIR@|$tmp/system.d|" scripts/private-bus.conf.in >"$tmp/bus.conf"
-exec 3< <(exec dbus-daemon --nofork --config-file="$tmp/bus.conf" --print-address=1 --print-pid=1 2>"$tmp/bus.log")
-read -r address <&3
-read -r buspid <&3
-pids+=("$buspid")
-exec 3<&-
-export DBUS_SYSTEM_BUS_ADDRESS="$address"
-chmod 666 "$tmp/bus"
+bench_bus
 
 # polkitd with resctl's actions and a rule for nobody, visible in this
 # mount namespace only.

@@ -28,52 +28,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "$(id -u)" -ne 0 ]; then
-        echo "bench/scale.sh: run as root (it mounts a tmpfs and calls resctld as root)" >&2
-        exit 1
-fi
-if [ -z "${RESCTL_BENCH_SCALE_NS:-}" ]; then
-        export RESCTL_BENCH_SCALE_NS=1
-        exec unshare --mount --propagation private -- "$0" "$@"
-fi
-command -v dbus-daemon >/dev/null || { echo "bench/scale.sh: dbus-daemon is missing (scripts/deps installs it)" >&2; exit 1; }
+. bench/lib.sh
+bench_enter scale "$@"
+bench_need scale dbus-daemon
 
 build=${BUILD:-build-bench}
 [ -d "$build" ] || meson setup "$build" -Dbuildtype=release >/dev/null
 [ -n "${RESCTL_BENCH_NO_BUILD:-}" ] || ninja -C "$build" src/daemon/resctld bench/bench-scale >/dev/null
 bench=$build/bench/bench-scale
 
-tmp=$(mktemp -d /var/tmp/resctl-bench-scale.XXXXXX)
-pids=()
-cleanup() {
-        local status=$? i
-        [ -s "$tmp/resctld.pid" ] && pids+=("$(cat "$tmp/resctld.pid")")
-        for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[i]}" 2>/dev/null || true; done
-        for p in "${pids[@]}"; do
-                while kill -0 "$p" 2>/dev/null; do sleep 0.05; done   # not children of ours: poll
-        done
-        if [ "$status" -ne 0 ]; then
-                for f in "$tmp"/*.log; do
-                        [ -s "$f" ] && { echo "== ${f##*/}"; tail -n 5 "$f"; } >&2
-                done
-        fi
-        mountpoint -q "$tmp/run" && umount "$tmp/run"
-        rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# The private system bus, with resctl's own bus policy.
-mkdir -p "$tmp/system.d"
-cp dbus/org.resctl.Manager.conf "$tmp/system.d/"
-sed -e "s|@SOCKET@|$tmp/bus|" -e "s|@POLICYDIR@|$tmp/system.d|" scripts/private-bus.conf.in >"$tmp/bus.conf"
-exec 3< <(exec dbus-daemon --nofork --config-file="$tmp/bus.conf" --print-address=1 --print-pid=1 2>"$tmp/bus.log")
-read -r address <&3
-read -r buspid <&3
-pids+=("$buspid")
-exec 3<&-
-export DBUS_SYSTEM_BUS_ADDRESS="$address"
+bench_tmp resctl-bench-scale
+bench_bus
 
 mkdir -p "$tmp/run" "$tmp/state" "$tmp/units"
 mount -t tmpfs -o size=512m,mode=0755 resctl-bench "$tmp/run"
