@@ -406,11 +406,16 @@ static const char *const rdma_kinds[] = { "hca_handle", "hca_object" };
  * of one kind must not drop a WriteFile of the other. A bare device name
  * stands for both. */
 void manager_forget_runtime_limit(Manager *m, const char *group, const char *file, const char *resource) {
+        manager_forget_runtime_limit_unless(m, group, file, resource, NULL);
+}
+
+void manager_forget_runtime_limit_unless(Manager *m, const char *group, const char *file, const char *resource,
+                                         const char *unless_path) {
         if (streq(file, "rdma.max") && !strchr(resource, '/')) {
                 for (size_t i = 0; i < ELEMENTSOF(rdma_kinds); i++) {
                         _cleanup_free_ char *k = NULL;
                         if (asprintf(&k, "%s/%s", resource, rdma_kinds[i]) >= 0)
-                                manager_forget_runtime_limit(m, group, file, k);
+                                manager_forget_runtime_limit_unless(m, group, file, k, unless_path);
                 }
                 return;
         }
@@ -422,7 +427,12 @@ void manager_forget_runtime_limit(Manager *m, const char *group, const char *fil
                 return;
         hashmap_remove(&m->runtime_limits, n);
         free(n);
-        if (!m->loading && m->runtime_store)
+        if (m->loading || !m->runtime_store)
+                return;
+        _cleanup_free_ char *hex = unless_path ? hex_encode(unless_path) : NULL;
+        if (hex)
+                store_append(m->runtime_store, "w %s %s %s %s", group, file, resource, hex);
+        else
                 store_append(m->runtime_store, "w %s %s %s", group, file, resource);
 }
 

@@ -150,6 +150,10 @@ int manager_write_file(Manager *m, const char *group, const char *file, const ch
                        rc_err *err);
 void manager_request_excess_eviction(Manager *m, const char *group);
 void manager_forget_runtime_limit(Manager *m, const char *group, const char *file, const char *resource);
+/* The same, void at the next start if the file unless_path still exists
+ * (a drop-in whose rename a crash prevented). */
+void manager_forget_runtime_limit_unless(Manager *m, const char *group, const char *file, const char *resource,
+                                         const char *unless_path);
 
 /* owner.c */
 int owner_get(Manager *m, pid_t pid, uint64_t starttime, Owner **ret);

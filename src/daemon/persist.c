@@ -118,7 +118,21 @@ typedef struct Loader {
         bool runtime;
         PendingMigrate *migrates;       /* state.log's M records, applied after both logs */
         size_t n_migrates, allocated_migrates;
+        char **stale_tmps;              /* drop-in temporaries of calls a crash cut short */
+        size_t n_stale_tmps;
 } Loader;
+
+static int stale_tmp_add(Loader *l, char *tmp) {
+        char **v = realloc(l->stale_tmps, (l->n_stale_tmps + 1) * sizeof(char *));
+        if (!v) {
+                free(tmp);
+                return -ENOMEM;
+        }
+        l->stale_tmps = v;
+        l->stale_tmps[l->n_stale_tmps++] = tmp;
+        log_info("A SetUnitProperties call was cut short before %s became its drop-in: it did not happen.", tmp);
+        return 0;
+}
 
 static Store *charge_store(Manager *m, const rc_charge *ch) {
         return ch->flags & RC_CHARGE_PERSIST ? m->state_store : m->runtime_store;
@@ -416,8 +430,18 @@ static int load_record(char **f, size_t n, void *userdata) {
                 return 0;
         }
         case 'w':
-                if (!l->runtime || n != 4)
+                if (!l->runtime || (n != 4 && n != 5))
                         return -EBADMSG;
+                if (n == 5) {
+                        /* Void if the drop-in's temporary file is still
+                         * there: the crash came before its rename. */
+                        char *tmp = hex_decode(f[4]);
+                        if (!tmp)
+                                return -EBADMSG;
+                        if (access(tmp, F_OK) >= 0)
+                                return stale_tmp_add(l, tmp);
+                        free(tmp);
+                }
                 for (PendingWrite **p = &l->writes; *p;) {
                         PendingWrite *w = *p;
                         if (streq(w->group, f[1]) && streq(w->file, f[2]) && !withdraw(w, f[3])) {
@@ -512,6 +536,11 @@ static void loader_done(Loader *l) {
         }
         l->writes = NULL;
         l->writes_tail = &l->writes;
+        for (size_t i = 0; i < l->n_stale_tmps; i++)
+                free(l->stale_tmps[i]);
+        free(l->stale_tmps);
+        l->stale_tmps = NULL;
+        l->n_stale_tmps = 0;
         free(l->migrates);
         l->migrates = NULL;
         l->n_migrates = l->allocated_migrates = 0;
@@ -534,8 +563,8 @@ static void restore_all(Manager *m, Loader *l) {
         /* In log order, so the last move wins; a charge released since is gone. */
         for (size_t i = 0; i < l->n_migrates; i++) {
                 PendingCharge *p = pending_seen(l, l->migrates[i].id);
-                if (!p)
-                        log_warning("state.log: record 'M %" PRIu64 " %s' not applied: no log has charge %" PRIu64 ".",
+                if (!p)         /* released, and compacted away since */
+                        log_debug("state.log: record 'M %" PRIu64 " %s' not applied: no log has charge %" PRIu64 ".",
                                     l->migrates[i].id, l->migrates[i].group->text, l->migrates[i].id);
                 else if (p->amount != 0)
                         p->group = l->migrates[i].group;
@@ -580,6 +609,22 @@ static void gc_all_groups(rc_engine *e) {
         }
 }
 
+static int dump_runtime(Store *s, void *userdata);
+
+/* The void w records name these files: rewrite the runtime log without
+ * them first, or their removal would make them count at the next start. */
+static void remove_stale_tmps(Manager *m, char **tmps, size_t n) {
+        int r = n > 0 ? store_compact(m->runtime_store, dump_runtime, m) : 0;
+        for (size_t i = 0; i < n; i++) {
+                if (r >= 0 && unlink(tmps[i]) < 0 && errno != ENOENT)
+                        log_warning_errno(-errno, "Cannot remove %s: %s", tmps[i], strerror(errno));
+                free(tmps[i]);
+        }
+        if (r < 0)
+                log_warning_errno(r, "Cannot compact %s, keeping the drop-in temporaries: %s",
+                                  store_path(m->runtime_store), strerror(-r));
+}
+
 int manager_load_state(Manager *m) {
         Loader l = { .m = m, .next_id = 1, .sorted = true };
         l.stats_tail = &l.stats;
@@ -604,13 +649,23 @@ int manager_load_state(Manager *m) {
                 loader_done(&l);
                 return r;
         }
+        char **stale = TAKE_PTR(l.stale_tmps);
+        size_t n_stale = l.n_stale_tmps;
+        l.n_stale_tmps = 0;
         restore_all(m, &l);
         gc_all_groups(m->engine);
         m->loading = false;
         release_orphans(m);
         log_info("State restored: %u resource(s), %zu group(s), %zu charge(s).", m->engine->n_resources,
                  m->engine->groups.n_entries, m->engine->charges.n_entries);
-        return manager_commit(m);
+        r = manager_commit(m);
+        if (r >= 0)
+                remove_stale_tmps(m, stale, n_stale);
+        else
+                for (size_t i = 0; i < n_stale; i++)
+                        free(stale[i]);
+        free(stale);
+        return r;
 }
 
 static int dump_state(Store *s, void *userdata) {

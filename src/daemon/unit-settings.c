@@ -885,16 +885,52 @@ static int write_temp(const char *dir, const char *name, const char *text, char 
 }
 
 typedef struct PendingFile {
+        UnitConfProperty prop;
         char *tmp;
         char *path;
 } PendingFile;
 
-/* All drop-ins are written and synced before the first rename, so that a
- * failed write changes none of them. */
+/* The runtime limits the call's unit settings take over are forgotten
+ * before any drop-in appears, each on the condition that its drop-in's
+ * temporary file was renamed (persist.c: a w record naming a file that is
+ * still there is void): a crash between the two changes neither. */
+static int forget_taken_over(Manager *m, const char *unit, const UnitConf *force, const PendingFile *files,
+                             size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                UnitConfProperty p = files[i].prop;
+                if (p == UNIT_CONF_SLICE)
+                        continue;
+                const UnitConfList *l = &force->lists[p];
+                for (size_t k = 0; k < l->n; k++)
+                        for (int kind = 0; kind < (p == UNIT_CONF_RDMA_MAX ? _RC_RDMA_KIND_MAX : 1); kind++) {
+                                _cleanup_free_ char *key = NULL;
+                                const char *name = l->entries[k].name;
+                                if (p == UNIT_CONF_RDMA_MAX) {
+                                        if (!l->entries[k].set[kind] ||
+                                            asprintf(&key, "%s/%s", name,
+                                                     rc_rdma_kind_to_string((rc_rdma_kind) kind)) < 0)
+                                                continue;
+                                        name = key;
+                                }
+                                manager_forget_runtime_limit_unless(m, unit, unit_conf_property_file(p), name,
+                                                                    files[i].tmp);
+                        }
+        }
+        /* Both logs, in manager_commit()'s order (earlier calls of the
+         * batch may have records in either), but no compaction: that would
+         * drop the conditional w records before the renames. */
+        int r = 0;
+        if (m->state_store && store_has_pending(m->state_store))
+                r = store_commit(m->state_store);
+        if (r >= 0 && m->runtime_store && store_has_pending(m->runtime_store))
+                r = store_commit(m->runtime_store);
+        return r;
+}
+
 /* The renames of one call are redone at start if a crash cut them short
  * (persist.c, record N): all of a call's drop-ins appear, or none. */
 static int record_renames(Manager *m, const PendingFile *files, size_t n) {
-        if (!m->state_store)
+        if (!m->state_store || n < 2)
                 return 0;
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *tmp = hex_encode(files[i].tmp), *path = hex_encode(files[i].path);
@@ -905,7 +941,9 @@ static int record_renames(Manager *m, const PendingFile *files, size_t n) {
         return store_commit(m->state_store);
 }
 
-static int write_dropins(Manager *m, const char *top, const char *unit, const UnitConf *work,
+/* All drop-ins are written and synced before the first rename, so that a
+ * failed write changes none of them. */
+static int write_dropins(Manager *m, const char *top, const char *unit, const UnitConf *work, const UnitConf *force,
                          const bool touched[_UNIT_CONF_PROPERTY_MAX], bool *renamed, sd_bus_error *error) {
         _cleanup_free_ char *dir = NULL;
         if (asprintf(&dir, "%s/%s.d", top, unit) < 0)
@@ -927,6 +965,7 @@ static int write_dropins(Manager *m, const char *top, const char *unit, const Un
                         break;
                 }
                 PendingFile *f = &files[n];
+                f->prop = (UnitConfProperty) i;
                 if (asprintf(&f->path, "%s/%s", dir, name) < 0) {
                         f->path = NULL;
                         r = -ENOMEM;
@@ -937,10 +976,12 @@ static int write_dropins(Manager *m, const char *top, const char *unit, const Un
                 if (r < 0)
                         r = sd_bus_error_set_errnof(error, r, "Cannot write %s: %s", f->path, strerror(-r));
         }
-        if (r >= 0 && n > 1) {
-                r = record_renames(m, files, n);
+        if (r >= 0) {
+                r = forget_taken_over(m, unit, force, files, n);
+                if (r >= 0)
+                        r = record_renames(m, files, n);
                 if (r < 0)
-                        r = sd_bus_error_set_errnof(error, r, "Cannot write the state log: %s", strerror(-r));
+                        r = sd_bus_error_set_errnof(error, r, "Cannot write the state logs: %s", strerror(-r));
         }
         for (size_t i = 0; i < n; i++) {
                 if (r >= 0 && rename(files[i].tmp, files[i].path) < 0) {
@@ -1081,7 +1122,7 @@ int unit_settings_set(Manager *m, const char *unit, bool runtime, sd_bus_message
                 return r;
 
         bool renamed = false;
-        int w = write_dropins(m, control_dir(m, runtime), unit, &work, touched, &renamed, error);
+        int w = write_dropins(m, control_dir(m, runtime), unit, &work, &force, touched, &renamed, error);
         if (w < 0 && !renamed)
                 return w;
 
