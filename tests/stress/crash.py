@@ -420,21 +420,25 @@ class Crash:
             ids = [op["id"]] if op["m"] == "Uncharge" else op["ids"]
             ids = [i for i in ids if i in m.charges]
 
-            def same(model):
+            def same(model, tolerant):
                 return all(model.charges.get(i) == d.charges.get(i) for i in ids)
         else:
             u = op["g"] if op["m"] == "WriteFile" else op["u"]
             keys = [(u, f, r, k) for f, r, k in ENTRY_KEYS]
 
-            def same(model):
-                return (all(model.entry(*k) == d.entry(*k) or model.stale(k, d.entry(*k)) for k in keys) and
+            def same(model, tolerant):
+                return (all(model.entry(*k) == d.entry(*k) or (tolerant and model.stale(k, d.entry(*k)))
+                            for k in keys) and
                         (u.endswith(".slice") or model.parent_of(u) == d.parent_of(u)) and
                         (op["m"] == "WriteFile" or model.unitconf.get(u, {}) == d.unitconf.get(u, {})))
-        if same(yes):
-            self.model = yes
-            return True
-        if same(m):
-            return False
+        # Exact matches first: tolerating a stale value (a known bug) must
+        # not make an op that was not applied look applied.
+        for tolerant in (False, True):
+            if same(yes, tolerant):
+                self.model = yes
+                return True
+            if same(m, tolerant):
+                return False
         # Neither: counted once, as half-applied; go on from what resctld shows.
         if op["m"] in ("Uncharge", "MigrateCharges"):
             self.why = ["charge %d: not applied %s, applied %s, resctld %s" %
