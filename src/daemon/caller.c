@@ -6,6 +6,7 @@
  * Credentials are cached per unique name: the bus never reuses one. */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,15 +22,28 @@ typedef enum AuthState {
         AUTH_FAILED,
 } AuthState;
 
+/* One per parked call. Calls of one sender for one action (and the same
+ * interactivity) that arrive while polkit is being asked wait for that
+ * answer instead of asking again: the leader holds the check, the others
+ * follow it. Answers are not kept beyond the check in flight. */
 typedef struct AuthQuery {
-        HashNode node;
+        HashNode node;                  /* manager->auth_queries, by message */
+        HashNode check_node;            /* manager->auth_checks, while leading a check */
         Manager *manager;
         sd_bus_message *msg;
         char *action;
+        char *check_key;                /* set while leading a check */
         sd_bus_slot *slot;
+        struct AuthQuery *leader;
+        struct AuthQuery **followers;
+        size_t n_followers;
         AuthState state;
         char *failure;
 } AuthQuery;
+
+static bool check_eq(const HashNode *n, const void *key) {
+        return streq(container_of(n, AuthQuery, check_node)->check_key, key);
+}
 
 static bool caller_eq(const HashNode *n, const void *key) {
         return streq(container_of(n, Caller, node)->sender, key);
@@ -50,7 +64,25 @@ void caller_free(Caller *c) {
         free(c);
 }
 
+static void check_end(AuthQuery *q) {
+        if (!q->check_key)
+                return;
+        hashmap_remove(&q->manager->auth_checks, &q->check_node);
+        free(q->check_key);
+        q->check_key = NULL;
+}
+
 static void query_free(AuthQuery *q) {
+        check_end(q);
+        if (q->leader) {
+                AuthQuery *l = q->leader;
+                for (size_t i = 0; i < l->n_followers; i++)
+                        if (l->followers[i] == q)
+                                l->followers[i] = l->followers[--l->n_followers];
+        }
+        for (size_t i = 0; i < q->n_followers; i++)
+                q->followers[i]->leader = NULL;
+        free(q->followers);
         hashmap_remove(&q->manager->auth_queries, &q->node);
         sd_bus_slot_unref(q->slot);
         sd_bus_message_unref(q->msg);
@@ -191,6 +223,15 @@ static int on_check_authorization(sd_bus_message *reply, void *userdata, sd_bus_
                 } else
                         q->state = authorized ? AUTH_ALLOWED : challenge ? AUTH_CHALLENGE : AUTH_DENIED;
         }
+        check_end(q);
+        for (size_t i = 0; i < q->n_followers; i++) {
+                AuthQuery *f = q->followers[i];
+                f->state = q->state;
+                f->failure = q->failure ? strdup(q->failure) : NULL;
+                f->leader = NULL;
+                requeue(q->manager, f->msg);
+        }
+        q->n_followers = 0;
         requeue(q->manager, q->msg);
         return 0;
 }
@@ -212,6 +253,31 @@ static int polkit_start(Manager *m, sd_bus_message *msg, const char *action, Cal
                 return r;
         }
         uint32_t flags = sd_bus_message_get_allow_interactive_authorization(msg) > 0 ? 1 : 0;
+        _cleanup_free_ char *key = NULL;
+        if (asprintf(&key, "%s %s %" PRIu32, c->sender, action, flags) < 0) {
+                query_free(q);
+                return -ENOMEM;
+        }
+        HashNode *n = hashmap_get(&m->auth_checks, hash_string(key), key, check_eq);
+        if (n) {
+                AuthQuery *l = container_of(n, AuthQuery, check_node);
+                AuthQuery **v = realloc(l->followers, (l->n_followers + 1) * sizeof(*v));
+                if (!v) {
+                        query_free(q);
+                        return -ENOMEM;
+                }
+                l->followers = v;
+                l->followers[l->n_followers++] = q;
+                q->leader = l;
+                log_debug("A call of %s waits for the polkit check of %s in flight.", c->sender, action);
+                return 0;
+        }
+        r = hashmap_put(&m->auth_checks, &q->check_node, hash_string(key));
+        if (r < 0) {
+                query_free(q);
+                return r;
+        }
+        q->check_key = TAKE_PTR(key);
         r = sd_bus_message_new_method_call(m->bus, &call, "org.freedesktop.PolicyKit1",
                                            "/org/freedesktop/PolicyKit1/Authority",
                                            "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization");

@@ -72,6 +72,7 @@ Manager *manager_free(Manager *m) {
         free(m->outgoing);
         auth_queries_free(m);
         hashmap_done(&m->auth_queries);
+        hashmap_done(&m->auth_checks);
         for (size_t b = 0; b < m->callers.n_buckets; b++)
                 for (HashNode *n = m->callers.buckets[b], *next; n; n = next) {
                         next = n->next;

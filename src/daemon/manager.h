@@ -89,6 +89,7 @@ typedef struct Manager {
 
         Hashmap callers;                /* sender -> Caller */
         Hashmap auth_queries;           /* sd_bus_message* -> AuthQuery */
+        Hashmap auth_checks;            /* "sender action flags" -> AuthQuery asking polkit */
         Hashmap owners;                 /* (pid, starttime) -> Owner */
         Hashmap runtime_limits;         /* "group file resource" -> text, from WriteFile */
         Hashmap units;                  /* unit name -> UnitSettings */

@@ -79,6 +79,10 @@ nobody_refused org.resctl.manage-resources RegisterResource st misc/tdx 5
 nobody_refused org.resctl.manage-resources SetCapacity st misc/sev 1
 nobody_refused org.resctl.manage-resources UnregisterResource s misc/sev
 AS_USER=nobody expect_error $IAR Charge sstt nobody-a.slice misc/sev 1 1
+# Calls of one process that arrive while polkit is asked share that check:
+# each of them still gets the answer.
+expect_eq "20 pipelined Charges of nobody, no rule: each InteractiveAuthorizationRequired" \
+        "$(runuser -u nobody -- "$PY" "$T/bin/pipelined.py" 20 Charge sstt nobody-a.slice misc/sev 1 1)" "20 ERROR $IAR"
 expect_eq "refused calls changed nothing" \
         "$(call ListCharges s "")|$(read_file root-a.slice misc.max)|$(call ListResources)" "$STATE0"
 check "refused SetUnitProperties wrote no drop-in" test ! -e "$T/control/root-a.slice.d"
@@ -87,6 +91,9 @@ expect_error $E.NoSuchGroup GetGroup s nobody-a.slice
 say "---- a rules file grants org.resctl.charge to nobody"
 check "polkitd reloaded the rules (Changed)" polkit_rules 50-nobody-charge.rules "$GRANT_CHARGE"
 AS_USER=nobody expect_ok Charge sstt nobody-a.slice misc/sev 3 1
+expect_eq "20 pipelined Charges of nobody, granted: each charged" \
+        "$(runuser -u nobody -- "$PY" "$T/bin/pipelined.py" 20 Charge sstt nobody-p.slice misc/sev 1 1)" "20 OK"
+say "charges that waited for another call's polkit check: $(grep -c 'waits for the polkit check' "$T/resctld.log")"
 NOBODY_ID=${OUT#t }
 expect_out "a(tsstut) 1 $NOBODY_ID \"nobody-a.slice\" \"misc/sev\" 3 0 1" ListCharges s nobody-a.slice
 sig_since s
