@@ -46,21 +46,7 @@ echo "$pid" >"$tmp/resctld.pid"  # for a profiler attaching meanwhile
 
 # 3. polkitd with resctl's actions and a rule for nobody, visible in this
 # mount namespace only.
-mkdir -p "$tmp/actions" "$tmp/rules.d"
-cp polkit/org.resctl.policy "$tmp/actions/"
-cat >"$tmp/rules.d/50-resctl-bench.rules" <<'EOF'
-// bench/bus.sh: user nobody may charge without authenticating.
-polkit.addRule(function(action, subject) {
-        if (action.id == "org.resctl.charge" && subject.user == "nobody")
-                return polkit.Result.YES;
-});
-EOF
-chmod -R a+rX "$tmp/actions" "$tmp/rules.d"
-mount --bind "$tmp/actions" /usr/share/polkit-1/actions
-mount --bind "$tmp/rules.d" /etc/polkit-1/rules.d
-"$polkitd" --no-debug >"$tmp/polkitd.log" 2>&1 &
-pids+=($!)
-gdbus wait --system --timeout 30 org.freedesktop.PolicyKit1
+bench_polkit
 
 cp "$build/bench/bench-bus" "$tmp/bench-bus"
 runuser -u nobody -- "$tmp/bench-bus" "$@" | sed 's/^/unprivileged_/'

@@ -68,3 +68,24 @@ bench_bus() {
         export DBUS_SYSTEM_BUS_ADDRESS="$address"
         chmod 666 "$tmp/bus"    # whatever the umask made of it
 }
+
+# bench_polkit: the real polkitd with resctl's actions and a rule letting
+# user nobody charge, visible in this mount namespace only; sets polkitpid.
+bench_polkit() {
+        mkdir -p "$tmp/actions" "$tmp/rules.d"
+        cp polkit/org.resctl.policy "$tmp/actions/"
+        cat >"$tmp/rules.d/50-resctl-bench.rules" <<'RULES'
+// bench/*.sh: user nobody may charge without authenticating.
+polkit.addRule(function(action, subject) {
+        if (action.id == "org.resctl.charge" && subject.user == "nobody")
+                return polkit.Result.YES;
+});
+RULES
+        chmod -R a+rX "$tmp/actions" "$tmp/rules.d"
+        mount --bind "$tmp/actions" /usr/share/polkit-1/actions
+        mount --bind "$tmp/rules.d" /etc/polkit-1/rules.d
+        "$polkitd" --no-debug >"$tmp/polkitd.log" 2>&1 &
+        polkitpid=$!
+        pids+=("$polkitpid")
+        gdbus wait --system --timeout 30 org.freedesktop.PolicyKit1
+}

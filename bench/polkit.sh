@@ -39,22 +39,7 @@ bench_bus
 
 # polkitd with resctl's actions and a rule for nobody, visible in this
 # mount namespace only.
-mkdir -p "$tmp/actions" "$tmp/rules.d"
-cp polkit/org.resctl.policy "$tmp/actions/"
-cat >"$tmp/rules.d/50-resctl-bench.rules" <<'RULES'
-// bench/polkit.sh: user nobody may charge without authenticating.
-polkit.addRule(function(action, subject) {
-        if (action.id == "org.resctl.charge" && subject.user == "nobody")
-                return polkit.Result.YES;
-});
-RULES
-chmod -R a+rX "$tmp/actions" "$tmp/rules.d"
-mount --bind "$tmp/actions" /usr/share/polkit-1/actions
-mount --bind "$tmp/rules.d" /etc/polkit-1/rules.d
-"$polkitd" --no-debug >"$tmp/polkitd.log" 2>&1 &
-polkitpid=$!
-pids+=("$polkitpid")
-gdbus wait --system --timeout 30 org.freedesktop.PolicyKit1
+bench_polkit
 
 # resctld: runtime data on a tmpfs (process-owned charges), state on the disk.
 mkdir -p "$tmp/run" "$tmp/state" "$tmp/units"
