@@ -3,9 +3,9 @@
 #
 # System tier: resctld under a real systemd, booted in a container.
 #
-# An overlayfs whose lower layer is / and whose upper layer is a tmpfs is
-# booted with systemd-nspawn; every write, the install included, lands in
-# the tmpfs, never on the host. The project is configured with
+# The machine (machine.sh): an overlayfs whose lower layer is / and whose
+# upper layer is a tmpfs, booted with systemd-nspawn; every write, the
+# install included, lands in the tmpfs, never on the host. The project is configured with
 # --prefix=/usr, built and installed (meson install) inside the container,
 # and then driven with systemctl, systemd-run and busctl (and Debian's
 # python3-dbus for charges that a process keeps holding). Everything is
@@ -34,9 +34,8 @@ PY=/usr/bin/python3             # Debian's: has python3-dbus and gi
 
 N_PASS=0
 N_FAIL=0
-NSPAWN_PID=
-SD_PID=
-T=
+
+. "$SYS_DIR/machine.sh"
 
 say() { printf '# %s\n' "$*"; }
 pass() {
@@ -51,45 +50,19 @@ fail() {
         for l in "$@"; do printf '#   %s\n' "$l"; done
 }
 
-# ---------------------------------------------------------------- machine
-
-# Runs a command inside the container (all its namespaces), without the
-# host's bus addresses.
-IN() {
-        nsenter -t "$SD_PID" -a env -u DBUS_SYSTEM_BUS_ADDRESS -u DBUS_SESSION_BUS_ADDRESS \
-                -u NOTIFY_SOCKET -u LISTEN_FDS -u LISTEN_PID "$@"
-}
-
 cleanup() {
         local rc=$?
         trap - EXIT INT TERM
-        if [[ -n $SD_PID && -n $NSPAWN_PID ]] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
-                if ((N_FAIL > 0)) || [[ $rc -ne 0 && $rc -ne 77 ]]; then
-                        say "resctld's journal:"
-                        IN journalctl -u resctld --no-pager -n 80 -o short-monotonic 2>&1 | sed 's/^/#   /'
-                fi
-                # SIGRTMIN+4 asks systemd to power off.
-                kill -s RTMIN+4 "$SD_PID" 2>/dev/null
-                local i
-                for ((i = 0; i < 300; i++)); do
-                        kill -0 "$NSPAWN_PID" 2>/dev/null || break
-                        sleep 0.1
-                done
-                if kill -0 "$NSPAWN_PID" 2>/dev/null; then
-                        say "the container did not power off in 30 s: killing it"
-                        kill -KILL "$NSPAWN_PID" 2>/dev/null
-                fi
+        if [[ -n $SD_PID && -n $NSPAWN_PID ]] && kill -0 "$NSPAWN_PID" 2>/dev/null &&
+                { ((N_FAIL > 0)) || [[ $rc -ne 0 && $rc -ne 77 ]]; }; then
+                say "resctld's journal:"
+                IN journalctl -u resctld --no-pager -n 80 -o short-monotonic 2>&1 | sed 's/^/#   /'
         fi
-        [[ -n $NSPAWN_PID ]] && wait "$NSPAWN_PID" 2>/dev/null
-        if [[ -n $T ]]; then
-                if ((N_FAIL > 0)) && [[ -s $T/console.log ]]; then
-                        say "container console (last lines):"
-                        tail -n 20 "$T/console.log" | sed 's/^/#   /'
-                fi
-                umount "$T/root" 2>/dev/null || umount -l "$T/root" 2>/dev/null
-                umount "$T" 2>/dev/null || umount -l "$T" 2>/dev/null
-                rmdir "$T" 2>/dev/null
+        if [[ -n $T ]] && ((N_FAIL > 0)) && [[ -s $T/console.log ]]; then
+                say "container console (last lines):"
+                tail -n 20 "$T/console.log" | sed 's/^/#   /'
         fi
+        machine_teardown
         if [[ $rc -eq 77 ]]; then
                 exit 77
         fi
@@ -113,51 +86,15 @@ for p in systemctl busctl "$PY" runuser meson ninja; do
         command -v "$p" >/dev/null || { echo "SKIP: $p is missing"; exit 77; }
 done
 
-T=$(mktemp -d /tmp/resctl-system.XXXXXX)
-mount -t tmpfs -o mode=0755 resctl-system "$T" || { T=; echo "SKIP: cannot mount a tmpfs"; exit 77; }
-mkdir -p "$T/upper" "$T/work" "$T/root"
-if ! mount -t overlay resctl-system -o "lowerdir=/,upperdir=$T/upper,workdir=$T/work" "$T/root"; then
-        echo "SKIP: cannot mount an overlayfs over /"
-        exit 77
-fi
-
-MACHINE=resctl-sys$$
+machine_overlay || { echo "SKIP: $MACHINE_ERR"; exit 77; }
 say "booting systemd in $T/root"
-# The source tree is bound in: the container mounts its own /tmp (and the
-# tree may live there).
-systemd-nspawn --quiet --directory="$T/root" --boot --register=no --keep-unit --machine="$MACHINE" \
-        --bind-ro="$SOURCE_ROOT:/resctl-src" \
-        -- systemd.firstboot=off </dev/null >"$T/console.log" 2>&1 &
-NSPAWN_PID=$!
-
-# The container's PID 1 is nspawn's child once it runs systemd.
 start=$SECONDS
-while ((SECONDS - start < BOOT_TIMEOUT)); do
-        kill -0 "$NSPAWN_PID" 2>/dev/null || break
-        for c in $(ps -o pid= --ppid "$NSPAWN_PID"); do
-                [[ $(cat "/proc/$c/comm" 2>/dev/null) == systemd ]] && SD_PID=$c
-        done
-        [[ -n $SD_PID ]] && break
-        sleep 0.1
-done
-if [[ -z $SD_PID ]]; then
-        fail "systemd runs in the container" "$(tail -n 20 "$T/console.log")"
+if ! machine_boot "$SOURCE_ROOT"; then
+        fail "the container booted" "$MACHINE_ERR"
         exit 1
 fi
-# is-system-running --wait returns once the boot is done; before systemd's
-# private socket is up it fails at once, so ask again.
-state=
-while ((SECONDS - start < BOOT_TIMEOUT)); do
-        state=$(IN timeout $((BOOT_TIMEOUT - (SECONDS - start) + 1)) systemctl is-system-running --wait 2>/dev/null)
-        [[ $state == running || $state == degraded ]] && break
-        sleep 0.2
-done
-if [[ $state == running || $state == degraded ]]; then
-        pass "the container booted ($state) in $((SECONDS - start)) s"
-else
-        fail "the container booted" "state: '$state'"
-        exit 1
-fi
+state=$MACHINE_STATE
+pass "the container booted ($state) in $((SECONDS - start)) s"
 [[ $state == degraded ]] && say "failed units: $(IN systemctl --failed --no-legend --plain | awk '{print $1}' | xargs)"
 
 # ---------------------------------------------------------------- install
@@ -479,3 +416,44 @@ else
         fail "MiscMax=sev:3 lands in the unit's misc.max" "$(IN cat "$CG/system.slice/rc-vm.service/misc.max" 2>&1)" \
                 "$(IN journalctl -u resctld --no-pager -n 15 -o cat 2>&1)"
 fi
+
+# 10. resctld keeps no load on systemd (issue 12): after a storm of
+#     transient units, template instances and systemctl status on stopped
+#     and missing units, its calls to systemd stop within a few seconds,
+#     stay at 0 over an idle window, and number at most 3 per unit state
+#     change. Counted with busctl monitor, not timed.
+check_systemd_load() {
+        local settled calls idle failed
+        sd_storm_prepare
+        if ! is_active resctld || ! sd_monitor_start org.resctl.Manager; then
+                fail "a bus monitor counts resctld's calls to systemd" "$MACHINE_ERR"
+                return
+        fi
+        sd_storm sys 20 10 10 10
+        failed=$SD_STORM_FAILED
+        sd_calls_settle 10 && settled=1 || settled=0
+        calls=$(sd_calls)
+        # The idle window: nothing happens, nothing may be asked.
+        sleep 5
+        idle=$(($(sd_calls) - calls))
+        sd_monitor_stop
+        if ((failed == 0)); then
+                pass "a storm of $SD_CHANGES unit starts and stops and 20 systemctl status all answered in time"
+        else
+                fail "every systemctl and systemd-run of the storm answered in time" "$failed failed or timed out"
+        fi
+        if ((settled && idle == 0)); then
+                pass "resctld's calls to systemd stop after the storm (settled at $calls) and stay at 0 for 5 s"
+        else
+                fail "resctld's calls to systemd stop after the storm and stay at 0" \
+                        "settled: $settled; $calls calls, $idle more in 5 s idle" \
+                        "busiest: $(grep -o '"path":"[^"]*"' "$T/sd-calls.log" | sort | uniq -c | sort -rn | head -3 | xargs)"
+        fi
+        if ((calls <= 3 * SD_CHANGES)); then
+                pass "resctld made $calls calls to systemd for $SD_CHANGES unit state changes (<= 3 each)"
+        else
+                fail "resctld makes at most 3 calls to systemd per unit state change" \
+                        "$calls calls for $SD_CHANGES changes"
+        fi
+}
+check_systemd_load
