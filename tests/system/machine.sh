@@ -183,30 +183,35 @@ sd_storm_prepare() {
 # systemctl status on STATUS stopped instances never started and on
 # MISSING units that do not exist. Sets SD_CHANGES to the unit state
 # changes made (a start or a stop each) and SD_STORM_FAILED to the systemctl
-# and systemd-run calls that failed or timed out (after 30 s each).
+# and systemd-run calls that failed, timed out (after 20 s each) or were
+# not made because the storm ran past SD_STORM_DEADLINE seconds (600).
 sd_storm() {
-        local tag=$1 i u
+        local tag=$1 i u start=$SECONDS
         SD_CHANGES=0
         SD_STORM_FAILED=0
+        _storm() {
+                ((SECONDS - start < ${SD_STORM_DEADLINE:-600})) || return 1
+                IN timeout 20 "$@" >/dev/null 2>&1
+        }
         for ((i = 0; i < $2; i++)); do
                 u=rc-$tag-t$i.service
-                IN timeout 30 systemd-run --quiet --unit="$u" /bin/sleep infinity || SD_STORM_FAILED=$((SD_STORM_FAILED + 1))
-                IN timeout 30 systemctl stop "$u" || SD_STORM_FAILED=$((SD_STORM_FAILED + 1))
+                _storm systemd-run --quiet --unit="$u" /bin/sleep infinity || SD_STORM_FAILED=$((SD_STORM_FAILED + 1))
+                _storm systemctl stop "$u" || SD_STORM_FAILED=$((SD_STORM_FAILED + 1))
                 SD_CHANGES=$((SD_CHANGES + 2))
         done
         for ((i = 0; i < $3; i++)); do
                 u=rc-storm@$tag-i$i.service
-                IN timeout 30 systemctl start "$u" || SD_STORM_FAILED=$((SD_STORM_FAILED + 1))
-                IN timeout 30 systemctl stop "$u" || SD_STORM_FAILED=$((SD_STORM_FAILED + 1))
+                _storm systemctl start "$u" || SD_STORM_FAILED=$((SD_STORM_FAILED + 1))
+                _storm systemctl stop "$u" || SD_STORM_FAILED=$((SD_STORM_FAILED + 1))
                 SD_CHANGES=$((SD_CHANGES + 2))
         done
         # status exits 3 for a stopped unit, 4 for a missing one.
         for ((i = 0; i < $4; i++)); do
-                IN timeout 30 systemctl status --no-pager "rc-storm@$tag-s$i.service" >/dev/null 2>&1
+                _storm systemctl status --no-pager "rc-storm@$tag-s$i.service"
                 [[ $? == 3 ]] || SD_STORM_FAILED=$((SD_STORM_FAILED + 1))
         done
         for ((i = 0; i < $5; i++)); do
-                IN timeout 30 systemctl status --no-pager "rc-$tag-missing$i.service" >/dev/null 2>&1
+                _storm systemctl status --no-pager "rc-$tag-missing$i.service"
                 [[ $? == 4 ]] || SD_STORM_FAILED=$((SD_STORM_FAILED + 1))
         done
         return 0

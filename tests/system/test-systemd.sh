@@ -429,7 +429,7 @@ check_systemd_load() {
                 fail "a bus monitor counts resctld's calls to systemd" "$MACHINE_ERR"
                 return
         fi
-        sd_storm sys 20 10 10 10
+        SD_STORM_DEADLINE=180 sd_storm sys 20 10 10 10
         failed=$SD_STORM_FAILED
         sd_calls_settle 10 && settled=1 || settled=0
         calls=$(sd_calls)
@@ -438,9 +438,10 @@ check_systemd_load() {
         idle=$(($(sd_calls) - calls))
         sd_monitor_stop
         if ((failed == 0)); then
-                pass "a storm of $SD_CHANGES unit starts and stops and 20 systemctl status all answered in time"
+                pass "a storm of $SD_CHANGES unit starts and stops and 20 systemctl status answered, each within 20 s"
         else
-                fail "every systemctl and systemd-run of the storm answered in time" "$failed failed or timed out"
+                fail "every systemctl and systemd-run of the storm answered within 20 s" \
+                        "$failed failed, timed out or were not run after 180 s"
         fi
         if ((settled && idle == 0)); then
                 pass "resctld's calls to systemd stop after the storm (settled at $calls) and stay at 0 for 5 s"
