@@ -15,6 +15,22 @@
  *     removed cgroup (kernel-semantics.md R11): its limits are dropped, and
  *     its group lives on only while it holds charges.
  *
+ * What it costs systemd (resctld(8) "SYSTEMD"): touching a unit's object
+ * path makes systemd load the unit, and a unit loaded for nothing is
+ * unloaded again at its next garbage collection with UnitNew/UnitRemoved
+ * on the bus. Asking about a unit because of UnitNew (or of a JobRemoved
+ * of a stop) therefore loads it again and again, for ever. So the state of
+ * units comes from the signals alone: PropertiesChanged of the Unit
+ * interface, which systemd sends to subscribers for every unit, carries
+ * ActiveState and InvocationID; UnitRemoved is final; UnitNew and
+ * JobRemoved are not even matched. Exactly one GetAll is sent when a unit
+ * starts a run (a new InvocationID, or a start state of a unit not known to
+ * run), for what signals never carry: its Slice and the files systemd
+ * loaded it from. A unit that starts a run is loaded and not collected
+ * while it runs; stops, status queries and idle times cost systemd no call.
+ * Synchronizations (start, daemon-reload, systemd back on the bus) list the
+ * units once and ask each running one.
+ *
  * Everything is asynchronous: every call to systemd has a slot and its
  * reply is handled in the event loop. A daemon-reload removes and re-adds
  * every unit (UnitRemoved/UnitNew between Reloading(true) and
@@ -27,6 +43,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <systemd/sd-id128.h>
 
 #include "log.h"
 #include "macro.h"
@@ -49,6 +67,7 @@ typedef struct SdUnit {
         char *fragment;                 /* NULL: none */
         char **dropins;                 /* in systemd's order */
         size_t n_dropins;
+        sd_id128_t invocation;          /* the run the answer was about; null: none known */
         bool live;                      /* its group is pinned, its settings applied */
         bool counted;                   /* the running resync waits for slot */
         unsigned listed;                /* stamp of the last unit list that showed it running */
@@ -57,7 +76,7 @@ typedef struct SdUnit {
 
 typedef struct Systemd {
         Manager *manager;
-        sd_bus_slot *matches[8];
+        sd_bus_slot *matches[6];
         sd_bus_slot *owner_slot;        /* GetNameOwner */
         sd_bus_slot *subscribe_slot;
         sd_bus_slot *list_slot;         /* ListUnits */
@@ -103,6 +122,13 @@ static bool unit_has_cgroup(const char *name) {
 
 static bool active_state_is_live(const char *state) {
         return state && !streq(state, "inactive") && !streq(state, "failed");
+}
+
+/* A state a run enters by: worth asking about a unit not known to run.
+ * "deactivating" of a unit we never saw run is on its way out: asking
+ * could reach it after it was collected, and load it again. */
+static bool active_state_is_starting(const char *state) {
+        return state && (streq(state, "activating") || streq(state, "active") || streq(state, "reloading"));
 }
 
 static void unit_clear_files(SdUnit *u) {
@@ -286,6 +312,8 @@ static int read_strv(sd_bus_message *msg, char ***ret, size_t *n_ret) {
 }
 
 typedef struct UnitProps {
+        sd_id128_t invocation;
+        bool has_invocation;
         char *active_state;
         char *load_state;
         char *slice;
@@ -332,6 +360,18 @@ static int read_props(sd_bus_message *msg, UnitProps *p) {
                         r = sd_bus_message_enter_container(msg, 'v', "as");
                         if (r >= 0)
                                 r = read_strv(msg, &p->dropins, &p->n_dropins);
+                } else if (streq(name, "InvocationID")) {
+                        const void *id;
+                        size_t n;
+                        r = sd_bus_message_enter_container(msg, 'v', "ay");
+                        if (r >= 0)
+                                r = sd_bus_message_read_array(msg, 'y', &id, &n);
+                        if (r >= 0) {
+                                p->invocation = SD_ID128_NULL;
+                                if (n == sizeof(p->invocation.bytes))
+                                        memcpy(p->invocation.bytes, id, n);
+                                p->has_invocation = true;
+                        }
                 } else {
                         r = sd_bus_message_skip(msg, "v");
                         if (r >= 0)
@@ -378,6 +418,7 @@ static int on_unit_props(sd_bus_message *reply, void *userdata, sd_bus_error *re
                         u->dropins = TAKE_PTR(p.dropins);
                         u->n_dropins = p.n_dropins;
                         p.n_dropins = 0;
+                        u->invocation = p.invocation;
                         unit_up(u);
                 }
         }
@@ -386,19 +427,27 @@ static int on_unit_props(sd_bus_message *reply, void *userdata, sd_bus_error *re
         return 0;
 }
 
-/* Asks for the unit's state, slice and files; a newer question replaces
- * an older one. */
+/* Asks for the unit's state, slice and files. Only for a unit that a list
+ * or a signal just showed in a run: the path of a unit systemd may have
+ * collected is never touched. A question in flight is not asked twice: its
+ * answer comes after every change systemd signalled before reading it. */
 static int unit_fetch(Systemd *s, const char *name, bool count) {
         if (!s->owner || !unit_has_cgroup(name))
                 return 0;
         SdUnit *u = unit_get(s, name);
         if (!u)
                 return log_oom();
+        if (u->slot) {
+                if (count && !u->counted) {
+                        u->counted = true;
+                        s->n_pending++;
+                }
+                return 0;
+        }
         _cleanup_free_ char *path = NULL;
         int r = sd_bus_path_encode(SD_UNIT_PREFIX, name, &path);
         if (r < 0)
                 return r;
-        u->slot = sd_bus_slot_unref(u->slot);
         /* "" asks for every interface: Slice lives on the type's own one. */
         r = sd_bus_call_method_async(s->manager->bus, &u->slot, SD_DEST, path, "org.freedesktop.DBus.Properties",
                                      "GetAll", on_unit_props, u, "s", "");
@@ -573,16 +622,8 @@ static int on_get_name_owner(sd_bus_message *reply, void *userdata, sd_bus_error
         return 0;
 }
 
-static int on_unit_new(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
-        Systemd *s = userdata;
-        const char *name;
-        if (s->reloading || !s->owner || sd_bus_message_read(msg, "so", &name, NULL) < 0)
-                return 0;
-        /* Loaded is not running: ask, the answer says. */
-        (void) unit_fetch(s, name, false);
-        return 0;
-}
-
+/* Final: the unit is unloaded, and whatever is asked about it now would
+ * load it again. */
 static int on_unit_removed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
         Systemd *s = userdata;
         const char *name;
@@ -595,16 +636,6 @@ static int on_unit_removed(sd_bus_message *msg, void *userdata, sd_bus_error *re
                 if (counted)
                         sync_maybe_done(s);
         }
-        return 0;
-}
-
-static int on_job_removed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
-        Systemd *s = userdata;
-        const char *name, *result;
-        if (s->reloading || !s->owner || sd_bus_message_read(msg, "uoss", NULL, NULL, &name, &result) < 0)
-                return 0;
-        /* A start, stop or restart finished: state and slice may have changed. */
-        (void) unit_fetch(s, name, false);
         return 0;
 }
 
@@ -644,10 +675,22 @@ static int on_properties_changed(sd_bus_message *msg, void *userdata, sd_bus_err
         if (read_props(msg, &p) < 0 || !p.active_state)
                 return 0;
         SdUnit *u = unit_find(s, name);
-        bool live = active_state_is_live(p.active_state);
-        if (u && u->live && !live && !u->slot)
-                unit_gone(u);
-        else if (live && (!u || (!u->live && !u->slot)))
+        if (!active_state_is_live(p.active_state)) {
+                /* Stopped: nothing to ask. An answer in flight is void. */
+                if (u) {
+                        bool counted = u->counted;
+                        unit_gone(u);
+                        if (counted)
+                                sync_maybe_done(s);
+                }
+                return 0;
+        }
+        if (u && (u->slot || (u->live && !(p.has_invocation && !sd_id128_is_null(p.invocation) &&
+                                           !sd_id128_equal(p.invocation, u->invocation)))))
+                return 0;       /* asked already, or the same run */
+        /* A new run (its slice may be another since a daemon-reload), or a
+         * unit starting that we never saw run. */
+        if (u || active_state_is_starting(p.active_state))
                 (void) unit_fetch(s, name, false);
         return 0;
 }
@@ -674,9 +717,7 @@ int systemd_start(Manager *m, systemd_ready_fn ready) {
                 const char *member;
                 sd_bus_message_handler_t handler;
         } signals[] = {
-                { "UnitNew", on_unit_new },
                 { "UnitRemoved", on_unit_removed },
-                { "JobRemoved", on_job_removed },
                 { "Reloading", on_reloading },
                 { "UnitFilesChanged", on_unit_files_changed },
         };
