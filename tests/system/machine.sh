@@ -182,36 +182,43 @@ sd_storm_prepare() {
 # transient services and TEMPLATE instances of rc-storm@.service, then runs
 # systemctl status on STATUS stopped instances never started and on
 # MISSING units that do not exist. Sets SD_CHANGES to the unit state
-# changes made (a start or a stop each) and SD_STORM_FAILED to the systemctl
-# and systemd-run calls that failed, timed out (after 20 s each) or were
-# not made because the storm ran past SD_STORM_DEADLINE seconds (600).
+# changes asked for (a start or a stop each), SD_STORM_FAILED to the
+# systemctl and systemd-run calls that failed, timed out (after 20 s each)
+# or were not made, and SD_STORM_SKIPPED to those not made because the
+# storm ran past SD_STORM_DEADLINE seconds (600).
 sd_storm() {
         local tag=$1 i u start=$SECONDS
         SD_CHANGES=0
         SD_STORM_FAILED=0
+        SD_STORM_SKIPPED=0
+        # _storm CHANGES CMD...: runs CMD, which makes CHANGES unit state changes.
         _storm() {
-                ((SECONDS - start < ${SD_STORM_DEADLINE:-600})) || return 1
+                local n=$1
+                shift
+                if ((SECONDS - start >= ${SD_STORM_DEADLINE:-600})); then
+                        SD_STORM_SKIPPED=$((SD_STORM_SKIPPED + 1))
+                        return 1
+                fi
+                SD_CHANGES=$((SD_CHANGES + n))
                 IN timeout 20 "$@" >/dev/null 2>&1
         }
         for ((i = 0; i < $2; i++)); do
                 u=rc-$tag-t$i.service
-                _storm systemd-run --quiet --unit="$u" /bin/sleep infinity || SD_STORM_FAILED=$((SD_STORM_FAILED + 1))
-                _storm systemctl stop "$u" || SD_STORM_FAILED=$((SD_STORM_FAILED + 1))
-                SD_CHANGES=$((SD_CHANGES + 2))
+                _storm 1 systemd-run --quiet --unit="$u" /bin/sleep infinity || SD_STORM_FAILED=$((SD_STORM_FAILED + 1))
+                _storm 1 systemctl stop "$u" || SD_STORM_FAILED=$((SD_STORM_FAILED + 1))
         done
         for ((i = 0; i < $3; i++)); do
                 u=rc-storm@$tag-i$i.service
-                _storm systemctl start "$u" || SD_STORM_FAILED=$((SD_STORM_FAILED + 1))
-                _storm systemctl stop "$u" || SD_STORM_FAILED=$((SD_STORM_FAILED + 1))
-                SD_CHANGES=$((SD_CHANGES + 2))
+                _storm 1 systemctl start "$u" || SD_STORM_FAILED=$((SD_STORM_FAILED + 1))
+                _storm 1 systemctl stop "$u" || SD_STORM_FAILED=$((SD_STORM_FAILED + 1))
         done
         # status exits 3 for a stopped unit, 4 for a missing one.
         for ((i = 0; i < $4; i++)); do
-                _storm systemctl status --no-pager "rc-storm@$tag-s$i.service"
+                _storm 0 systemctl status --no-pager "rc-storm@$tag-s$i.service"
                 [[ $? == 3 ]] || SD_STORM_FAILED=$((SD_STORM_FAILED + 1))
         done
         for ((i = 0; i < $5; i++)); do
-                _storm systemctl status --no-pager "rc-$tag-missing$i.service"
+                _storm 0 systemctl status --no-pager "rc-$tag-missing$i.service"
                 [[ $? == 4 ]] || SD_STORM_FAILED=$((SD_STORM_FAILED + 1))
         done
         return 0
