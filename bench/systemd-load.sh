@@ -67,10 +67,11 @@ echo "# $(nproc) CPUs, $UNITS transient units started and stopped, $STATUS syste
 echo "# source: $SOURCE_ROOT ($(git -C "$SOURCE_ROOT" describe --always --dirty 2>/dev/null || echo 'no git'))"
 
 storm without
-base=$cpu_ms
-echo "without_resctld_pid1_cpu_ms_per_unit_change=$(awk -v c="$base" -v n="$SD_CHANGES" 'BEGIN { printf "%.3f", c / n }')"
+base=$(awk -v c="$cpu_ms" -v n="$SD_CHANGES" 'BEGIN { printf "%.3f", c / n }')
+echo "without_resctld_pid1_cpu_ms_per_unit_change=$base"
 
-IN systemctl start resctld || die "resctld does not start"
+IN systemctl start resctld ||
+        die "resctld does not start: $(IN journalctl -u resctld --no-pager -n 15 -o cat 2>&1)"
 sd_monitor_start org.resctl.Manager || die "$MACHINE_ERR"
 storm with
 calls=$(sd_calls)
@@ -78,6 +79,7 @@ sleep "$IDLE"
 idle=$(($(sd_calls) - calls))
 echo "systemd_calls_per_unit_change=$(awk -v c="$calls" -v n="$SD_CHANGES" 'BEGIN { printf "%.3f", c / n }')"
 echo "systemd_calls_idle_${IDLE}s=$idle"
-echo "pid1_cpu_ms_per_unit_change=$(awk -v c="$cpu_ms" -v n="$SD_CHANGES" 'BEGIN { printf "%.3f", c / n }')"
-echo "pid1_cpu_ratio=$(awk -v a="$cpu_ms" -v b="$base" 'BEGIN { printf "%.2f", b ? a / b : 0 }')"
+with=$(awk -v c="$cpu_ms" -v n="$SD_CHANGES" 'BEGIN { printf "%.3f", c / n }')
+echo "pid1_cpu_ms_per_unit_change=$with"
+echo "pid1_cpu_ratio=$(awk -v a="$with" -v b="$base" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')"
 echo "# busiest: $(grep -o '"member":"[A-Za-z]*"' "$T/sd-calls.log" | sort | uniq -c | sort -rn | head -3 | xargs)"
