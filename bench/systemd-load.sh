@@ -81,5 +81,5 @@ echo "systemd_calls_per_unit_change=$(awk -v c="$calls" -v n="$SD_CHANGES" 'BEGI
 echo "systemd_calls_idle_${IDLE}s=$idle"
 with=$(awk -v c="$cpu_ms" -v n="$SD_CHANGES" 'BEGIN { printf "%.3f", c / n }')
 echo "pid1_cpu_ms_per_unit_change=$with"
-echo "pid1_cpu_ratio=$(awk -v a="$with" -v b="$base" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')"
+echo "pid1_cpu_ratio=$(awk -v a="$with" -v b="$base" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 echo "# busiest: $(grep -o '"member":"[A-Za-z]*"' "$T/sd-calls.log" | sort | uniq -c | sort -rn | head -3 | xargs)"
