@@ -133,6 +133,14 @@ if ! mount -t overlay resctl-system -o "lowerdir=/,upperdir=$T/upper,workdir=$T/
         exit 77
 fi
 
+# The services, sockets and timers the host enabled (databases, exporters, apt's
+# timers, ...) are of no use in the container, and some cannot start beside
+# the host's own (the network is shared) and keep the boot from ending:
+# masked in the overlay.
+for w in "$T"/root/etc/systemd/system/*.wants/*.{service,socket,timer}; do
+        [[ -L $w || -e $w ]] && ln -sfn /dev/null "$T/root/etc/systemd/system/$(basename "$w")"
+done
+
 MACHINE=resctl-sys$$
 # boot_machine: boots the overlay (again after a reboot) and waits until
 # the boot is done; sets NSPAWN_PID, SD_PID and BOOT_STATE.
@@ -179,7 +187,9 @@ pass "the container booted ($BOOT_STATE) in $BOOT_SECONDS s"
 
 DEB_NAME=$(basename "$DEB")
 say "installing the package inside the container: apt-get install ./$DEB_NAME"
-if IN sh -c "cd /resctl-deb && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-download ./$DEB_NAME" \
+# Nothing to fetch: every dependency is the host's. (Not --no-download: apt
+# 2.6 then fails on a local .deb with "Pathname to install is not absolute".)
+if IN sh -c "cd /resctl-deb && DEBIAN_FRONTEND=noninteractive apt-get install -y ./$DEB_NAME" \
         >"$T/install.log" 2>&1 && [[ $(IN dpkg-query -W -f='${Status}' resctl) == "install ok installed" ]]; then
         pass "apt-get install ./$DEB_NAME inside the container"
 else
@@ -547,6 +557,17 @@ else
         fail "both export timers are active and no resctl unit is failed" \
                 "$(IN systemctl list-units --all --no-legend --plain 'resctl*' 2>&1)"
 fi
+# The timer fired at its start (OnBootSec= is long past) and its skipped
+# run still schedules the next one: NFD installed later is served.
+nfd_timer_fired() { [[ $(IN systemctl show -P LastTriggerUSecMonotonic resctl-export-nfd.timer) != 0 ]]; }
+next=
+poll "$WAIT" nfd_timer_fired && next=$(IN systemctl show -P NextElapseUSecMonotonic resctl-export-nfd.timer)
+if [[ -n $next && $next != infinity && $next != 0 ]] && not_failed resctl-export-nfd.service; then
+        pass "after a skipped run the nfd timer is scheduled again (next elapse at $next)"
+else
+        fail "after a skipped run the nfd timer is scheduled again" \
+                "$(IN systemctl show -p LastTriggerUSecMonotonic -p NextElapseUSecMonotonic resctl-export-nfd.timer 2>&1)"
+fi
 IN mkdir -p "$NFD_DIR"
 IN systemctl start resctl-export-nfd.service
 if not_failed resctl-export-nfd.service && IN grep -q '^resctl.io/' "$NFD_DIR/resctl"; then
@@ -559,30 +580,31 @@ IN systemctl stop resctl-export-prometheus.timer resctl-export-nfd.timer
 
 # 11. The udev rules as installed: a tagged device pulls in resctld.service.
 #     No udevd runs in a container, so "udevadm test" replays the rules on a
-#     module's device; without kvm_amd here, a copy of the rules (same name,
-#     in /etc, which wins) matches the kvm module instead.
-mod=kvm_amd
-if ! IN test -e /sys/module/kvm_amd/uevent; then
-        mod=
-        for m in kvm overlay loop fuse; do
-                IN test -e "/sys/module/$m/uevent" && { mod=$m; break; }
-        done
-        [[ -n $mod ]] && IN sh -c "sed 's/KERNEL==\"kvm_amd\"/KERNEL==\"$mod\"/' /lib/udev/rules.d/70-resctl.rules \
-                >/etc/udev/rules.d/70-resctl.rules"
+#     device. Without kvm_amd (or a GPU) here, a copy of the rules (same
+#     name, in /etc, which wins) tags /dev/null's device instead.
+dev=
+if IN test -e /sys/module/kvm_amd/uevent; then
+        dev=/sys/module/kvm_amd
+elif IN test -e /sys/class/drm/card0/uevent; then
+        dev=/sys/class/drm/card0
+elif IN test -e /sys/devices/virtual/mem/null/uevent; then
+        dev=/sys/devices/virtual/mem/null
+        IN sh -c "sed 's/^SUBSYSTEM==\"module\", KERNEL==\"kvm_amd\"/SUBSYSTEM==\"mem\", KERNEL==\"null\"/' \
+                /lib/udev/rules.d/70-resctl.rules >/etc/udev/rules.d/70-resctl.rules"
 fi
-if [[ -z $mod ]]; then
-        say "SKIP udev rules: no module device in /sys/module"
+if [[ -z $dev ]]; then
+        say "SKIP udev rules: no device to replay them on"
 else
-        out=$(IN udevadm test --action=add "/sys/module/$mod" 2>&1)
+        out=$(IN udevadm test --action=add "$dev" 2>&1)
         if grep -qx 'SYSTEMD_WANTS=resctld.service' <<<"$out" && grep -q '^TAGS=.*:resctl:' <<<"$out" &&
                 grep -q '^TAGS=.*:systemd:' <<<"$out"; then
-                pass "udev rules: the $mod module's add event is tagged resctl and systemd, SYSTEMD_WANTS=resctld.service"
+                pass "udev rules: $dev's add event is tagged resctl and systemd, SYSTEMD_WANTS=resctld.service"
         else
-                fail "udev rules pull in resctld.service" "$(grep -E '^[A-Z_]+=' <<<"$out" | tail -n 12)"
+                fail "udev rules pull in resctld.service ($dev)" "$(grep -E '^[A-Z_]+=' <<<"$out" | tail -n 12)"
         fi
-        out=$(IN udevadm test --action=add /sys/module/"$(IN ls /sys/module | grep -vx "$mod" | head -n1)" 2>&1)
-        if ! grep -q 'SYSTEMD_WANTS=.*resctld' <<<"$out"; then
-                pass "udev rules: an untagged device does not pull in resctld.service"
+        out=$(IN udevadm test --action=add /sys/devices/virtual/mem/zero 2>&1)
+        if grep -q '^SUBSYSTEM=mem' <<<"$out" && ! grep -q 'SYSTEMD_WANTS=.*resctld' <<<"$out"; then
+                pass "udev rules: an untagged device (/dev/zero's) does not pull in resctld.service"
         else
                 fail "udev rules: an untagged device does not pull in resctld.service" "$(grep -E '^[A-Z_]+=' <<<"$out")"
         fi
@@ -592,7 +614,9 @@ fi
 # 12. Enabled, resctld comes up at boot by itself, before a workload that is
 #     ordered after network.target (as VM and container managers are): the
 #     workload reads its slice's limit, as the kernel would enforce it, from
-#     the cgroup double at its start.
+#     the cgroup double at its start. The slice is started at boot
+#     (slices.target) so its cgroup exists when resctld starts, as
+#     resctld(8) advises; the double's directory stands for it.
 IN systemctl disable --quiet resctld
 if [[ $(IN systemctl is-enabled resctld) == disabled ]] && IN systemctl enable --quiet resctld &&
         [[ $(IN systemctl is-enabled resctld) == enabled ]] &&
@@ -601,10 +625,7 @@ if [[ $(IN systemctl is-enabled resctld) == disabled ]] && IN systemctl enable -
 else
         fail "systemctl enable resctld" "$(IN systemctl is-enabled resctld 2>&1)"
 fi
-IN sh -c "mkdir -p $CG/rc-boot.slice && printf 'sev max\n' >$CG/rc-boot.slice/misc.max &&
-        printf 'sev.max 0\n' >$CG/rc-boot.slice/misc.events && printf 'sev.max 0\n' >$CG/rc-boot.slice/misc.events.local &&
-        printf 'sev 0\n' >$CG/rc-boot.slice/misc.current"
-IN sh -c 'printf "[X-Resctl]\nMiscMax=sev:2\n" >/etc/systemd/system/rc-boot.slice'
+IN sh -c 'printf "[X-Resctl]\nMiscMax=sev:2\n[Install]\nWantedBy=slices.target\n" >/etc/systemd/system/rc-boot.slice'
 IN sh -c "cat >/etc/systemd/system/rc-boot.service" <<EOT
 [Unit]
 Wants=network.target
@@ -619,7 +640,13 @@ ExecStart=/bin/cat $CG/rc-boot.slice/misc.max
 [Install]
 WantedBy=multi-user.target
 EOT
-IN systemctl enable --quiet rc-boot.service
+IN systemctl enable --quiet rc-boot.slice rc-boot.service
+# The slice's directory as the kernel has it before anyone wrote a limit,
+# with resctld stopped (it would write there at once).
+IN systemctl stop resctld
+IN sh -c "mkdir -p $CG/rc-boot.slice && printf 'sev max\n' >$CG/rc-boot.slice/misc.max &&
+        printf 'sev.max 0\n' >$CG/rc-boot.slice/misc.events && printf 'sev.max 0\n' >$CG/rc-boot.slice/misc.events.local &&
+        printf 'sev 0\n' >$CG/rc-boot.slice/misc.current"
 IN rm -f /var/tmp/rc-boot.seen
 say "rebooting the container"
 IN systemctl reboot
@@ -651,6 +678,8 @@ if [[ $seen == $'active\nsev 2' ]]; then
         pass "the workload saw resctld active and its slice's MiscMax=sev:2 in misc.max at its start"
 else
         fail "the workload saw its slice's limit at its start" "seen: $seen" \
+                "now: $(IN cat "$CG/rc-boot.slice/misc.max" 2>&1), resctld's: $(readfile rc-boot.slice misc.max 2>&1)" \
+                "rc-boot.slice: $(IN systemctl show -p ActiveState -p ActiveEnterTimestampMonotonic -p ControlGroup rc-boot.slice | xargs)" \
                 "$(IN journalctl -b -u resctld -u rc-boot.service -u rc-boot.slice --no-pager -o short-monotonic 2>&1 | tail -n 20)"
 fi
 # Bus activation of the package-installed daemon, once more after the boot.
