@@ -36,7 +36,7 @@ flock 9
 hash=$(cd "$SOURCE_ROOT" && tracked | grep -zv -e '^tests/' -e '^bench/' -e '^README.md$' | sort -z |
         xargs -0 sha256sum | sha256sum | cut -c1-16)
 out=$CACHE/$hash
-deb=$(ls "$out"/resctl_*.deb 2>/dev/null | head -n1 || true)
+deb=$(find "$out" -maxdepth 1 -name 'resctl_*.deb' 2>/dev/null | head -n1 || true)
 if [[ -n $deb ]]; then
         echo "$deb"
         exit 0
@@ -57,4 +57,4 @@ fi
 mkdir -p "$out.new"
 mv "$tmp"/*.deb "$tmp"/*.changes "$tmp"/*.buildinfo "$tmp/build.log" "$out.new/"
 mv "$out.new" "$out"
-ls "$out"/resctl_*.deb
+find "$out" -maxdepth 1 -name 'resctl_*.deb'

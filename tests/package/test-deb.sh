@@ -76,7 +76,7 @@ if grep -q "deb-systemd-helper.*enable 'resctld.service'" "$scripts/postinst" 2>
         grep -q "resctl-export-nfd.timer" "$scripts/postinst"; then
         pass "postinst (dh_installsystemd) enables resctld.service and the export timers"
 else
-        fail "postinst enables the units" "$(cat "$scripts/postinst" 2>&1 | head -40)"
+        fail "postinst enables the units" "$(head -n 40 "$scripts/postinst" 2>&1)"
 fi
 rm -rf "$scripts"
 

@@ -187,6 +187,7 @@ pass "the container booted ($BOOT_STATE) in $BOOT_SECONDS s"
 
 DEB_NAME=$(basename "$DEB")
 say "installing the package inside the container: apt-get install ./$DEB_NAME"
+# shellcheck disable=SC2016 # ${Status} is dpkg-query's field, not the shell's
 # Nothing to fetch: every dependency is the host's. (Not --no-download: apt
 # 2.6 then fails on a local .deb with "Pathname to install is not absolute".)
 if IN sh -c "cd /resctl-deb && DEBIAN_FRONTEND=noninteractive apt-get install -y ./$DEB_NAME" \
@@ -625,7 +626,7 @@ if [[ $(IN systemctl is-enabled resctld) == disabled ]] && IN systemctl enable -
 else
         fail "systemctl enable resctld" "$(IN systemctl is-enabled resctld 2>&1)"
 fi
-IN sh -c 'printf "[X-Resctl]\nMiscMax=sev:2\n[Install]\nWantedBy=slices.target\n" >/etc/systemd/system/rc-boot.slice'
+IN sh -c 'printf "[X-Resctl]\nMiscMax=sev:2\n[Install]\nWantedBy=slices.target\n" >/etc/systemd/system/rcboot.slice'
 IN sh -c "cat >/etc/systemd/system/rc-boot.service" <<EOT
 [Unit]
 Wants=network.target
@@ -633,23 +634,23 @@ After=network.target
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-Slice=rc-boot.slice
-StandardOutput=file:/var/tmp/rc-boot.seen
+Slice=rcboot.slice
+StandardOutput=append:/var/tmp/rc-boot.seen
 ExecStart=/bin/systemctl is-active resctld
-ExecStart=/bin/cat $CG/rc-boot.slice/misc.max
+ExecStart=/bin/cat $CG/rcboot.slice/misc.max
 [Install]
 WantedBy=multi-user.target
 EOT
-IN systemctl enable --quiet rc-boot.slice rc-boot.service
+IN systemctl enable --quiet rcboot.slice rc-boot.service
 # The slice's directory as the kernel has it before anyone wrote a limit,
 # with resctld stopped (it would write there at once).
 IN systemctl stop resctld
-IN sh -c "mkdir -p $CG/rc-boot.slice && printf 'sev max\n' >$CG/rc-boot.slice/misc.max &&
-        printf 'sev.max 0\n' >$CG/rc-boot.slice/misc.events && printf 'sev.max 0\n' >$CG/rc-boot.slice/misc.events.local &&
-        printf 'sev 0\n' >$CG/rc-boot.slice/misc.current"
+IN sh -c "mkdir -p $CG/rcboot.slice && printf 'sev max\n' >$CG/rcboot.slice/misc.max &&
+        printf 'sev.max 0\n' >$CG/rcboot.slice/misc.events && printf 'sev.max 0\n' >$CG/rcboot.slice/misc.events.local &&
+        printf 'sev 0\n' >$CG/rcboot.slice/misc.current"
 IN rm -f /var/tmp/rc-boot.seen
 say "rebooting the container"
-IN systemctl reboot
+IN systemctl reboot >/dev/null 2>&1   # the bus connection goes with the machine
 wait "$NSPAWN_PID"
 rc=$?
 NSPAWN_PID=
@@ -678,9 +679,9 @@ if [[ $seen == $'active\nsev 2' ]]; then
         pass "the workload saw resctld active and its slice's MiscMax=sev:2 in misc.max at its start"
 else
         fail "the workload saw its slice's limit at its start" "seen: $seen" \
-                "now: $(IN cat "$CG/rc-boot.slice/misc.max" 2>&1), resctld's: $(readfile rc-boot.slice misc.max 2>&1)" \
-                "rc-boot.slice: $(IN systemctl show -p ActiveState -p ActiveEnterTimestampMonotonic -p ControlGroup rc-boot.slice | xargs)" \
-                "$(IN journalctl -b -u resctld -u rc-boot.service -u rc-boot.slice --no-pager -o short-monotonic 2>&1 | tail -n 20)"
+                "now: $(IN cat "$CG/rcboot.slice/misc.max" 2>&1), resctld's: $(readfile rcboot.slice misc.max 2>&1)" \
+                "rcboot.slice: $(IN systemctl show -p ActiveState -p ActiveEnterTimestampMonotonic -p ControlGroup rcboot.slice | xargs)" \
+                "$(IN journalctl -b -u resctld -u rc-boot.service -u rcboot.slice --no-pager -o short-monotonic 2>&1 | tail -n 20)"
 fi
 # Bus activation of the package-installed daemon, once more after the boot.
 IN systemctl stop resctld
