@@ -321,8 +321,10 @@ int store_commit(Store *s) {
                 return 0;
         int r = write_all(s->fd, s->buf, s->len);
         if (r < 0) {
-                /* Do not leave half a batch: cut back to what was durable. */
-                (void) ftruncate(s->fd, (off_t) s->log_bytes);
+                /* Do not leave half a batch: cut back to what was durable.
+                 * If even that fails, the next start drops the torn tail. */
+                if (ftruncate(s->fd, (off_t) s->log_bytes) < 0)
+                        log_warning_errno(-errno, "%s: cannot cut back a failed write: %s", s->path, strerror(errno));
                 s->len = 0;
                 return r;
         }

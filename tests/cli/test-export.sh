@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # resctl export: OpenMetrics, Prometheus text and NFD output, atomic
-# --output, and the commands of units/resctl-export.service.
+# --output, and the commands of units/resctl-export-{prometheus,nfd}.service.
 . "$(dirname "$0")/lib.sh"
 setup
 
@@ -55,27 +55,32 @@ compare export.prometheus
 expect_error 1 "^Failed to create $tmp/nodir/resctl\.prom\.tmp: No such file or directory$" \
         resctl export --output="$tmp/nodir/resctl.prom"
 
-# The service's commands, with its Environment= paths moved to $tmp.
-unit="$SOURCE_ROOT/units/resctl-export.service"
-grep -q '^Type=oneshot$' "$unit" || fail "resctl-export.service is not Type=oneshot"
-grep -q '^OnUnitActiveSec=' "$SOURCE_ROOT/units/resctl-export.timer" || fail "timer has no OnUnitActiveSec="
+# The services' commands, with their Environment= paths moved to $tmp; each
+# runs only where its consumer's directory exists (a condition, so a host
+# without node-exporter or NFD has a skipped unit, not a failed one).
 mkdir -p "$tmp/prom" "$tmp/features.d"
 RESCTL_PROM_FILE="$tmp/prom/resctl.prom"
 RESCTL_NFD_FILE="$tmp/features.d/resctl"
-n=0
-while IFS= read -r line; do
-        cmd=${line#ExecStart=}
-        cmd=${cmd//\$\{RESCTL_PROM_FILE\}/$RESCTL_PROM_FILE}
-        cmd=${cmd//\$\{RESCTL_NFD_FILE\}/$RESCTL_NFD_FILE}
-        [ "${cmd%% *}" = resctl ] || fail "ExecStart= does not run resctl: $line"
-        # shellcheck disable=SC2086
-        "$RESCTL" ${cmd#resctl } || fail "ExecStart= failed: $line"
-        n=$((n + 1))
-done < <(grep '^ExecStart=' "$unit")
-[ "$n" = 2 ] || fail "expected two ExecStart= lines, found $n"
-grep -q '^Environment=RESCTL_PROM_FILE=/var/lib/prometheus/node-exporter/resctl.prom$' "$unit" || fail "prom path"
-grep -q '^Environment=RESCTL_NFD_FILE=/etc/kubernetes/node-feature-discovery/features.d/resctl$' "$unit" ||
-        fail "nfd path"
+for kind in prometheus:RESCTL_PROM_FILE:/var/lib/prometheus/node-exporter/resctl.prom \
+        nfd:RESCTL_NFD_FILE:/etc/kubernetes/node-feature-discovery/features.d/resctl; do
+        IFS=: read -r fmt var path <<<"$kind"
+        unit="$SOURCE_ROOT/units/resctl-export-$fmt.service"
+        grep -q '^Type=oneshot$' "$unit" || fail "resctl-export-$fmt.service is not Type=oneshot"
+        grep -q '^OnUnitActiveSec=' "$SOURCE_ROOT/units/resctl-export-$fmt.timer" || fail "$fmt timer has no OnUnitActiveSec="
+        grep -qx "Environment=$var=$path" "$unit" || fail "$fmt path"
+        grep -qx "ConditionPathIsDirectory=${path%/*}" "$unit" || fail "$fmt: no condition on ${path%/*}"
+        n=0
+        while IFS= read -r line; do
+                cmd=${line#ExecStart=}
+                cmd=${cmd//\$\{$var\}/${!var}}
+                [ "${cmd%% *}" = resctl ] || fail "ExecStart= does not run resctl: $line"
+                [[ $cmd == *" --format=$fmt "* ]] || fail "ExecStart= does not export $fmt: $line"
+                # shellcheck disable=SC2086
+                "$RESCTL" ${cmd#resctl } || fail "ExecStart= failed: $line"
+                n=$((n + 1))
+        done < <(grep '^ExecStart=' "$unit")
+        [ "$n" = 1 ] || fail "resctl-export-$fmt.service: expected one ExecStart= line, found $n"
+done
 cp "$RESCTL_PROM_FILE" "$tmp/out"
 compare export.prometheus
 cp "$RESCTL_NFD_FILE" "$tmp/out"
@@ -84,10 +89,13 @@ if command -v systemd-analyze >/dev/null; then
         # Installed, "resctl" is found in systemd's own search path; here it
         # is in the build tree.
         mkdir -p "$tmp/verify-units"
-        sed "s|^ExecStart=resctl |ExecStart=$RESCTL |" "$unit" >"$tmp/verify-units/resctl-export.service"
-        cp "$SOURCE_ROOT/units/resctl-export.timer" "$tmp/verify-units/"
-        systemd-analyze verify --man=no "$tmp/verify-units/resctl-export.service" "$tmp/verify-units/resctl-export.timer" \
-                >"$tmp/verify" 2>&1 || { cat "$tmp/verify" >&2; fail "systemd-analyze verify"; }
-        [ ! -s "$tmp/verify" ] || { cat "$tmp/verify" >&2; fail "systemd-analyze verify warned"; }
+        for fmt in prometheus nfd; do
+                sed "s|^ExecStart=resctl |ExecStart=$RESCTL |" "$SOURCE_ROOT/units/resctl-export-$fmt.service" \
+                        >"$tmp/verify-units/resctl-export-$fmt.service"
+                cp "$SOURCE_ROOT/units/resctl-export-$fmt.timer" "$tmp/verify-units/"
+        done
+        systemd-analyze verify --man=no "$tmp"/verify-units/* >"$tmp/verify" 2>&1 ||
+                { cat "$tmp/verify" >&2; fail "systemd-analyze verify"; }
+        [ ! -s "$tmp/verify" ] || { cat "$tmp/verify" >&2; fail "systemd-analyze verify"; }
 fi
 echo "ok"

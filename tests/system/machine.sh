@@ -9,9 +9,10 @@
 # so the mounts go away with it even if machine_teardown never runs.
 #
 #   machine_overlay         $T: the tmpfs, overlay on $T/root (1: cannot)
-#   machine_boot SRC        boots it with SRC bound read-only at /resctl-src;
+#   machine_boot SRC [ARG]  boots it (again after a reboot) with SRC bound
+#                           read-only at /resctl-src, ARGs passed to nspawn;
 #                           sets NSPAWN_PID, SD_PID, MACHINE_STATE (running
-#                           or degraded); 1 with MACHINE_ERR on failure
+#                           or degraded), BOOT_SECONDS; 1 with MACHINE_ERR
 #   IN CMD...               runs CMD in the container's namespaces
 #   machine_meson_install   builds /resctl-src in the container, installs it
 #                           with --prefix=/usr (log in $T/build.log)
@@ -53,15 +54,27 @@ machine_overlay() {
                 MACHINE_ERR="cannot mount an overlayfs over /"
                 return 1
         fi
+        # The services, sockets and timers the host enabled (databases,
+        # exporters, apt's timers, ...) are of no use in the container, and
+        # some cannot start beside the host's own (the network is shared)
+        # and keep the boot from ending: masked in the overlay.
+        local w
+        for w in "$T"/root/etc/systemd/system/*.wants/*.{service,socket,timer}; do
+                [[ -L $w || -e $w ]] && ln -sfn /dev/null "$T/root/etc/systemd/system/$(basename "$w")"
+        done
+        return 0
 }
 
 machine_boot() {
         local src=$1 c start=$SECONDS
+        shift
+        SD_PID=
+        MACHINE_STATE=
         # The source tree is bound in: the container mounts its own /tmp
         # (and the tree may live there).
         systemd-nspawn --quiet --directory="$T/root" --boot --register=no --keep-unit \
-                --machine="resctl-sys$$" --bind-ro="$src:/resctl-src" \
-                -- systemd.firstboot=off </dev/null >"$T/console.log" 2>&1 &
+                --machine="resctl-sys$$" --bind-ro="$src:/resctl-src" "$@" \
+                -- systemd.firstboot=off </dev/null >>"$T/console.log" 2>&1 &
         NSPAWN_PID=$!
         # The container's PID 1 is nspawn's child once it runs systemd.
         while ((SECONDS - start < BOOT_TIMEOUT)); do
@@ -81,6 +94,7 @@ machine_boot() {
         while ((SECONDS - start < BOOT_TIMEOUT)); do
                 MACHINE_STATE=$(IN timeout $((BOOT_TIMEOUT - (SECONDS - start) + 1)) \
                         systemctl is-system-running --wait 2>/dev/null)
+                BOOT_SECONDS=$((SECONDS - start))
                 [[ $MACHINE_STATE == running || $MACHINE_STATE == degraded ]] && return 0
                 sleep 0.2
         done

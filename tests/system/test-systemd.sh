@@ -3,13 +3,17 @@
 #
 # System tier: resctld under a real systemd, booted in a container.
 #
-# The machine (machine.sh): an overlayfs whose lower layer is / and whose
-# upper layer is a tmpfs, booted with systemd-nspawn; every write, the
-# install included, lands in the tmpfs, never on the host. The project is configured with
-# --prefix=/usr, built and installed (meson install) inside the container,
-# and then driven with systemctl, systemd-run and busctl (and Debian's
-# python3-dbus for charges that a process keeps holding). Everything is
-# torn down on exit: machine powered off, overlay unmounted.
+# The machine (machine.sh): an overlayfs whose lower layer is / and whose upper layer is a tmpfs is
+# booted with systemd-nspawn; every write, the install included, lands in
+# the tmpfs, never on the host. The Debian package (tests/package/deb.sh:
+# dpkg-buildpackage from a clean copy of the tree, built once per tree) is
+# installed inside the container with "apt-get install ./resctl_*.deb" (its
+# dependencies are the host's, the lower layer: no network), and the
+# package-installed daemon is then driven with systemctl, systemd-run and
+# busctl (and Debian's python3-dbus for charges that a process keeps
+# holding). The last steps reboot the container (nspawn exits with 133 and
+# is started again on the same overlay). Everything is torn down on exit:
+# machine powered off, overlay unmounted.
 #
 # Needs root. Installs systemd-container when systemd-nspawn is missing.
 
@@ -82,40 +86,72 @@ if ! command -v systemd-nspawn >/dev/null; then
                 { apt-get update >/dev/null 2>&1 && apt-get install -y systemd-container >/dev/null 2>&1; } ||
                 { echo "SKIP: systemd-nspawn is missing and systemd-container cannot be installed"; exit 77; }
 fi
-for p in systemctl busctl "$PY" runuser meson ninja; do
+for p in systemctl busctl "$PY" runuser dpkg-buildpackage; do
         command -v "$p" >/dev/null || { echo "SKIP: $p is missing"; exit 77; }
 done
 
+say "building the Debian package (tests/package/deb.sh)"
+if ! DEB=$("$SOURCE_ROOT/tests/package/deb.sh" 2>"/tmp/resctl-system-deb.$$.log"); then
+        fail "the Debian package builds" "$(tail -n 30 "/tmp/resctl-system-deb.$$.log")"
+        rm -f "/tmp/resctl-system-deb.$$.log"
+        exit 1
+fi
+rm -f "/tmp/resctl-system-deb.$$.log"
+
 machine_overlay || { echo "SKIP: $MACHINE_ERR"; exit 77; }
-say "booting systemd in $T/root"
-start=$SECONDS
-if ! machine_boot "$SOURCE_ROOT"; then
+# boot_machine: boots the overlay (again after a reboot) with the package
+# bound in; sets NSPAWN_PID, SD_PID, BOOT_STATE and BOOT_SECONDS.
+boot_machine() {
+        say "booting systemd in $T/root"
+        machine_boot "$SOURCE_ROOT" --bind-ro="$(dirname "$DEB"):/resctl-deb"
+        local rc=$?
+        BOOT_STATE=$MACHINE_STATE
+        return $rc
+}
+
+if ! boot_machine; then
         fail "the container booted" "$MACHINE_ERR"
         exit 1
 fi
-state=$MACHINE_STATE
-pass "the container booted ($state) in $((SECONDS - start)) s"
-[[ $state == degraded ]] && say "failed units: $(IN systemctl --failed --no-legend --plain | awk '{print $1}' | xargs)"
+pass "the container booted ($BOOT_STATE) in $BOOT_SECONDS s"
+[[ $BOOT_STATE == degraded ]] && say "failed units: $(IN systemctl --failed --no-legend --plain | awk '{print $1}' | xargs)"
 
 # ---------------------------------------------------------------- install
 
-say "building and installing resctl inside the container (prefix /usr)"
-B=/var/tmp/resctl-build
-if IN meson setup "$B" /resctl-src --prefix=/usr --buildtype=debugoptimized >"$T/build.log" 2>&1 &&
-        IN ninja -C "$B" >>"$T/build.log" 2>&1 && IN meson install -C "$B" --quiet >>"$T/build.log" 2>&1; then
-        pass "meson install inside the container"
+DEB_NAME=$(basename "$DEB")
+say "installing the package inside the container: apt-get install ./$DEB_NAME"
+# shellcheck disable=SC2016 # ${Status} is dpkg-query's field, not the shell's
+# Nothing to fetch: every dependency is the host's. (Not --no-download: apt
+# 2.6 then fails on a local .deb with "Pathname to install is not absolute".)
+if IN sh -c "cd /resctl-deb && DEBIAN_FRONTEND=noninteractive apt-get install -y ./$DEB_NAME" \
+        >"$T/install.log" 2>&1 && [[ $(IN dpkg-query -W -f='${Status}' resctl) == "install ok installed" ]]; then
+        pass "apt-get install ./$DEB_NAME inside the container"
 else
-        fail "meson install inside the container" "$(tail -n 30 "$T/build.log")"
+        fail "apt-get install ./$DEB_NAME inside the container" "$(tail -n 30 "$T/install.log")"
         exit 1
 fi
-for f in /usr/libexec/resctld /lib/systemd/system/resctld.service \
+missing=()
+for f in /usr/libexec/resctld /usr/bin/resctl /lib/systemd/system/resctld.service \
         /usr/share/dbus-1/system.d/org.resctl.Manager.conf \
         /usr/share/dbus-1/system-services/org.resctl.Manager.service \
-        /usr/share/polkit-1/actions/org.resctl.policy; do
-        IN test -e "$f" || fail "installed: $f"
+        /usr/share/polkit-1/actions/org.resctl.policy /lib/udev/rules.d/70-resctl.rules; do
+        IN test -e "$f" || missing+=("$f")
 done
+if ((${#missing[@]} == 0)); then
+        pass "the package installed the daemon, client, unit, bus files, polkit actions and udev rules"
+else
+        fail "the package installed every file" "missing: ${missing[*]}"
+fi
 RESCTL=
 IN test -x /usr/bin/resctl && RESCTL=/usr/bin/resctl
+# dh_installsystemd's postinst enabled and started resctld and the timers.
+if [[ $(IN systemctl is-enabled resctld) == enabled ]] &&
+        [[ $(IN systemctl is-enabled resctl-export-prometheus.timer resctl-export-nfd.timer | sort -u) == enabled ]]; then
+        pass "the package enables resctld.service and the export timers"
+else
+        fail "the package enables resctld.service and the export timers" \
+                "$(IN systemctl is-enabled resctld resctl-export-prometheus.timer resctl-export-nfd.timer 2>&1 | xargs)"
+fi
 
 # The demo profile, so that misc/sev exists; and a copy of the client.
 IN mkdir -p /etc/systemd/system/resctld.service.d /var/tmp/resctl-test
@@ -124,8 +160,12 @@ IN sh -c 'printf "[Service]\nExecStart=\nExecStart=/usr/libexec/resctld --hardwa
 IN install -m 0755 /resctl-src/tests/system/client.py /var/tmp/resctl-test/client.py
 CLIENT=/var/tmp/resctl-test/client.py
 IN systemctl daemon-reload
-# The bus reads the new policy and activation file.
-IN busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig >/dev/null
+# What the package started stops, so that the first call below shows bus
+# activation; the timers come back in the export step.
+IN systemctl stop resctl-export-prometheus.timer resctl-export-nfd.timer
+IN systemctl stop resctld resctl-export-prometheus.service resctl-export-nfd.service
+IN systemctl reset-failed resctld 2>/dev/null
+JOURNAL_SINCE=$(IN date '+%Y-%m-%d %H:%M:%S')
 
 # ---------------------------------------------------------------- helpers
 
@@ -374,7 +414,8 @@ if [[ -n $score ]] && awk -v s="$score" 'BEGIN { exit !(s <= 1.5) }'; then
 else
         fail "systemd-analyze security resctld.service: exposure <= 1.5" "score: '$score'"
 fi
-if [[ $(IN systemctl show -P NRestarts resctld) == 0 ]] && [[ -z $(IN journalctl -u resctld -p err --no-pager -q) ]]; then
+if [[ $(IN systemctl show -P NRestarts resctld) == 0 ]] &&
+        [[ -z $(IN journalctl -u resctld -p err --since "$JOURNAL_SINCE" --no-pager -q) ]]; then
         pass "resctld logged no errors and never restarted"
 else
         fail "resctld logged no errors and never restarted" "$(IN journalctl -u resctld -p err --no-pager 2>&1 | tail -5)"
@@ -458,3 +499,171 @@ check_systemd_load() {
         fi
 }
 check_systemd_load
+
+# 11. The export timers on a host with node-exporter's textfile directory
+#     (the host's, in the lower layer) and without node-feature-discovery:
+#     one export writes, the other is skipped, neither fails.
+PROM_DIR=/var/lib/prometheus/node-exporter
+NFD_DIR=/etc/kubernetes/node-feature-discovery/features.d
+IN mkdir -p "$PROM_DIR"
+IN rm -rf /etc/kubernetes
+IN systemctl start resctl-export-prometheus.timer resctl-export-nfd.timer
+IN systemctl start resctl-export-prometheus.service resctl-export-nfd.service
+not_failed() { [[ $(IN systemctl show -P Result "$1") == success ]] && ! IN systemctl is-failed --quiet "$1"; }
+if not_failed resctl-export-prometheus.service && IN grep -q '^resctl_capacity{' "$PROM_DIR/resctl.prom"; then
+        pass "resctl-export-prometheus.service writes $PROM_DIR/resctl.prom"
+else
+        fail "resctl-export-prometheus.service writes $PROM_DIR/resctl.prom" \
+                "$(IN systemctl status resctl-export-prometheus.service --no-pager 2>&1 | head -12)"
+fi
+if not_failed resctl-export-nfd.service && [[ $(IN systemctl show -P ConditionResult resctl-export-nfd.service) == no ]] &&
+        ! IN test -e /etc/kubernetes; then
+        pass "without NFD, resctl-export-nfd.service is skipped by its condition, not failed, and writes nothing"
+else
+        fail "without NFD, resctl-export-nfd.service is skipped, not failed" \
+                "$(IN systemctl status resctl-export-nfd.service --no-pager 2>&1 | head -12)"
+fi
+timers_ok() {
+        [[ $(IN systemctl is-active resctl-export-prometheus.timer resctl-export-nfd.timer | sort -u) == active ]] &&
+                [[ -z $(IN systemctl list-units --failed --no-legend --plain 'resctl*') ]]
+}
+if timers_ok; then
+        pass "both export timers are active and no resctl unit is failed"
+else
+        fail "both export timers are active and no resctl unit is failed" \
+                "$(IN systemctl list-units --all --no-legend --plain 'resctl*' 2>&1)"
+fi
+# The timer fired at its start (OnBootSec= is long past) and its skipped
+# run still schedules the next one: NFD installed later is served.
+nfd_timer_fired() { [[ $(IN systemctl show -P LastTriggerUSecMonotonic resctl-export-nfd.timer) != 0 ]]; }
+next=
+poll "$WAIT" nfd_timer_fired && next=$(IN systemctl show -P NextElapseUSecMonotonic resctl-export-nfd.timer)
+if [[ -n $next && $next != infinity && $next != 0 ]] && not_failed resctl-export-nfd.service; then
+        pass "after a skipped run the nfd timer is scheduled again (next elapse at $next)"
+else
+        fail "after a skipped run the nfd timer is scheduled again" \
+                "$(IN systemctl show -p LastTriggerUSecMonotonic -p NextElapseUSecMonotonic resctl-export-nfd.timer 2>&1)"
+fi
+IN mkdir -p "$NFD_DIR"
+IN systemctl start resctl-export-nfd.service
+if not_failed resctl-export-nfd.service && IN grep -q '^resctl.io/' "$NFD_DIR/resctl"; then
+        pass "with NFD's features.d, resctl-export-nfd.service writes $NFD_DIR/resctl"
+else
+        fail "with NFD's features.d, resctl-export-nfd.service writes its file" \
+                "$(IN systemctl status resctl-export-nfd.service --no-pager 2>&1 | head -12)"
+fi
+IN systemctl stop resctl-export-prometheus.timer resctl-export-nfd.timer
+
+# 12. The udev rules as installed: a tagged device pulls in resctld.service.
+#     No udevd runs in a container, so "udevadm test" replays the rules on a
+#     device. Without kvm_amd (or a GPU) here, a copy of the rules (same
+#     name, in /etc, which wins) tags /dev/null's device instead.
+dev=
+if IN test -e /sys/module/kvm_amd/uevent; then
+        dev=/sys/module/kvm_amd
+elif IN test -e /sys/class/drm/card0/uevent; then
+        dev=/sys/class/drm/card0
+elif IN test -e /sys/devices/virtual/mem/null/uevent; then
+        dev=/sys/devices/virtual/mem/null
+        IN sh -c "sed 's/^SUBSYSTEM==\"module\", KERNEL==\"kvm_amd\"/SUBSYSTEM==\"mem\", KERNEL==\"null\"/' \
+                /lib/udev/rules.d/70-resctl.rules >/etc/udev/rules.d/70-resctl.rules"
+fi
+if [[ -z $dev ]]; then
+        say "SKIP udev rules: no device to replay them on"
+else
+        out=$(IN udevadm test --action=add "$dev" 2>&1)
+        if grep -qx 'SYSTEMD_WANTS=resctld.service' <<<"$out" && grep -q '^TAGS=.*:resctl:' <<<"$out" &&
+                grep -q '^TAGS=.*:systemd:' <<<"$out"; then
+                pass "udev rules: $dev's add event is tagged resctl and systemd, SYSTEMD_WANTS=resctld.service"
+        else
+                fail "udev rules pull in resctld.service ($dev)" "$(grep -E '^[A-Z_]+=' <<<"$out" | tail -n 12)"
+        fi
+        out=$(IN udevadm test --action=add /sys/devices/virtual/mem/zero 2>&1)
+        if grep -q '^SUBSYSTEM=mem' <<<"$out" && ! grep -q 'SYSTEMD_WANTS=.*resctld' <<<"$out"; then
+                pass "udev rules: an untagged device (/dev/zero's) does not pull in resctld.service"
+        else
+                fail "udev rules: an untagged device does not pull in resctld.service" "$(grep -E '^[A-Z_]+=' <<<"$out")"
+        fi
+        IN rm -f /etc/udev/rules.d/70-resctl.rules
+fi
+
+# 13. Enabled, resctld comes up at boot by itself, before a workload that is
+#     ordered after network.target (as VM and container managers are): the
+#     workload reads its slice's limit, as the kernel would enforce it, from
+#     the cgroup double at its start. The slice is started at boot
+#     (slices.target) so its cgroup exists when resctld starts, as
+#     resctld(8) advises; the double's directory stands for it.
+IN systemctl disable --quiet resctld
+if [[ $(IN systemctl is-enabled resctld) == disabled ]] && IN systemctl enable --quiet resctld &&
+        [[ $(IN systemctl is-enabled resctld) == enabled ]] &&
+        IN test -L /etc/systemd/system/multi-user.target.wants/resctld.service; then
+        pass "systemctl disable, then enable resctld: multi-user.target.wants/resctld.service"
+else
+        fail "systemctl enable resctld" "$(IN systemctl is-enabled resctld 2>&1)"
+fi
+IN sh -c 'printf "[X-Resctl]\nMiscMax=sev:2\n[Install]\nWantedBy=slices.target\n" >/etc/systemd/system/rcboot.slice'
+IN sh -c "cat >/etc/systemd/system/rc-boot.service" <<EOT
+[Unit]
+Wants=network.target
+After=network.target
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+Slice=rcboot.slice
+StandardOutput=append:/var/tmp/rc-boot.seen
+ExecStart=/bin/systemctl is-active resctld
+ExecStart=/bin/cat $CG/rcboot.slice/misc.max
+[Install]
+WantedBy=multi-user.target
+EOT
+IN systemctl enable --quiet rcboot.slice rc-boot.service
+# The slice's directory as the kernel has it before anyone wrote a limit,
+# with resctld stopped (it would write there at once).
+IN systemctl stop resctld
+IN sh -c "mkdir -p $CG/rcboot.slice && printf 'sev max\n' >$CG/rcboot.slice/misc.max &&
+        printf 'sev.max 0\n' >$CG/rcboot.slice/misc.events && printf 'sev.max 0\n' >$CG/rcboot.slice/misc.events.local &&
+        printf 'sev 0\n' >$CG/rcboot.slice/misc.current"
+IN rm -f /var/tmp/rc-boot.seen
+say "rebooting the container"
+IN systemctl reboot >/dev/null 2>&1   # the bus connection goes with the machine
+wait "$NSPAWN_PID"
+rc=$?
+NSPAWN_PID=
+if ((rc == 133)); then
+        pass "systemctl reboot: systemd-nspawn exits with 133"
+else
+        fail "systemctl reboot: systemd-nspawn exits with 133" "exit status $rc" "$(tail -n 10 "$T/console.log")"
+fi
+if boot_machine; then
+        pass "the container booted again ($BOOT_STATE) in $BOOT_SECONDS s"
+else
+        fail "the container booted again" "state: '$BOOT_STATE'" "$(tail -n 20 "$T/console.log")"
+        exit 1
+fi
+ts() { IN systemctl show -P "$2" "$1"; }
+seen=$(IN cat /var/tmp/rc-boot.seen 2>&1)
+r_up=$(ts resctld ActiveEnterTimestampMonotonic)
+w_start=$(ts rc-boot.service ExecMainStartTimestampMonotonic)
+if is_active resctld && [[ $(ts resctld NRestarts) == 0 ]] && ((r_up > 0 && w_start > 0 && r_up <= w_start)); then
+        pass "after the reboot resctld is active, ready before the workload started ($r_up <= $w_start us)"
+else
+        fail "after the reboot resctld is up before the workload" "resctld up at '$r_up', workload at '$w_start'" \
+                "$(IN systemctl status resctld --no-pager 2>&1 | head -6)"
+fi
+if [[ $seen == $'active\nsev 2' ]]; then
+        pass "the workload saw resctld active and its slice's MiscMax=sev:2 in misc.max at its start"
+else
+        fail "the workload saw its slice's limit at its start" "seen: $seen" \
+                "now: $(IN cat "$CG/rcboot.slice/misc.max" 2>&1), resctld's: $(readfile rcboot.slice misc.max 2>&1)" \
+                "rcboot.slice: $(IN systemctl show -p ActiveState -p ActiveEnterTimestampMonotonic -p ControlGroup rcboot.slice | xargs)" \
+                "$(IN journalctl -b -u resctld -u rc-boot.service -u rcboot.slice --no-pager -o short-monotonic 2>&1 | tail -n 20)"
+fi
+# Bus activation of the package-installed daemon, once more after the boot.
+IN systemctl stop resctld
+out=$(call ListResources 2>&1)
+if [[ $(IN systemctl is-active resctld) == active && $out == *misc/sev* ]]; then
+        pass "with resctld stopped, a busctl call starts it again (bus activation)"
+else
+        fail "with resctld stopped, a busctl call starts it again" "$out"
+fi
+
