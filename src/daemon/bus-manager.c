@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "log.h"
 #include "macro.h"
@@ -250,6 +251,10 @@ static int pid_unit(pid_t pid, char **ret_unit, char **ret_slice) {
 static int resolve_own_group(Manager *m, Caller *c, rc_group **ret, sd_bus_error *error) {
         _cleanup_free_ char *unit = NULL, *slice = NULL;
         int r = pid_unit(c->pid, &unit, &slice);
+        /* Read by pid: valid only if that process still runs now. */
+        if (r >= 0 && !caller_alive(c))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "The calling process %d has exited; name the group.", (int) c->pid);
         if (r < 0)
                 return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
                                          "Cannot tell the unit of the calling process %d; name the group.", (int) c->pid);
@@ -265,6 +270,24 @@ static int charge_error(sd_bus_error *error, int r, const rc_refusal *refusal, c
         if (r == -EBUSY && refusal->capacity)
                 return sd_bus_error_set(error, RESCTL_ERROR_CAPACITY_EXCEEDED, err->msg);
         return bus_error_from_rc(error, r, err);
+}
+
+/* Why a process-owned charge cannot be taken: say the truth. */
+static int owner_error(sd_bus_error *error, int r, const Caller *caller) {
+        if (r == -EMFILE || r == -ENFILE) {
+                struct rlimit rl = { 0, 0 };
+                (void) getrlimit(RLIMIT_NOFILE, &rl);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                         "resctld is out of file descriptors (%llu open at most) and cannot watch "
+                                         "process %d for its charge; use PERSIST, or raise resctld's LimitNOFILE=.",
+                                         (unsigned long long) rl.rlim_cur, (int) caller->pid);
+        }
+        if (r == -ESRCH)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "The calling process %d has exited; it cannot own a charge.",
+                                         (int) caller->pid);
+        return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Cannot watch process %d for its charge: %s",
+                                 (int) caller->pid, strerror(-r));
 }
 
 static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -302,12 +325,10 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                 return r;
         Owner *o = NULL;
         if (!(flags & RC_CHARGE_PERSIST)) {
-                r = owner_get(m, caller->pid, caller->starttime, &o);
+                r = owner_get(m, caller->pid, caller->starttime, caller->uid, caller->pidfd, &o);
                 if (r < 0) {
                         rc_group_gc(m->engine, g);
-                        return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
-                                                 "The calling process %d is gone; it cannot own a charge (use PERSIST).",
-                                                 (int) caller->pid);
+                        return owner_error(error, r, caller);
                 }
         }
         rc_refusal refusal;
@@ -352,7 +373,7 @@ static int method_uncharge(sd_bus_message *msg, void *userdata, sd_bus_error *er
         if (r < 0)
                 return r;
         const Owner *o = owner_from_charge(ch);
-        bool own = o && o->pid == caller->pid && o->starttime == caller->starttime;
+        bool own = o && o->uid == caller->uid && o->pid == caller->pid && o->starttime == caller->starttime;
         if (!own)
                 AUTHORIZE(m, msg, ACTION_CHARGE, &caller, error);
         /* Looked up again: the charge may have gone while polkit was asked. */
@@ -685,6 +706,7 @@ static void bus_error_one_line(sd_bus_error *error) {
                 int r = handler(msg, userdata, error);                                          \
                 if (r < 0)                                                                      \
                         bus_error_one_line(error);                                              \
+                caller_call_done(userdata, msg);                                                \
                 return r;                                                                       \
         }
 

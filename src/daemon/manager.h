@@ -42,20 +42,23 @@ typedef enum HardwareMode {
         HARDWARE_NONE,
 } HardwareMode;
 
-/* A process that owns charges; found again after a restart by pid and
- * start time, watched through a pidfd. */
+/* A process that owns charges; found again after a restart by pid, start
+ * time and the uid the bus reported when it charged, watched through a pidfd. */
 typedef struct Owner {
         HashNode node;
         struct Manager *manager;
         pid_t pid;
         uint64_t starttime;
+        uid_t uid;
         int pidfd;
         sd_event_source *exit_source;
         uint64_t *ids;                  /* charges it took; some may be gone already */
         size_t n_ids, allocated;
 } Owner;
 
-/* What the bus told us about a sender (unique names are never reused). */
+/* What the bus told us about a sender (unique names are never reused),
+ * read once when its first call arrives and never derived from the pid
+ * again: the pidfd taken then is the process that opened the connection. */
 typedef struct Caller {
         HashNode node;
         struct Manager *manager;
@@ -63,7 +66,9 @@ typedef struct Caller {
         uid_t uid;
         pid_t pid;
         uint64_t starttime;
+        int pidfd;                      /* -EBADF without pidfds (valgrind) */
         bool resolved;
+        bool gone;                      /* that process had exited (or its pid was reused) */
         sd_bus_slot *slot;              /* pending GetConnectionCredentials */
         sd_bus_message **waiting;       /* calls parked until resolved */
         size_t n_waiting;
@@ -157,17 +162,25 @@ void manager_forget_runtime_limit_unless(Manager *m, const char *group, const ch
                                          const char *unless_path);
 
 /* owner.c */
-int owner_get(Manager *m, pid_t pid, uint64_t starttime, Owner **ret);
+int owner_get(Manager *m, pid_t pid, uint64_t starttime, uid_t uid, int pidfd, Owner **ret);
 void owner_add_charge(Owner *o, uint64_t id);
 Owner *owner_from_charge(const rc_charge *ch);
 void owner_free(Owner *o);
 int proc_starttime(pid_t pid, uint64_t *ret);
+int proc_uids(pid_t pid, uid_t *ret_real, uid_t *ret_effective);
+int pidfd_open_pid(pid_t pid);
+bool process_alive(int pidfd, pid_t pid, uint64_t starttime);
 
 /* caller.c: sender credentials and polkit, parking the call while asking. */
 /* 1: go on (*ret filled), 0: parked (the handler returns 1), <0: denied/failed (error set). */
 int caller_authorize(Manager *m, sd_bus_message *msg, const char *action, Caller **ret, sd_bus_error *error);
 void caller_free(Caller *c);
 void caller_forget(Manager *m, const char *sender);
+/* The call was answered (or dropped): its polkit answer, if any, goes too. */
+void caller_call_done(Manager *m, sd_bus_message *msg);
+/* Whether the process that opened the caller's connection still runs. */
+bool caller_alive(Caller *c);
+size_t auth_queries_count(Manager *m);
 void auth_queries_free(Manager *m);
 
 /* bus-manager.c, bus-group.c */
