@@ -132,6 +132,10 @@ struct rc_engine {
         Hashmap counter_keys;           /* full key -> rc_counter, the by-name fast path */
         struct rc_charge *free_charges; /* a few records kept for reuse */
         unsigned n_free_charges;
+        /* Told of each group forgotten (rc_group_gc), just before it is
+         * freed, so that what others keep about it can go with it. */
+        void (*group_forgotten)(rc_group *g, void *userdata);
+        void *userdata;
 };
 
 /* engine.c */

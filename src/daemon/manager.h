@@ -96,7 +96,8 @@ typedef struct Manager {
         Hashmap auth_queries;           /* sd_bus_message* -> AuthQuery */
         Hashmap auth_checks;            /* "sender action flags" -> AuthQuery asking polkit */
         Hashmap owners;                 /* (pid, starttime) -> Owner */
-        Hashmap runtime_limits;         /* "group file resource" -> text, from WriteFile */
+        Hashmap runtime_limits;         /* "group file resource", from WriteFile */
+        Hashmap runtime_limit_groups;   /* group name -> its runtime_limits entries */
         Hashmap units;                  /* unit name -> UnitSettings */
 
         sd_bus_message **outgoing;      /* replies and signals held until commit */
@@ -155,6 +156,8 @@ int manager_discovered_remove(Manager *m, const char *key);
 int manager_write_file(Manager *m, const char *group, const char *file, const char *text, bool runtime_record,
                        rc_err *err);
 void manager_request_excess_eviction(Manager *m, const char *group);
+/* The "group file resource" key of a runtime_limits entry. */
+const char *manager_runtime_limit_key(const HashNode *n);
 void manager_forget_runtime_limit(Manager *m, const char *group, const char *file, const char *resource);
 /* The same, void at the next start if the file unless_path still exists
  * (a drop-in whose rename a crash prevented). */

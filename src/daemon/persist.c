@@ -776,7 +776,7 @@ static int dump_runtime(Store *s, void *userdata) {
         store_append(s, "I %" PRIu64, m->engine->next_charge_id);
         for (size_t b = 0; b < m->runtime_limits.n_buckets; b++)
                 for (HashNode *n = m->runtime_limits.buckets[b]; n; n = n->next)
-                        dump_limit(m, s, (const char *) (n + 1));
+                        dump_limit(m, s, manager_runtime_limit_key(n));
         dump_charges(m, s, false);
         list_for_each(l, &m->engine->resources) {
                 rc_resource *r = list_entry(l, rc_resource, link);
