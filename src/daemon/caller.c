@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "log.h"
+
+#define UID_INVALID ((uid_t) -1)
 #include "macro.h"
 #include "manager.h"
 
@@ -166,10 +168,13 @@ static int caller_identify(Caller *c) {
         if (fd == -EMFILE || fd == -ENFILE || fd == -ENOMEM)
                 return fd;
         c->pidfd = fd >= 0 ? fd : -EBADF;
-        uid_t real, eff;
-        if ((fd < 0 && fd != -ENOSYS) || proc_starttime(c->pid, &c->starttime) < 0 ||
-            proc_uids(c->pid, &real, &eff) < 0 || (real != c->uid && eff != c->uid) ||
-            !process_alive(c->pidfd, c->pid, c->starttime)) {
+        uid_t real = UID_INVALID, eff = UID_INVALID;
+        int r = fd < 0 && fd != -ENOSYS ? fd : proc_starttime(c->pid, &c->starttime);
+        if (r >= 0)
+                r = proc_uids(c->pid, &real, &eff);
+        if (r == -EMFILE || r == -ENFILE)
+                return r;       /* not a sign that the process is gone */
+        if (r < 0 || (real != c->uid && eff != c->uid) || !process_alive(c->pidfd, c->pid, c->starttime)) {
                 log_debug("The process %d of %s has exited (or its pid now belongs to another user).", (int) c->pid,
                           c->sender);
                 c->gone = true;

@@ -176,6 +176,8 @@ int owner_get(Manager *m, pid_t pid, uint64_t starttime, uid_t uid, int pidfd, O
                         return fd;
                 uint64_t now;
                 int r = proc_starttime(pid, &now);
+                if (r == -EMFILE || r == -ENFILE)
+                        return r;
                 if (r < 0 || now != starttime)
                         return -ESRCH;  /* exited, or the pid belongs to someone else now */
         }

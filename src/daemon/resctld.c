@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 
 #include "discover.h"
@@ -191,11 +192,30 @@ static void on_ready(Manager *m) {
         log_info("%s", status + strlen("STATUS="));
 }
 
+/* Each process-owned charge's owner holds a pidfd, each caller one more:
+ * as systemd does for itself, take every descriptor the hard limit allows
+ * (sd-event uses epoll: no select() and its FD_SETSIZE here). */
+static void rlimit_nofile_raise(void) {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+                return;
+        rlim_t soft = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                log_warning_errno(errno, "Cannot raise the limit of open files from %llu to %llu: %s",
+                                  (unsigned long long) soft, (unsigned long long) rl.rlim_max, strerror(errno));
+        else
+                log_debug("Raised the limit of open files from %llu to %llu.", (unsigned long long) soft,
+                          (unsigned long long) rl.rlim_max);
+}
+
 static int run(int argc, char *argv[]) {
         log_setup();
         int r = parse_argv(argc, argv);
         if (r <= 0)
                 return r < 0 ? 2 : 0;
+
+        rlimit_nofile_raise();
 
         _cleanup_(manager_freep) Manager *m = NULL;
         r = manager_new(&m);
