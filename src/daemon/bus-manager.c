@@ -6,6 +6,7 @@
  * sends it once the effect is durable. */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,29 +168,118 @@ static int cmp_group_name(const void *a, const void *b) {
         return strcmp((*(rc_group *const *) a)->name, (*(rc_group *const *) b)->name);
 }
 
-static int method_list_groups(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+/* Reply sizes (resctld(8), LIMITS): no reply may be larger than
+ * ReplySizeMax=, well under dbus-daemon's message limit: a larger one would
+ * make the bus drop resctld's connection. Upper bounds of what an entry
+ * adds to a message: a string is its length, a NUL and 4 + 7 bytes of
+ * length and padding; a struct starts on 8 bytes. */
+#define REPLY_OVERHEAD 1024
+
+static uint64_t size_str(const char *s) {
+        return strlen(s) + 12;
+}
+
+uint64_t bus_group_entry_size(const rc_group *g) {
+        /* sd_bus_path_encode() turns a byte into at most 3. */
+        return 8 + size_str(g->name) + size_str(g->parent ? g->parent->name : "") + strlen(RESCTL_GROUP_PREFIX) +
+               1 + 3 * strlen(g->name) + 12;
+}
+
+static uint64_t charge_entry_size(const rc_charge *ch) {
+        return 48 + size_str(ch->group->name) + size_str(ch->counter->key);
+}
+
+int bus_reply_too_large(Manager *m, sd_bus_error *error, size_t n, const char *what, uint64_t size,
+                        const char *instead) {
+        return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                 "The reply would hold %zu %s (about %" PRIu64 " KiB), over resctld's bound of %" PRIu64
+                                 " KiB (ReplySizeMax=); use %s.",
+                                 n, what, size >> 10, m->config.reply_size_max >> 10, instead);
+}
+
+static rc_group **groups_sorted(Manager *m, size_t *ret_n) {
         size_t n = m->engine->groups.n_entries, k = 0;
-        _cleanup_free_ rc_group **v = calloc(n ? n : 1, sizeof(*v));
+        rc_group **v = calloc(n ? n : 1, sizeof(*v));
         if (!v)
-                return -ENOMEM;
+                return NULL;
         hashmap_for_each(node, &m->engine->groups)
                 v[k++] = container_of(node, rc_group, node);
         qsort(v, k, sizeof(*v), cmp_group_name);
+        *ret_n = k;
+        return v;
+}
+
+static int append_group(sd_bus_message *reply, const rc_group *g) {
+        _cleanup_free_ char *path = NULL;
+        int r = bus_group_path(g->name, &path);
+        if (r < 0)
+                return r;
+        return sd_bus_message_append(reply, "(sso)", g->name, g->parent ? g->parent->name : "", path);
+}
+
+static int method_list_groups(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        size_t k;
+        _cleanup_free_ rc_group **v = groups_sorted(m, &k);
+        if (!v)
+                return -ENOMEM;
+        uint64_t size = REPLY_OVERHEAD;
+        for (size_t i = 0; i < k; i++)
+                size += bus_group_entry_size(v[i]);
+        if (size > m->config.reply_size_max)
+                return bus_reply_too_large(m, error, k, "groups", size, "ListGroupsPaged");
 
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r = sd_bus_message_new_method_return(msg, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(sso)");
-        for (size_t i = 0; i < k && r >= 0; i++) {
-                _cleanup_free_ char *path = NULL;
-                r = bus_group_path(v[i]->name, &path);
-                if (r >= 0)
-                        r = sd_bus_message_append(reply, "(sso)", v[i]->name, v[i]->parent ? v[i]->parent->name : "",
-                                                  path);
+        for (size_t i = 0; i < k && r >= 0; i++)
+                r = append_group(reply, v[i]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* A page: the groups named after `after` (byte order), at most max_count
+ * of them (0: no count), as many as fit in ReplySizeMax=; `next` is the
+ * cursor for the next page, "" after the last. */
+static int method_list_groups_paged(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *after;
+        uint32_t max_count;
+        int r = sd_bus_message_read(msg, "su", &after, &max_count);
+        if (r < 0)
+                return r;
+        size_t k;
+        _cleanup_free_ rc_group **v = groups_sorted(m, &k);
+        if (!v)
+                return -ENOMEM;
+        size_t lo = 0, hi = k;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (strcmp(v[mid]->name, after) <= 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sso)");
+        uint64_t size = REPLY_OVERHEAD + size_str(after) + 3 * 255;
+        size_t i = lo;
+        for (; i < k && r >= 0 && (max_count == 0 || i - lo < max_count); i++) {
+                size += bus_group_entry_size(v[i]);
+                if (size > m->config.reply_size_max && i > lo)
+                        break;
+                r = append_group(reply, v[i]);
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "s", i < k && i > lo ? v[i - 1]->name : "");
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
@@ -399,6 +489,25 @@ static int cmp_charge_id(const void *a, const void *b) {
         return x < y ? -1 : x > y;
 }
 
+/* The charges of `group` ("" = all), by id. */
+static rc_charge **charges_sorted(Manager *m, const char *group, size_t *ret_n) {
+        rc_group *g = isempty(group) ? NULL : rc_group_find(m->engine, group);
+        size_t n = isempty(group) ? m->engine->charges.n_entries : g ? g->n_charges : 0, k = 0;
+        rc_charge **v = calloc(n ? n : 1, sizeof(*v));
+        if (!v)
+                return NULL;
+        if (isempty(group))
+                hashmap_for_each(node, &m->engine->charges)
+                        v[k++] = container_of(node, rc_charge, node);
+        else if (g)
+                list_for_each(l, &g->charges)
+                        if (k < n)
+                                v[k++] = list_entry(l, rc_charge, group_link);
+        qsort(v, k, sizeof(*v), cmp_charge_id);
+        *ret_n = k;
+        return v;
+}
+
 static int method_list_charges(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         const char *group;
@@ -408,33 +517,70 @@ static int method_list_charges(sd_bus_message *msg, void *userdata, sd_bus_error
         if (!isempty(group) && !rc_unit_name_is_valid(group))
                 return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT, "'%.255s' is not a valid unit name.",
                                          group);
+        size_t k;
+        _cleanup_free_ rc_charge **v = charges_sorted(m, group, &k);
+        if (!v)
+                return -ENOMEM;
+        uint64_t size = REPLY_OVERHEAD;
+        for (size_t i = 0; i < k; i++)
+                size += charge_entry_size(v[i]);
+        if (size > m->config.reply_size_max)
+                return bus_reply_too_large(m, error, k, "charges", size, "ListChargesPaged");
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(tsstut)");
+        for (size_t i = 0; i < k && r >= 0; i++)
+                r = append_charge(reply, v[i]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
         if (r < 0)
                 return r;
-        if (isempty(group)) {
-                size_t n = m->engine->charges.n_entries, k = 0;
-                _cleanup_free_ rc_charge **v = calloc(n ? n : 1, sizeof(*v));
-                if (!v)
-                        return -ENOMEM;
-                hashmap_for_each(node, &m->engine->charges)
-                        v[k++] = container_of(node, rc_charge, node);
-                qsort(v, k, sizeof(*v), cmp_charge_id);
-                for (size_t i = 0; i < k && r >= 0; i++)
-                        r = append_charge(reply, v[i]);
-        } else {
-                rc_group *g = rc_group_find(m->engine, group);
-                if (g)
-                        list_for_each(l, &g->charges) {
-                                r = append_charge(reply, list_entry(l, rc_charge, group_link));
-                                if (r < 0)
-                                        break;
-                        }
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* A page: the charges of `group` ("" = all) with ids above `after`, by id,
+ * at most max_count (0: no count), as many as fit in ReplySizeMax=; `next`
+ * is the cursor for the next page, 0 after the last. */
+static int method_list_charges_paged(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *group;
+        uint64_t after;
+        uint32_t max_count;
+        int r = sd_bus_message_read(msg, "stu", &group, &after, &max_count);
+        if (r < 0)
+                return r;
+        if (!isempty(group) && !rc_unit_name_is_valid(group))
+                return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT, "'%.255s' is not a valid unit name.",
+                                         group);
+        size_t k;
+        _cleanup_free_ rc_charge **v = charges_sorted(m, group, &k);
+        if (!v)
+                return -ENOMEM;
+        size_t lo = 0, hi = k;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (v[mid]->id <= after)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(tsstut)");
+        uint64_t size = REPLY_OVERHEAD;
+        size_t i = lo;
+        for (; i < k && r >= 0 && (max_count == 0 || i - lo < max_count); i++) {
+                size += charge_entry_size(v[i]);
+                if (size > m->config.reply_size_max && i > lo)
+                        break;
+                r = append_charge(reply, v[i]);
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "t", i < k && i > lo ? v[i - 1]->id : UINT64_C(0));
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
@@ -714,6 +860,8 @@ ONE_LINE(method_charge)
 ONE_LINE(method_evict_valuable)
 ONE_LINE(method_get_group)
 ONE_LINE(method_list_groups)
+ONE_LINE(method_list_groups_paged)
+ONE_LINE(method_list_charges_paged)
 ONE_LINE(method_unregister_resource)
 ONE_LINE(method_list_resources)
 ONE_LINE(method_evict)
@@ -751,6 +899,9 @@ static const sd_bus_vtable manager_vtable[] = {
                                  method_set_capacity_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ListGroups", "", , "a(sso)", SD_BUS_PARAM(groups), method_list_groups_one_line,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ListGroupsPaged", "su", SD_BUS_PARAM(after) SD_BUS_PARAM(max_count), "a(sso)s",
+                                 SD_BUS_PARAM(groups) SD_BUS_PARAM(next), method_list_groups_paged_one_line,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetGroup", "s", SD_BUS_PARAM(name), "o", SD_BUS_PARAM(path), method_get_group_one_line,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("Charge", "sstt",
@@ -760,6 +911,9 @@ static const sd_bus_vtable manager_vtable[] = {
                                  method_uncharge_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ListCharges", "s", SD_BUS_PARAM(group), "a(tsstut)", SD_BUS_PARAM(charges),
                                  method_list_charges_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ListChargesPaged", "stu", SD_BUS_PARAM(group) SD_BUS_PARAM(after) SD_BUS_PARAM(max_count),
+                                 "a(tsstut)t", SD_BUS_PARAM(charges) SD_BUS_PARAM(next),
+                                 method_list_charges_paged_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("MigrateCharges", "ats", SD_BUS_PARAM(charge_ids) SD_BUS_PARAM(dst_group), "", ,
                                  method_migrate_charges_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("MigrateGroup", "ss", SD_BUS_PARAM(src_group) SD_BUS_PARAM(dst_group), "at",

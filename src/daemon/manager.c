@@ -37,6 +37,7 @@ int manager_new(Manager **ret) {
         if (!m->engine)
                 return -ENOMEM;
         m->engine->group_forgotten = on_group_forgotten;
+        config_defaults(&m->config);
         m->engine->userdata = m;
         /* Lowest priority: runs only when no bus input is waiting, so every
          * call read in one go shares one fsync (group commit). */

@@ -36,6 +36,27 @@
 /* rc_resource.tag bits */
 #define RESOURCE_MANUAL 1u      /* registered through the bus */
 
+/* resctld.conf(5): config.c */
+#define CONFIG_REPLY_SIZE_MAX_DEFAULT (UINT64_C(8) << 20)       /* a quarter of dbus-daemon's 32 MiB */
+#define CONFIG_REPLY_SIZE_MAX_MIN (UINT64_C(4) << 10)
+#define CONFIG_REPLY_SIZE_MAX_MAX (UINT64_C(32) << 20)
+
+typedef enum Quota {
+        QUOTA_CHARGES,
+        QUOTA_OWNERS,
+        QUOTA_GROUPS,
+        _QUOTA_MAX,
+} Quota;
+
+typedef struct Config {
+        uint64_t reply_size_max;        /* bytes a reply may take on the bus */
+        uint64_t quota[_QUOTA_MAX];     /* per uid, for callers other than root */
+} Config;
+
+void config_defaults(Config *c);
+int config_load(Config *c, const char *dir);
+const char *quota_to_string(Quota q);
+
 typedef enum HardwareMode {
         HARDWARE_AUTO,
         HARDWARE_DEMO,
@@ -86,6 +107,7 @@ typedef struct Manager {
         char *control_dir;              /* persistent drop-ins (/etc/systemd/system.control) */
         char *runtime_control_dir;      /* runtime drop-ins (/run/systemd/system.control) */
         HardwareMode hardware;
+        Config config;
         struct Discovery *discovery;    /* --hardware=auto: discover.c */
         bool polkit_disabled;           /* tests of the bus layer alone */
 
@@ -192,6 +214,11 @@ int bus_group_register(Manager *m);
 int bus_group_path(const char *name, char **ret);
 int bus_send_signal(Manager *m, const char *member, const char *types, ...);
 int bus_error_from_rc(sd_bus_error *error, int r, const rc_err *err);
+/* Reply size bound (ReplySizeMax=): what a group's ListGroups entry may
+ * take, and the LimitsExceeded error of a reply over the bound. */
+uint64_t bus_group_entry_size(const rc_group *g);
+int bus_reply_too_large(Manager *m, sd_bus_error *error, size_t n, const char *what, uint64_t size,
+                        const char *instead);
 void bus_group_flush_dirty(Manager *m);
 int bus_group_emit_events_changed(Manager *m, rc_group *g);
 

@@ -23,6 +23,7 @@ static const char *arg_cgroup_root = "/sys/fs/cgroup";
 static const char *arg_unit_path;
 static const char *arg_control_dir = "/etc/systemd/system.control";
 static const char *arg_runtime_control_dir = "/run/systemd/system.control";
+static const char *arg_config_dir = "/etc/resctl";
 static HardwareMode arg_hardware = HARDWARE_AUTO;
 
 static void help(void) {
@@ -40,6 +41,8 @@ static void help(void) {
                "                               (default: /etc/systemd/system.control)\n"
                "     --runtime-control-dir=DIR Runtime set-property drop-ins\n"
                "                               (default: /run/systemd/system.control)\n"
+               "     --config-dir=DIR          Read DIR/resctld.conf and DIR/resctld.conf.d/*.conf\n"
+               "                               (default: /etc/resctl)\n"
                "     --log-level=LEVEL         debug, info, notice, warning, err (default: info)\n\n"
                "See resctld(8) and org.resctl.Manager(5).\n");
 }
@@ -66,6 +69,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_CONTROL_DIR,
                 ARG_RUNTIME_CONTROL_DIR,
                 ARG_LOG_LEVEL,
+                ARG_CONFIG_DIR,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -78,6 +82,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "control-dir", required_argument, NULL, ARG_CONTROL_DIR },
                 { "runtime-control-dir", required_argument, NULL, ARG_RUNTIME_CONTROL_DIR },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "config-dir", required_argument, NULL, ARG_CONFIG_DIR },
                 { NULL, 0, NULL, 0 },
         };
         opterr = 0;
@@ -95,12 +100,14 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_CGROUP_ROOT:
                 case ARG_CONTROL_DIR:
                 case ARG_RUNTIME_CONTROL_DIR:
+                case ARG_CONFIG_DIR:
                         if (optarg[0] != '/')
                                 return usage_error("%s: expected an absolute path", optarg);
                         *(c == ARG_STATE_DIR ? &arg_state_dir
                           : c == ARG_RUNTIME_DIR ? &arg_runtime_dir
                           : c == ARG_CGROUP_ROOT ? &arg_cgroup_root
                           : c == ARG_CONTROL_DIR ? &arg_control_dir
+                          : c == ARG_CONFIG_DIR ? &arg_config_dir
                                                  : &arg_runtime_control_dir) = optarg;
                         break;
                 case ARG_UNIT_PATH:
@@ -222,6 +229,9 @@ static int run(int argc, char *argv[]) {
         if (r < 0)
                 return log_error_errno(r, "Cannot set up: %s", strerror(-r)), 1;
         m->hardware = arg_hardware;
+        r = config_load(&m->config, arg_config_dir);
+        if (r < 0)
+                return log_error_errno(r, "Cannot read the configuration: %s", strerror(-r)), 1;
         m->state_dir = strdup(arg_state_dir ? arg_state_dir : default_dir("STATE_DIRECTORY", "/var/lib/resctl"));
         m->runtime_dir = strdup(arg_runtime_dir ? arg_runtime_dir : default_dir("RUNTIME_DIRECTORY", "/run/resctl"));
         m->cgroup_root = strdup(arg_cgroup_root);
