@@ -97,6 +97,7 @@ struct rc_group {
         unsigned n_pools;
         unsigned pinned;                /* a live systemd unit holds it */
         unsigned depth;
+        uint32_t tag;                   /* opaque to the engine; 0 when created */
         rc_pool **pools;                /* indexed by counter slot; NULL = defaults */
         ListHead charges;               /* charges held directly, oldest first */
 };
@@ -109,6 +110,7 @@ typedef struct rc_charge {
         uint64_t amount;
         uint64_t owner;                 /* opaque to the engine */
         uint32_t flags;
+        uint32_t tag;                   /* opaque to the engine; 0 when created */
         ListHead group_link;
         ListHead counter_link;
 } rc_charge;

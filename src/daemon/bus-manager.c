@@ -403,7 +403,11 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                 r = cgroupfs_refuse_brokering(c->resource, "charging it through resctld", &err);
         if (r < 0)
                 return bus_error_from_rc(error, r, &err);
+        r = quota_check(m, caller->uid, QUOTA_CHARGES, 1, error);
+        if (r < 0)
+                return r;
         rc_group *g;
+        size_t groups_before = m->engine->groups.n_entries;
         if (isempty(group))
                 r = resolve_own_group(m, caller, &g, error);
         else {
@@ -413,8 +417,18 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         }
         if (r < 0)
                 return r;
+        r = quota_groups_created(m, caller->uid, g, m->engine->groups.n_entries - groups_before, error);
+        if (r < 0)
+                return r;
         Owner *o = NULL;
         if (!(flags & RC_CHARGE_PERSIST)) {
+                if (!owner_find(m, caller->pid, caller->starttime, caller->uid)) {
+                        r = quota_check(m, caller->uid, QUOTA_OWNERS, 1, error);
+                        if (r < 0) {
+                                rc_group_gc(m->engine, g);
+                                return r;
+                        }
+                }
                 r = owner_get(m, caller->pid, caller->starttime, caller->uid, caller->pidfd, &o);
                 if (r < 0) {
                         rc_group_gc(m->engine, g);
@@ -423,7 +437,7 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         }
         rc_refusal refusal;
         rc_charge *ch;
-        r = manager_charge(m, g, c, amount, (uint32_t) flags, o, &ch, &refusal, &err);
+        r = manager_charge(m, g, c, amount, (uint32_t) flags, o, caller->uid, &ch, &refusal, &err);
         if (r < 0) {
                 if (r != -EBUSY)
                         return charge_error(error, r, &refusal, &err);
@@ -586,12 +600,16 @@ static int method_list_charges_paged(sd_bus_message *msg, void *userdata, sd_bus
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static int migrate(Manager *m, rc_charge **v, size_t n, const char *dst, sd_bus_error *error) {
+static int migrate(Manager *m, rc_charge **v, size_t n, const char *dst, uid_t uid, sd_bus_error *error) {
         rc_err err = { { 0 } };
         rc_group *g;
+        size_t groups_before = m->engine->groups.n_entries;
         int r = manager_group_get(m, dst, &g, &err);
         if (r < 0)
                 return bus_error_from_rc(error, r, &err);
+        r = quota_groups_created(m, uid, g, m->engine->groups.n_entries - groups_before, error);
+        if (r < 0)
+                return r;
         rc_refusal refusal;
         r = rc_charges_migrate(m->engine, v, n, g, &refusal, &err);
         if (r < 0) {
@@ -618,7 +636,8 @@ static int method_migrate_charges(sd_bus_message *msg, void *userdata, sd_bus_er
         r = sd_bus_message_read(msg, "s", &dst);
         if (r < 0)
                 return r;
-        AUTHORIZE(m, msg, ACTION_CHARGE, NULL, error);
+        Caller *caller;
+        AUTHORIZE(m, msg, ACTION_CHARGE, &caller, error);
         size_t n = size / sizeof(uint64_t);
         _cleanup_free_ rc_charge **v = calloc(n ? n : 1, sizeof(*v));
         if (!v)
@@ -630,7 +649,7 @@ static int method_migrate_charges(sd_bus_message *msg, void *userdata, sd_bus_er
                 if (r < 0)
                         return r;
         }
-        r = migrate(m, v, n, dst, error);
+        r = migrate(m, v, n, dst, caller->uid, error);
         if (r < 0)
                 return r;
         return reply_queue(m, msg, NULL);
@@ -644,7 +663,8 @@ static int method_migrate_group(sd_bus_message *msg, void *userdata, sd_bus_erro
         int r = sd_bus_message_read(msg, "ss", &src, &dst);
         if (r < 0)
                 return r;
-        AUTHORIZE(m, msg, ACTION_CHARGE, NULL, error);
+        Caller *caller;
+        AUTHORIZE(m, msg, ACTION_CHARGE, &caller, error);
         if (!rc_unit_name_is_valid(src))
                 return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT, "'%.255s' is not a valid unit name.", src);
         rc_group *g = rc_group_find(m->engine, src);
@@ -660,7 +680,7 @@ static int method_migrate_group(sd_bus_message *msg, void *userdata, sd_bus_erro
                 ids[k] = v[k]->id;
                 k++;
         }
-        r = migrate(m, v, k, dst, error);
+        r = migrate(m, v, k, dst, caller->uid, error);
         if (r < 0)
                 return r;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;

@@ -85,6 +85,7 @@ static void limit_key_free(Manager *m, LimitKey *k) {
  * of a forgotten group is at its default. */
 static void on_group_forgotten(rc_group *g, void *userdata) {
         Manager *m = userdata;
+        quota_group_forgotten(m, g);
         HashNode *n = hashmap_get(&m->runtime_limit_groups, hash_string(g->name), g->name, group_limits_eq);
         if (!n)
                 return;
@@ -138,6 +139,7 @@ Manager *manager_free(Manager *m) {
                         owner_free(container_of(m->owners.buckets[b], Owner, node));
         hashmap_done(&m->owners);
         free_runtime_limits(m);
+        quota_free(m);
         free_names(&m->dirty_groups);
         unit_settings_free_all(m);
         sd_event_source_disable_unref(m->commit_source);
@@ -300,7 +302,7 @@ static void record_changed_stats(Manager *m, const PathStats *before, size_t n, 
         }
 }
 
-int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint32_t flags, Owner *owner,
+int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint32_t flags, Owner *owner, uid_t uid,
                    rc_charge **ret, rc_refusal *refusal, rc_err *err) {
         PathStats before[256];
         size_t n = path_stats(g, c, before, ELEMENTSOF(before));
@@ -323,6 +325,7 @@ int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint
         }
         if (owner)
                 owner_add_charge(owner, ch->id);
+        charge_set_uid(m, ch, uid);
         record_charge(m, ch);
         log_charge_event(LOG_DEBUG, g, c, ch->id, "Charge %" PRIu64 ": %s %s +%" PRIu64 ".", ch->id, g->name, c->key,
                          amount);
@@ -334,6 +337,8 @@ int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint
 
 void manager_release(Manager *m, rc_charge *ch, uint64_t amount, const char *reason) {
         uint64_t released = amount == 0 || amount >= ch->amount ? ch->amount : amount;
+        if (released == ch->amount)
+                charge_forget_uid(m, ch);
         (void) bus_send_signal(m, "ChargeReleased", "tssts", ch->id, ch->group->name, ch->counter->key, released,
                                reason);
         record_uncharge(m, ch, amount);
@@ -343,6 +348,7 @@ void manager_release(Manager *m, rc_charge *ch, uint64_t amount, const char *rea
 
 static void release_cb(rc_charge *ch, void *userdata) {
         Manager *m = userdata;
+        charge_forget_uid(m, ch);
         uint64_t amount = ch->amount;
         (void) bus_send_signal(m, "ChargeReleased", "tssts", ch->id, ch->group->name, ch->counter->key, amount,
                                "resource-removed");

@@ -31,6 +31,7 @@
 #define RESCTL_ERROR_NO_SUCH_FILE "org.resctl.Error.NoSuchFile"
 #define RESCTL_ERROR_INVALID_ARGUMENT "org.resctl.Error.InvalidArgument"
 #define RESCTL_ERROR_KERNEL_MANAGED "org.resctl.Error.KernelManaged"
+#define RESCTL_ERROR_QUOTA_EXCEEDED "org.resctl.Error.QuotaExceeded"
 #define RESCTL_ERROR_KERNEL_REFUSED "org.resctl.Error.KernelRefused"   /* added: the kernel refused a limit */
 
 /* rc_resource.tag bits */
@@ -121,6 +122,7 @@ typedef struct Manager {
         Hashmap runtime_limits;         /* "group file resource", from WriteFile */
         Hashmap runtime_limit_groups;   /* group name -> its runtime_limits entries */
         Hashmap units;                  /* unit name -> UnitSettings */
+        Hashmap users;                  /* uid -> what it holds (quota.c) */
 
         sd_bus_message **outgoing;      /* replies and signals held until commit */
         size_t n_outgoing, allocated_outgoing;
@@ -158,7 +160,8 @@ const char *manager_unit_slice(Manager *m, const char *unit);
 void manager_mark_dirty_path(Manager *m, rc_group *g);
 
 /* Charges */
-int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint32_t flags, Owner *owner,
+/* uid: the caller's, counted against its quota (0 for root: not counted). */
+int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint32_t flags, Owner *owner, uid_t uid,
                    rc_charge **ret, rc_refusal *refusal, rc_err *err);
 void manager_release(Manager *m, rc_charge *ch, uint64_t amount, const char *reason);
 
@@ -186,7 +189,18 @@ void manager_forget_runtime_limit(Manager *m, const char *group, const char *fil
 void manager_forget_runtime_limit_unless(Manager *m, const char *group, const char *file, const char *resource,
                                          const char *unless_path);
 
+/* quota.c: per-uid quotas of callers other than root (resctld.conf [Quota]). */
+void quota_add(Manager *m, uid_t uid, Quota q, int delta);
+int quota_check(Manager *m, uid_t uid, Quota q, unsigned add, sd_bus_error *error);
+uid_t charge_uid(const rc_charge *ch);
+void charge_set_uid(Manager *m, rc_charge *ch, uid_t uid);
+void charge_forget_uid(Manager *m, rc_charge *ch);
+int quota_groups_created(Manager *m, uid_t uid, rc_group *g, size_t n, sd_bus_error *error);
+void quota_group_forgotten(Manager *m, rc_group *g);
+void quota_free(Manager *m);
+
 /* owner.c */
+Owner *owner_find(Manager *m, pid_t pid, uint64_t starttime, uid_t uid);
 int owner_get(Manager *m, pid_t pid, uint64_t starttime, uid_t uid, int pidfd, Owner **ret);
 void owner_add_charge(Owner *o, uint64_t id);
 Owner *owner_from_charge(const rc_charge *ch);

@@ -112,6 +112,7 @@ Owner *owner_from_charge(const rc_charge *ch) {
 void owner_free(Owner *o) {
         if (!o)
                 return;
+        quota_add(o->manager, o->uid, QUOTA_OWNERS, -1);
         hashmap_remove(&o->manager->owners, &o->node);
         sd_event_source_disable_unref(o->exit_source);
         if (o->pidfd >= 0)
@@ -156,11 +157,16 @@ static int owner_watch(Manager *m, Owner *o, int fd) {
 
 /* pidfd: the caller's handle on exactly that process (duplicated here), or
  * -EBADF to open one and check the start time (owners found in the logs). */
-int owner_get(Manager *m, pid_t pid, uint64_t starttime, uid_t uid, int pidfd, Owner **ret) {
+Owner *owner_find(Manager *m, pid_t pid, uint64_t starttime, uid_t uid) {
         OwnerKey k = { pid, starttime, uid };
         HashNode *n = hashmap_get(&m->owners, owner_hash(pid, starttime, uid), &k, owner_eq);
-        if (n) {
-                *ret = container_of(n, Owner, node);
+        return n ? container_of(n, Owner, node) : NULL;
+}
+
+int owner_get(Manager *m, pid_t pid, uint64_t starttime, uid_t uid, int pidfd, Owner **ret) {
+        Owner *found = owner_find(m, pid, starttime, uid);
+        if (found) {
+                *ret = found;
                 return 0;
         }
         if (pid <= 0)
@@ -201,6 +207,7 @@ int owner_get(Manager *m, pid_t pid, uint64_t starttime, uid_t uid, int pidfd, O
                 return r;
         }
         o->pidfd = TAKE_FD(fd);
+        quota_add(m, uid, QUOTA_OWNERS, +1);
         *ret = o;
         return 0;
 }

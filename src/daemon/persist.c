@@ -146,7 +146,7 @@ void record_charge(Manager *m, const rc_charge *ch) {
         const Owner *o = owner_from_charge(ch);
         store_append(s, "C %" PRIu64 " %s %s %" PRIu64 " %" PRIu32 " %d %" PRIu64 " %u", ch->id, ch->group->name,
                      ch->counter->key, ch->amount, ch->flags, o ? (int) o->pid : 0, o ? o->starttime : 0,
-                     o ? (unsigned) o->uid : 0u);
+                     o ? (unsigned) o->uid : (unsigned) charge_uid(ch));
 }
 
 void record_uncharge(Manager *m, const rc_charge *ch, uint64_t amount) {
@@ -509,6 +509,7 @@ static void restore_charge(Manager *m, PendingCharge *p) {
         p->group->group = g;    /* it holds a charge now: it stays */
         if (o)
                 owner_add_charge(o, ch->id);
+        charge_set_uid(m, ch, o ? o->uid : p->uid);
         /* Released after loading, so that the release is recorded. */
         if (gone)
                 ch->owner = UINT64_MAX;
@@ -700,7 +701,8 @@ static void dump_charges(Manager *m, Store *s, bool persist) {
                                 const Owner *o = owner_from_charge(ch);
                                 store_append(s, "C %" PRIu64 " %s %s %" PRIu64 " %" PRIu32 " %d %" PRIu64 " %u",
                                              ch->id, ch->group->name, ch->counter->key, ch->amount, ch->flags,
-                                             o ? (int) o->pid : 0, o ? o->starttime : 0, o ? (unsigned) o->uid : 0u);
+                                             o ? (int) o->pid : 0, o ? o->starttime : 0,
+                                             o ? (unsigned) o->uid : (unsigned) charge_uid(ch));
                         }
         }
 }
