@@ -169,24 +169,26 @@ static int cmp_group_name(const void *a, const void *b) {
 }
 
 /* Reply sizes (resctld(8), LIMITS): no reply may be larger than
- * ReplySizeMax=, well under dbus-daemon's message limit: a larger one would
+ * ReplySizeMax=, under dbus-daemon's message limit: a larger one would
  * make the bus drop resctld's connection. Upper bounds of what an entry
- * adds to a message: a string is its length, a NUL and 4 + 7 bytes of
- * length and padding; a struct starts on 8 bytes. */
+ * adds to a message: a string is its length, a NUL, 4 bytes of length and
+ * up to 3 of padding; a struct starts on 8 bytes. */
 #define REPLY_OVERHEAD 1024
 
 static uint64_t size_str(const char *s) {
-        return strlen(s) + 12;
+        return strlen(s) + 8;
 }
 
 uint64_t bus_group_entry_size(const rc_group *g) {
-        /* sd_bus_path_encode() turns a byte into at most 3. */
-        return 8 + size_str(g->name) + size_str(g->parent ? g->parent->name : "") + strlen(RESCTL_GROUP_PREFIX) +
-               1 + 3 * strlen(g->name) + 12;
+        /* sd_bus_path_encode() keeps [A-Za-z0-9] and turns any other byte into "_xx". */
+        uint64_t path = strlen(RESCTL_GROUP_PREFIX) + 1 + 8;
+        for (const char *p = g->name; *p; p++)
+                path += (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ? 1 : 3;
+        return 7 + size_str(g->name) + size_str(g->parent ? g->parent->name : "") + path;
 }
 
 static uint64_t charge_entry_size(const rc_charge *ch) {
-        return 48 + size_str(ch->group->name) + size_str(ch->counter->key);
+        return 7 + 8 + size_str(ch->group->name) + size_str(ch->counter->key) + 3 + 8 + 4 + 4 + 8;
 }
 
 int bus_reply_too_large(Manager *m, sd_bus_error *error, size_t n, const char *what, uint64_t size,

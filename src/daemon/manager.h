@@ -38,7 +38,7 @@
 #define RESOURCE_MANUAL 1u      /* registered through the bus */
 
 /* resctld.conf(5): config.c */
-#define CONFIG_REPLY_SIZE_MAX_DEFAULT (UINT64_C(8) << 20)       /* a quarter of dbus-daemon's 32 MiB */
+#define CONFIG_REPLY_SIZE_MAX_DEFAULT (UINT64_C(16) << 20)      /* half of dbus-daemon's 32 MiB */
 #define CONFIG_REPLY_SIZE_MAX_MIN (UINT64_C(4) << 10)
 #define CONFIG_REPLY_SIZE_MAX_MAX (UINT64_C(32) << 20)
 

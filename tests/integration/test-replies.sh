@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # No reply is larger than ReplySizeMax= (resctld.conf(5)), so that no
 # request can make the bus drop resctld. The bus here takes messages of at
-# most 64 KiB and resctld's bound is 32 KiB; 400 groups with a charge each
+# most 64 KiB and resctld's bound is 32 KiB; 500 groups with a charge each
 # make ListGroups, ListCharges and GetManagedObjects too large (before the
 # bound, GetManagedObjects alone made dbus-daemon drop resctld, which
 # exited): they are refused with LimitsExceeded naming the paged method,
@@ -11,7 +11,7 @@
 
 RESCTL=${RESCTL:-$(dirname "$RESCTLD")/../resctl/resctl}
 V=dmem/drm/0000:c1:00.0/vram0
-N=400
+N=500
 mkdir -p "$T/dbus.d" "$T/conf"
 cat >"$T/dbus.d/zz-limits.conf" <<'CONF'
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
