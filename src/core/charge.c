@@ -333,6 +333,7 @@ static int charge_link(rc_engine *e, rc_charge *ch, uint64_t id, rc_group *g, rc
         ch->amount = amount;
         ch->owner = owner;
         ch->flags = flags;
+        ch->tag = 0;
         int r = hashmap_put(&e->charges, &ch->node, charge_hash(id));
         if (r < 0)
                 return r;

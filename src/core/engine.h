@@ -97,6 +97,7 @@ struct rc_group {
         unsigned n_pools;
         unsigned pinned;                /* a live systemd unit holds it */
         unsigned depth;
+        uint32_t tag;                   /* opaque to the engine; 0 when created */
         rc_pool **pools;                /* indexed by counter slot; NULL = defaults */
         ListHead charges;               /* charges held directly, oldest first */
 };
@@ -109,6 +110,7 @@ typedef struct rc_charge {
         uint64_t amount;
         uint64_t owner;                 /* opaque to the engine */
         uint32_t flags;
+        uint32_t tag;                   /* opaque to the engine; 0 when created */
         ListHead group_link;
         ListHead counter_link;
 } rc_charge;
@@ -132,6 +134,10 @@ struct rc_engine {
         Hashmap counter_keys;           /* full key -> rc_counter, the by-name fast path */
         struct rc_charge *free_charges; /* a few records kept for reuse */
         unsigned n_free_charges;
+        /* Told of each group forgotten (rc_group_gc), just before it is
+         * freed, so that what others keep about it can go with it. */
+        void (*group_forgotten)(rc_group *g, void *userdata);
+        void *userdata;
 };
 
 /* engine.c */

@@ -83,6 +83,8 @@ static bool group_is_held(const rc_engine *e, const rc_group *g) {
 void rc_group_gc(rc_engine *e, rc_group *g) {
         while (g && !group_is_held(e, g)) {
                 rc_group *parent = g->parent;
+                if (e->group_forgotten)
+                        e->group_forgotten(g, e->userdata);
                 hashmap_remove(&e->groups, &g->node);
                 parent->n_children--;
                 group_free(g);

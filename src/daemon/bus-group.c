@@ -29,8 +29,31 @@ static int group_find(sd_bus *bus, const char *path, const char *interface, void
         return 1;
 }
 
+/* GetManagedObjects on /org/resctl carries every group with its
+ * properties, Introspect of the prefix every group's node name: either
+ * must stay within ReplySizeMax= (resctld(8), LIMITS). */
+static int check_enumeration_size(sd_bus *bus, Manager *m, sd_bus_error *error) {
+        sd_bus_message *call = sd_bus_get_current_message(bus);
+        bool objects = call && sd_bus_message_get_member(call) && streq(sd_bus_message_get_member(call), "GetManagedObjects");
+        uint64_t per_key = 0;
+        list_for_each_entry(res, &m->engine->resources, rc_resource, link)
+                for (unsigned i = 0; i < res->n_counters; i++)
+                        per_key += strlen(res->counters[i].key) + 28;
+        /* 9 a{st} properties, Name and Parent, the interface names. */
+        uint64_t per_group = objects ? 9 * (48 + per_key) + 512 : 0, size = 1024;
+        hashmap_for_each(node, &m->engine->groups)
+                size += bus_group_entry_size(container_of(node, rc_group, node)) + per_group;
+        if (size <= m->config.reply_size_max)
+                return 0;
+        return bus_reply_too_large(m, error, m->engine->groups.n_entries, "group objects", size,
+                                   "ListGroupsPaged and Properties.GetAll on each group");
+}
+
 static int group_enumerate(sd_bus *bus, const char *prefix, void *userdata, char ***nodes, sd_bus_error *error) {
         Manager *m = userdata;
+        int r = check_enumeration_size(bus, m, error);
+        if (r < 0)
+                return r;
         size_t n = m->engine->groups.n_entries, k = 0;
         char **v = calloc(n + 1, sizeof(char *));
         if (!v)

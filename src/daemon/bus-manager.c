@@ -6,10 +6,12 @@
  * sends it once the effect is durable. */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "log.h"
 #include "macro.h"
@@ -166,29 +168,120 @@ static int cmp_group_name(const void *a, const void *b) {
         return strcmp((*(rc_group *const *) a)->name, (*(rc_group *const *) b)->name);
 }
 
-static int method_list_groups(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+/* Reply sizes (resctld(8), LIMITS): no reply may be larger than
+ * ReplySizeMax=, under dbus-daemon's message limit: a larger one would
+ * make the bus drop resctld's connection. Upper bounds of what an entry
+ * adds to a message: a string is its length, a NUL, 4 bytes of length and
+ * up to 3 of padding; a struct starts on 8 bytes. */
+#define REPLY_OVERHEAD 1024
+
+static uint64_t size_str(const char *s) {
+        return strlen(s) + 8;
+}
+
+uint64_t bus_group_entry_size(const rc_group *g) {
+        /* sd_bus_path_encode() keeps [A-Za-z0-9] and turns any other byte into "_xx". */
+        uint64_t path = strlen(RESCTL_GROUP_PREFIX) + 1 + 8;
+        for (const char *p = g->name; *p; p++)
+                path += (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ? 1 : 3;
+        return 7 + size_str(g->name) + size_str(g->parent ? g->parent->name : "") + path;
+}
+
+static uint64_t charge_entry_size(const rc_charge *ch) {
+        return 7 + 8 + size_str(ch->group->name) + size_str(ch->counter->key) + 3 + 8 + 4 + 4 + 8;
+}
+
+int bus_reply_too_large(Manager *m, sd_bus_error *error, size_t n, const char *what, uint64_t size,
+                        const char *instead) {
+        return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                 "The reply would hold %zu %s (about %" PRIu64 " KiB), over resctld's bound of %" PRIu64
+                                 " KiB (ReplySizeMax=); use %s.",
+                                 n, what, size >> 10, m->config.reply_size_max >> 10, instead);
+}
+
+static rc_group **groups_sorted(Manager *m, size_t *ret_n) {
         size_t n = m->engine->groups.n_entries, k = 0;
-        _cleanup_free_ rc_group **v = calloc(n ? n : 1, sizeof(*v));
+        rc_group **v = calloc(n ? n : 1, sizeof(*v));
         if (!v)
-                return -ENOMEM;
+                return NULL;
         hashmap_for_each(node, &m->engine->groups)
                 v[k++] = container_of(node, rc_group, node);
         qsort(v, k, sizeof(*v), cmp_group_name);
+        *ret_n = k;
+        return v;
+}
+
+static int append_group(sd_bus_message *reply, const rc_group *g) {
+        _cleanup_free_ char *path = NULL;
+        int r = bus_group_path(g->name, &path);
+        if (r < 0)
+                return r;
+        return sd_bus_message_append(reply, "(sso)", g->name, g->parent ? g->parent->name : "", path);
+}
+
+static int method_list_groups(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        size_t k;
+        _cleanup_free_ rc_group **v = groups_sorted(m, &k);
+        if (!v)
+                return -ENOMEM;
+        uint64_t size = REPLY_OVERHEAD;
+        for (size_t i = 0; i < k; i++)
+                size += bus_group_entry_size(v[i]);
+        if (size > m->config.reply_size_max)
+                return bus_reply_too_large(m, error, k, "groups", size, "ListGroupsPaged");
 
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r = sd_bus_message_new_method_return(msg, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(sso)");
-        for (size_t i = 0; i < k && r >= 0; i++) {
-                _cleanup_free_ char *path = NULL;
-                r = bus_group_path(v[i]->name, &path);
-                if (r >= 0)
-                        r = sd_bus_message_append(reply, "(sso)", v[i]->name, v[i]->parent ? v[i]->parent->name : "",
-                                                  path);
+        for (size_t i = 0; i < k && r >= 0; i++)
+                r = append_group(reply, v[i]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* A page: the groups named after `after` (byte order), at most max_count
+ * of them (0: no count), as many as fit in ReplySizeMax=; `next` is the
+ * cursor for the next page, "" after the last. */
+static int method_list_groups_paged(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *after;
+        uint32_t max_count;
+        int r = sd_bus_message_read(msg, "su", &after, &max_count);
+        if (r < 0)
+                return r;
+        size_t k;
+        _cleanup_free_ rc_group **v = groups_sorted(m, &k);
+        if (!v)
+                return -ENOMEM;
+        size_t lo = 0, hi = k;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (strcmp(v[mid]->name, after) <= 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sso)");
+        uint64_t size = REPLY_OVERHEAD + size_str(after) + 3 * 255;
+        size_t i = lo;
+        for (; i < k && r >= 0 && (max_count == 0 || i - lo < max_count); i++) {
+                size += bus_group_entry_size(v[i]);
+                if (size > m->config.reply_size_max && i > lo)
+                        break;
+                r = append_group(reply, v[i]);
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "s", i < k && i > lo ? v[i - 1]->name : "");
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
@@ -250,6 +343,10 @@ static int pid_unit(pid_t pid, char **ret_unit, char **ret_slice) {
 static int resolve_own_group(Manager *m, Caller *c, rc_group **ret, sd_bus_error *error) {
         _cleanup_free_ char *unit = NULL, *slice = NULL;
         int r = pid_unit(c->pid, &unit, &slice);
+        /* Read by pid: valid only if that process still runs now. */
+        if (r >= 0 && !caller_alive(c))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "The calling process %d has exited; name the group.", (int) c->pid);
         if (r < 0)
                 return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
                                          "Cannot tell the unit of the calling process %d; name the group.", (int) c->pid);
@@ -265,6 +362,24 @@ static int charge_error(sd_bus_error *error, int r, const rc_refusal *refusal, c
         if (r == -EBUSY && refusal->capacity)
                 return sd_bus_error_set(error, RESCTL_ERROR_CAPACITY_EXCEEDED, err->msg);
         return bus_error_from_rc(error, r, err);
+}
+
+/* Why a process-owned charge cannot be taken: say the truth. */
+static int owner_error(sd_bus_error *error, int r, const Caller *caller) {
+        if (r == -EMFILE || r == -ENFILE) {
+                struct rlimit rl = { 0, 0 };
+                (void) getrlimit(RLIMIT_NOFILE, &rl);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                         "resctld is out of file descriptors (%llu open at most) and cannot watch "
+                                         "process %d for its charge; use PERSIST, or raise resctld's LimitNOFILE=.",
+                                         (unsigned long long) rl.rlim_cur, (int) caller->pid);
+        }
+        if (r == -ESRCH)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "The calling process %d has exited; it cannot own a charge.",
+                                         (int) caller->pid);
+        return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Cannot watch process %d for its charge: %s",
+                                 (int) caller->pid, strerror(-r));
 }
 
 static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -290,7 +405,11 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                 r = cgroupfs_refuse_brokering(c->resource, "charging it through resctld", &err);
         if (r < 0)
                 return bus_error_from_rc(error, r, &err);
+        r = quota_check(m, caller->uid, QUOTA_CHARGES, 1, error);
+        if (r < 0)
+                return r;
         rc_group *g;
+        size_t groups_before = m->engine->groups.n_entries;
         if (isempty(group))
                 r = resolve_own_group(m, caller, &g, error);
         else {
@@ -300,19 +419,27 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         }
         if (r < 0)
                 return r;
+        r = quota_groups_created(m, caller->uid, g, m->engine->groups.n_entries - groups_before, error);
+        if (r < 0)
+                return r;
         Owner *o = NULL;
         if (!(flags & RC_CHARGE_PERSIST)) {
-                r = owner_get(m, caller->pid, caller->starttime, &o);
+                if (!owner_find(m, caller->pid, caller->starttime, caller->uid)) {
+                        r = quota_check(m, caller->uid, QUOTA_OWNERS, 1, error);
+                        if (r < 0) {
+                                rc_group_gc(m->engine, g);
+                                return r;
+                        }
+                }
+                r = owner_get(m, caller->pid, caller->starttime, caller->uid, caller->pidfd, &o);
                 if (r < 0) {
                         rc_group_gc(m->engine, g);
-                        return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
-                                                 "The calling process %d is gone; it cannot own a charge (use PERSIST).",
-                                                 (int) caller->pid);
+                        return owner_error(error, r, caller);
                 }
         }
         rc_refusal refusal;
         rc_charge *ch;
-        r = manager_charge(m, g, c, amount, (uint32_t) flags, o, &ch, &refusal, &err);
+        r = manager_charge(m, g, c, amount, (uint32_t) flags, o, caller->uid, &ch, &refusal, &err);
         if (r < 0) {
                 if (r != -EBUSY)
                         return charge_error(error, r, &refusal, &err);
@@ -352,7 +479,7 @@ static int method_uncharge(sd_bus_message *msg, void *userdata, sd_bus_error *er
         if (r < 0)
                 return r;
         const Owner *o = owner_from_charge(ch);
-        bool own = o && o->pid == caller->pid && o->starttime == caller->starttime;
+        bool own = o && o->uid == caller->uid && o->pid == caller->pid && o->starttime == caller->starttime;
         if (!own)
                 AUTHORIZE(m, msg, ACTION_CHARGE, &caller, error);
         /* Looked up again: the charge may have gone while polkit was asked. */
@@ -378,6 +505,25 @@ static int cmp_charge_id(const void *a, const void *b) {
         return x < y ? -1 : x > y;
 }
 
+/* The charges of `group` ("" = all), by id. */
+static rc_charge **charges_sorted(Manager *m, const char *group, size_t *ret_n) {
+        rc_group *g = isempty(group) ? NULL : rc_group_find(m->engine, group);
+        size_t n = isempty(group) ? m->engine->charges.n_entries : g ? g->n_charges : 0, k = 0;
+        rc_charge **v = calloc(n ? n : 1, sizeof(*v));
+        if (!v)
+                return NULL;
+        if (isempty(group))
+                hashmap_for_each(node, &m->engine->charges)
+                        v[k++] = container_of(node, rc_charge, node);
+        else if (g)
+                list_for_each(l, &g->charges)
+                        if (k < n)
+                                v[k++] = list_entry(l, rc_charge, group_link);
+        qsort(v, k, sizeof(*v), cmp_charge_id);
+        *ret_n = k;
+        return v;
+}
+
 static int method_list_charges(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         const char *group;
@@ -387,31 +533,21 @@ static int method_list_charges(sd_bus_message *msg, void *userdata, sd_bus_error
         if (!isempty(group) && !rc_unit_name_is_valid(group))
                 return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT, "'%.255s' is not a valid unit name.",
                                          group);
+        size_t k;
+        _cleanup_free_ rc_charge **v = charges_sorted(m, group, &k);
+        if (!v)
+                return -ENOMEM;
+        uint64_t size = REPLY_OVERHEAD;
+        for (size_t i = 0; i < k; i++)
+                size += charge_entry_size(v[i]);
+        if (size > m->config.reply_size_max)
+                return bus_reply_too_large(m, error, k, "charges", size, "ListChargesPaged");
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(tsstut)");
-        if (r < 0)
-                return r;
-        if (isempty(group)) {
-                size_t n = m->engine->charges.n_entries, k = 0;
-                _cleanup_free_ rc_charge **v = calloc(n ? n : 1, sizeof(*v));
-                if (!v)
-                        return -ENOMEM;
-                hashmap_for_each(node, &m->engine->charges)
-                        v[k++] = container_of(node, rc_charge, node);
-                qsort(v, k, sizeof(*v), cmp_charge_id);
-                for (size_t i = 0; i < k && r >= 0; i++)
-                        r = append_charge(reply, v[i]);
-        } else {
-                rc_group *g = rc_group_find(m->engine, group);
-                if (g)
-                        list_for_each(l, &g->charges) {
-                                r = append_charge(reply, list_entry(l, rc_charge, group_link));
-                                if (r < 0)
-                                        break;
-                        }
-        }
+        for (size_t i = 0; i < k && r >= 0; i++)
+                r = append_charge(reply, v[i]);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r < 0)
@@ -419,12 +555,63 @@ static int method_list_charges(sd_bus_message *msg, void *userdata, sd_bus_error
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static int migrate(Manager *m, rc_charge **v, size_t n, const char *dst, sd_bus_error *error) {
+/* A page: the charges of `group` ("" = all) with ids above `after`, by id,
+ * at most max_count (0: no count), as many as fit in ReplySizeMax=; `next`
+ * is the cursor for the next page, 0 after the last. */
+static int method_list_charges_paged(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *group;
+        uint64_t after;
+        uint32_t max_count;
+        int r = sd_bus_message_read(msg, "stu", &group, &after, &max_count);
+        if (r < 0)
+                return r;
+        if (!isempty(group) && !rc_unit_name_is_valid(group))
+                return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT, "'%.255s' is not a valid unit name.",
+                                         group);
+        size_t k;
+        _cleanup_free_ rc_charge **v = charges_sorted(m, group, &k);
+        if (!v)
+                return -ENOMEM;
+        size_t lo = 0, hi = k;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (v[mid]->id <= after)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(tsstut)");
+        uint64_t size = REPLY_OVERHEAD;
+        size_t i = lo;
+        for (; i < k && r >= 0 && (max_count == 0 || i - lo < max_count); i++) {
+                size += charge_entry_size(v[i]);
+                if (size > m->config.reply_size_max && i > lo)
+                        break;
+                r = append_charge(reply, v[i]);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "t", i < k && i > lo ? v[i - 1]->id : UINT64_C(0));
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int migrate(Manager *m, rc_charge **v, size_t n, const char *dst, uid_t uid, sd_bus_error *error) {
         rc_err err = { { 0 } };
         rc_group *g;
+        size_t groups_before = m->engine->groups.n_entries;
         int r = manager_group_get(m, dst, &g, &err);
         if (r < 0)
                 return bus_error_from_rc(error, r, &err);
+        r = quota_groups_created(m, uid, g, m->engine->groups.n_entries - groups_before, error);
+        if (r < 0)
+                return r;
         rc_refusal refusal;
         r = rc_charges_migrate(m->engine, v, n, g, &refusal, &err);
         if (r < 0) {
@@ -451,7 +638,8 @@ static int method_migrate_charges(sd_bus_message *msg, void *userdata, sd_bus_er
         r = sd_bus_message_read(msg, "s", &dst);
         if (r < 0)
                 return r;
-        AUTHORIZE(m, msg, ACTION_CHARGE, NULL, error);
+        Caller *caller;
+        AUTHORIZE(m, msg, ACTION_CHARGE, &caller, error);
         size_t n = size / sizeof(uint64_t);
         _cleanup_free_ rc_charge **v = calloc(n ? n : 1, sizeof(*v));
         if (!v)
@@ -463,7 +651,7 @@ static int method_migrate_charges(sd_bus_message *msg, void *userdata, sd_bus_er
                 if (r < 0)
                         return r;
         }
-        r = migrate(m, v, n, dst, error);
+        r = migrate(m, v, n, dst, caller->uid, error);
         if (r < 0)
                 return r;
         return reply_queue(m, msg, NULL);
@@ -477,7 +665,8 @@ static int method_migrate_group(sd_bus_message *msg, void *userdata, sd_bus_erro
         int r = sd_bus_message_read(msg, "ss", &src, &dst);
         if (r < 0)
                 return r;
-        AUTHORIZE(m, msg, ACTION_CHARGE, NULL, error);
+        Caller *caller;
+        AUTHORIZE(m, msg, ACTION_CHARGE, &caller, error);
         if (!rc_unit_name_is_valid(src))
                 return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT, "'%.255s' is not a valid unit name.", src);
         rc_group *g = rc_group_find(m->engine, src);
@@ -493,7 +682,7 @@ static int method_migrate_group(sd_bus_message *msg, void *userdata, sd_bus_erro
                 ids[k] = v[k]->id;
                 k++;
         }
-        r = migrate(m, v, k, dst, error);
+        r = migrate(m, v, k, dst, caller->uid, error);
         if (r < 0)
                 return r;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -685,6 +874,7 @@ static void bus_error_one_line(sd_bus_error *error) {
                 int r = handler(msg, userdata, error);                                          \
                 if (r < 0)                                                                      \
                         bus_error_one_line(error);                                              \
+                caller_call_done(userdata, msg);                                                \
                 return r;                                                                       \
         }
 
@@ -692,6 +882,8 @@ ONE_LINE(method_charge)
 ONE_LINE(method_evict_valuable)
 ONE_LINE(method_get_group)
 ONE_LINE(method_list_groups)
+ONE_LINE(method_list_groups_paged)
+ONE_LINE(method_list_charges_paged)
 ONE_LINE(method_unregister_resource)
 ONE_LINE(method_list_resources)
 ONE_LINE(method_evict)
@@ -729,6 +921,9 @@ static const sd_bus_vtable manager_vtable[] = {
                                  method_set_capacity_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ListGroups", "", , "a(sso)", SD_BUS_PARAM(groups), method_list_groups_one_line,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ListGroupsPaged", "su", SD_BUS_PARAM(after) SD_BUS_PARAM(max_count), "a(sso)s",
+                                 SD_BUS_PARAM(groups) SD_BUS_PARAM(next), method_list_groups_paged_one_line,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetGroup", "s", SD_BUS_PARAM(name), "o", SD_BUS_PARAM(path), method_get_group_one_line,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("Charge", "sstt",
@@ -738,6 +933,9 @@ static const sd_bus_vtable manager_vtable[] = {
                                  method_uncharge_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ListCharges", "s", SD_BUS_PARAM(group), "a(tsstut)", SD_BUS_PARAM(charges),
                                  method_list_charges_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ListChargesPaged", "stu", SD_BUS_PARAM(group) SD_BUS_PARAM(after) SD_BUS_PARAM(max_count),
+                                 "a(tsstut)t", SD_BUS_PARAM(charges) SD_BUS_PARAM(next),
+                                 method_list_charges_paged_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("MigrateCharges", "ats", SD_BUS_PARAM(charge_ids) SD_BUS_PARAM(dst_group), "", ,
                                  method_migrate_charges_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("MigrateGroup", "ss", SD_BUS_PARAM(src_group) SD_BUS_PARAM(dst_group), "at",

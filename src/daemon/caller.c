@@ -3,14 +3,20 @@
 /* Who is calling, and may they? Both answers come from other bus peers
  * (the bus driver, polkitd), so a call is parked while we ask and handed
  * back to its handler with sd_bus_enqueue_for_read() once the answer is in.
- * Credentials are cached per unique name: the bus never reuses one. */
+ * Credentials are read once per unique name (the bus never reuses one) and
+ * a pidfd is taken on the process the bus names right then; nothing about
+ * a caller is derived from its pid later, since pids are reused. polkit is
+ * asked about the bus name (system-bus-name), as systemd's daemons do. */
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
+
+#define UID_INVALID ((uid_t) -1)
 #include "macro.h"
 #include "manager.h"
 
@@ -57,6 +63,8 @@ void caller_free(Caller *c) {
         if (!c)
                 return;
         sd_bus_slot_unref(c->slot);
+        if (c->pidfd >= 0)
+                close(c->pidfd);
         for (size_t i = 0; i < c->n_waiting; i++)
                 sd_bus_message_unref(c->waiting[i]);
         free(c->waiting);
@@ -89,6 +97,16 @@ static void query_free(AuthQuery *q) {
         free(q->action);
         free(q->failure);
         free(q);
+}
+
+size_t auth_queries_count(Manager *m) {
+        return m->auth_queries.n_entries;
+}
+
+void caller_call_done(Manager *m, sd_bus_message *msg) {
+        HashNode *n = hashmap_get(&m->auth_queries, hash_u64((uintptr_t) msg), msg, query_eq);
+        if (n && container_of(n, AuthQuery, node)->state != AUTH_PENDING)
+                query_free(container_of(n, AuthQuery, node));
 }
 
 void auth_queries_free(Manager *m) {
@@ -138,7 +156,52 @@ static int parse_credentials(sd_bus_message *reply, Caller *c) {
                 return r;
         if (!have_uid || !have_pid)
                 return -ENODATA;
-        return proc_starttime(c->pid, &c->starttime);
+        return 0;
+}
+
+/* The pidfd is taken on the pid the bus reported; the process behind it
+ * must be the one that connected: still running, under the uid the bus
+ * reported. A pid already reused by another user's process, or no process
+ * at all, leaves the connection without a process (gone). */
+static int caller_identify(Caller *c) {
+        int fd = pidfd_open_pid(c->pid);
+        if (fd == -EMFILE || fd == -ENFILE || fd == -ENOMEM)
+                return fd;
+        c->pidfd = fd >= 0 ? fd : -EBADF;
+        uid_t real = UID_INVALID, eff = UID_INVALID;
+        int r = fd < 0 && fd != -ENOSYS ? fd : proc_starttime(c->pid, &c->starttime);
+        if (r >= 0)
+                r = proc_uids(c->pid, &real, &eff);
+        if (r == -EMFILE || r == -ENFILE)
+                return r;       /* not a sign that the process is gone */
+        if (r < 0 || (real != c->uid && eff != c->uid) || !process_alive(c->pidfd, c->pid, c->starttime)) {
+                log_debug("The process %d of %s has exited (or its pid now belongs to another user).", (int) c->pid,
+                          c->sender);
+                c->gone = true;
+        }
+        return 0;
+}
+
+bool caller_alive(Caller *c) {
+        if (!c->gone && !process_alive(c->pidfd, c->pid, c->starttime))
+                c->gone = true;
+        return !c->gone;
+}
+
+static void reply_waiting_error(Caller *c, int r) {
+        for (size_t i = 0; i < c->n_waiting; i++) {
+                if (r == -EMFILE || r == -ENFILE)
+                        (void) sd_bus_reply_method_errorf(c->waiting[i], SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                                          "resctld is out of file descriptors and cannot identify "
+                                                          "%s; try again later, or raise its LimitNOFILE=.",
+                                                          c->sender);
+                else
+                        (void) sd_bus_reply_method_errorf(c->waiting[i], SD_BUS_ERROR_ACCESS_DENIED,
+                                                          "Cannot identify the caller %s: %s.", c->sender,
+                                                          strerror(-r));
+                sd_bus_message_unref(c->waiting[i]);
+        }
+        c->n_waiting = 0;
 }
 
 static int on_credentials(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
@@ -147,9 +210,13 @@ static int on_credentials(sd_bus_message *reply, void *userdata, sd_bus_error *r
         c->slot = sd_bus_slot_unref(c->slot);
         const sd_bus_error *e = sd_bus_message_get_error(reply);
         int r = e ? -sd_bus_error_get_errno(e) : parse_credentials(reply, c);
+        if (r >= 0)
+                r = caller_identify(c);
         if (r < 0) {
-                /* The caller is gone (or never was a process): its calls go with it. */
+                /* Left the bus, or we are out of descriptors: each waiting
+                 * call gets an answer, and the next call asks again. */
                 log_debug_errno(r, "Cannot identify %s: %s", c->sender, strerror(-r));
+                reply_waiting_error(c, r);
                 hashmap_remove(&m->callers, &c->node);
                 caller_free(c);
                 return 0;
@@ -190,6 +257,7 @@ static int caller_get(Manager *m, sd_bus_message *msg, Caller **ret) {
                         return -ENOMEM;
                 }
                 c->manager = m;
+                c->pidfd = -EBADF;
                 int r = sd_bus_call_method_async(m->bus, &c->slot, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                                  "org.freedesktop.DBus", "GetConnectionCredentials", on_credentials, c,
                                                  "s", sender);
@@ -282,11 +350,7 @@ static int polkit_start(Manager *m, sd_bus_message *msg, const char *action, Cal
                                            "/org/freedesktop/PolicyKit1/Authority",
                                            "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization");
         if (r >= 0)
-                r = sd_bus_message_append(call, "(sa{sv})s", "unix-process", 3,
-                                          "pid", "u", (uint32_t) c->pid,
-                                          "start-time", "t", c->starttime,
-                                          "uid", "i", (int32_t) c->uid,
-                                          action);
+                r = sd_bus_message_append(call, "(sa{sv})s", "system-bus-name", 1, "name", "s", c->sender, action);
         if (r >= 0)
                 r = sd_bus_message_append(call, "a{ss}us", 0, flags, "");
         /* An interactive check may wait for a person: no short timeout. */
@@ -307,6 +371,10 @@ int caller_authorize(Manager *m, sd_bus_message *msg, const char *action, Caller
                 return sd_bus_error_set_errnof(error, -r, "Cannot identify the caller: %s", strerror(-r));
         if (r == 0)
                 return 0;
+        if (!caller_alive(c))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "The process %d that opened the connection %s has exited; "
+                                         "calls on that connection are refused.", (int) c->pid, c->sender);
         if (ret)
                 *ret = c;
         if (!action || c->uid == 0)

@@ -18,6 +18,8 @@
  * the bus to run dry, so that a flood cannot delay every reply. */
 #define OUTGOING_MAX 4096
 
+static void on_group_forgotten(rc_group *g, void *userdata);
+
 static int on_commit(sd_event_source *s, void *userdata) {
         Manager *m = userdata;
         (void) manager_commit(m);
@@ -34,6 +36,9 @@ int manager_new(Manager **ret) {
         m->engine = rc_engine_new();
         if (!m->engine)
                 return -ENOMEM;
+        m->engine->group_forgotten = on_group_forgotten;
+        config_defaults(&m->config);
+        m->engine->userdata = m;
         /* Lowest priority: runs only when no bus input is waiting, so every
          * call read in one go shares one fsync (group commit). */
         r = sd_event_add_defer(m->event, &m->commit_source, on_commit, m);
@@ -46,13 +51,63 @@ int manager_new(Manager **ret) {
         return 0;
 }
 
+/* Runtime limits (WriteFile) are remembered per group too, so that what
+ * belongs to a group is forgotten with it (rc_group_gc()). */
+typedef struct GroupLimits {
+        HashNode node;                  /* m->runtime_limit_groups, by name */
+        ListHead keys;                  /* LimitKey.group_link */
+        char name[];
+} GroupLimits;
+
+typedef struct LimitKey {
+        HashNode node;                  /* m->runtime_limits, by key */
+        ListHead group_link;
+        GroupLimits *group;
+        char key[];                     /* "group file resource" */
+} LimitKey;
+
+static bool group_limits_eq(const HashNode *n, const void *key) {
+        return streq(container_of(n, GroupLimits, node)->name, key);
+}
+
+static void limit_key_free(Manager *m, LimitKey *k) {
+        hashmap_remove(&m->runtime_limits, &k->node);
+        list_del(&k->group_link);
+        if (list_empty(&k->group->keys)) {
+                hashmap_remove(&m->runtime_limit_groups, &k->group->node);
+                free(k->group);
+        }
+        free(k);
+}
+
+/* The group is forgotten: so are its runtime limits. The log keeps their
+ * records until the next compaction, which is the same state: every limit
+ * of a forgotten group is at its default. */
+static void on_group_forgotten(rc_group *g, void *userdata) {
+        Manager *m = userdata;
+        quota_group_forgotten(m, g);
+        HashNode *n = hashmap_get(&m->runtime_limit_groups, hash_string(g->name), g->name, group_limits_eq);
+        if (!n)
+                return;
+        GroupLimits *gl = container_of(n, GroupLimits, node);
+        while (!list_empty(&gl->keys)) {
+                bool last = gl->keys.next->next == &gl->keys;
+                limit_key_free(m, list_entry(gl->keys.next, LimitKey, group_link));
+                if (last)
+                        break;          /* gl is freed with its last key */
+        }
+}
+
 static void free_runtime_limits(Manager *m) {
         for (size_t b = 0; b < m->runtime_limits.n_buckets; b++)
-                for (HashNode *n = m->runtime_limits.buckets[b], *next; n; n = next) {
-                        next = n->next;
-                        free(n);
-                }
+                while (m->runtime_limits.buckets[b])
+                        limit_key_free(m, container_of(m->runtime_limits.buckets[b], LimitKey, node));
         hashmap_done(&m->runtime_limits);
+        hashmap_done(&m->runtime_limit_groups);
+}
+
+const char *manager_runtime_limit_key(const HashNode *n) {
+        return container_of(n, LimitKey, node)->key;
 }
 
 static void free_names(Hashmap *h) {
@@ -84,6 +139,7 @@ Manager *manager_free(Manager *m) {
                         owner_free(container_of(m->owners.buckets[b], Owner, node));
         hashmap_done(&m->owners);
         free_runtime_limits(m);
+        quota_free(m);
         free_names(&m->dirty_groups);
         unit_settings_free_all(m);
         sd_event_source_disable_unref(m->commit_source);
@@ -94,6 +150,8 @@ Manager *manager_free(Manager *m) {
         sd_bus_flush_close_unref(m->bus);
         store_free(m->state_store);
         store_free(m->runtime_store);
+        if (m->engine)
+                m->engine->group_forgotten = NULL;
         rc_engine_free(m->engine);
         sd_event_unref(m->event);
         free(m->state_dir);
@@ -244,7 +302,7 @@ static void record_changed_stats(Manager *m, const PathStats *before, size_t n, 
         }
 }
 
-int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint32_t flags, Owner *owner,
+int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint32_t flags, Owner *owner, uid_t uid,
                    rc_charge **ret, rc_refusal *refusal, rc_err *err) {
         PathStats before[256];
         size_t n = path_stats(g, c, before, ELEMENTSOF(before));
@@ -267,6 +325,7 @@ int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint
         }
         if (owner)
                 owner_add_charge(owner, ch->id);
+        charge_set_uid(m, ch, uid);
         record_charge(m, ch);
         log_charge_event(LOG_DEBUG, g, c, ch->id, "Charge %" PRIu64 ": %s %s +%" PRIu64 ".", ch->id, g->name, c->key,
                          amount);
@@ -278,6 +337,8 @@ int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint
 
 void manager_release(Manager *m, rc_charge *ch, uint64_t amount, const char *reason) {
         uint64_t released = amount == 0 || amount >= ch->amount ? ch->amount : amount;
+        if (released == ch->amount)
+                charge_forget_uid(m, ch);
         (void) bus_send_signal(m, "ChargeReleased", "tssts", ch->id, ch->group->name, ch->counter->key, released,
                                reason);
         record_uncharge(m, ch, amount);
@@ -287,6 +348,7 @@ void manager_release(Manager *m, rc_charge *ch, uint64_t amount, const char *rea
 
 static void release_cb(rc_charge *ch, void *userdata) {
         Manager *m = userdata;
+        charge_forget_uid(m, ch);
         uint64_t amount = ch->amount;
         (void) bus_send_signal(m, "ChargeReleased", "tssts", ch->id, ch->group->name, ch->counter->key, amount,
                                "resource-removed");
@@ -392,11 +454,6 @@ static char *file_line(Manager *m, rc_group *g, const char *file, const char *re
         return NULL;
 }
 
-typedef struct LimitKey {
-        HashNode node;
-        char key[];             /* "group file resource" */
-} LimitKey;
-
 static bool limit_key_eq(const HashNode *n, const void *key) {
         return streq(container_of(n, LimitKey, node)->key, key);
 }
@@ -426,8 +483,7 @@ void manager_forget_runtime_limit_unless(Manager *m, const char *group, const ch
         HashNode *n = hashmap_get(&m->runtime_limits, hash_string(k), k, limit_key_eq);
         if (!n)
                 return;
-        hashmap_remove(&m->runtime_limits, n);
-        free(n);
+        limit_key_free(m, container_of(n, LimitKey, node));
         if (m->loading || !m->runtime_store)
                 return;
         _cleanup_free_ char *hex = unless_path ? hex_encode(unless_path) : NULL;
@@ -438,18 +494,48 @@ void manager_forget_runtime_limit_unless(Manager *m, const char *group, const ch
 }
 
 static void remember_runtime_limit(Manager *m, const char *group, const char *file, const char *resource) {
+        /* The write put the group's last limit back to its default and the
+         * group is forgotten: nothing to remember (the log has the write). */
+        if (!rc_group_find(m->engine, group))
+                return;
         _cleanup_free_ char *k = NULL;
         if (asprintf(&k, "%s %s %s", group, file, resource) < 0)
                 return;
         uint64_t h = hash_string(k);
         if (hashmap_get(&m->runtime_limits, h, k, limit_key_eq))
                 return;
+        uint64_t gh = hash_string(group);
+        HashNode *n = hashmap_get(&m->runtime_limit_groups, gh, group, group_limits_eq);
+        GroupLimits *gl = n ? container_of(n, GroupLimits, node) : NULL;
+        if (!gl) {
+                gl = malloc(sizeof(*gl) + strlen(group) + 1);
+                if (!gl) {
+                        log_oom();
+                        return;
+                }
+                strcpy(gl->name, group);
+                list_init(&gl->keys);
+                if (hashmap_put(&m->runtime_limit_groups, &gl->node, gh) < 0) {
+                        free(gl);
+                        log_oom();
+                        return;
+                }
+        }
         LimitKey *e = malloc(sizeof(*e) + strlen(k) + 1);
-        if (!e)
-                return;
-        strcpy(e->key, k);
-        if (hashmap_put(&m->runtime_limits, &e->node, h) < 0)
+        if (e) {
+                strcpy(e->key, k);
+                e->group = gl;
+                list_add_tail(&e->group_link, &gl->keys);
+                if (hashmap_put(&m->runtime_limits, &e->node, h) >= 0)
+                        return;
+                list_del(&e->group_link);
                 free(e);
+        }
+        if (list_empty(&gl->keys)) {
+                hashmap_remove(&m->runtime_limit_groups, &gl->node);
+                free(gl);
+        }
+        log_oom();
 }
 
 int manager_write_file(Manager *m, const char *group, const char *file, const char *text, bool runtime_record,

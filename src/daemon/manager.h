@@ -31,10 +31,32 @@
 #define RESCTL_ERROR_NO_SUCH_FILE "org.resctl.Error.NoSuchFile"
 #define RESCTL_ERROR_INVALID_ARGUMENT "org.resctl.Error.InvalidArgument"
 #define RESCTL_ERROR_KERNEL_MANAGED "org.resctl.Error.KernelManaged"
+#define RESCTL_ERROR_QUOTA_EXCEEDED "org.resctl.Error.QuotaExceeded"
 #define RESCTL_ERROR_KERNEL_REFUSED "org.resctl.Error.KernelRefused"   /* added: the kernel refused a limit */
 
 /* rc_resource.tag bits */
 #define RESOURCE_MANUAL 1u      /* registered through the bus */
+
+/* resctld.conf(5): config.c */
+#define CONFIG_REPLY_SIZE_MAX_DEFAULT (UINT64_C(16) << 20)      /* half of dbus-daemon's 32 MiB */
+#define CONFIG_REPLY_SIZE_MAX_MIN (UINT64_C(4) << 10)
+#define CONFIG_REPLY_SIZE_MAX_MAX (UINT64_C(32) << 20)
+
+typedef enum Quota {
+        QUOTA_CHARGES,
+        QUOTA_OWNERS,
+        QUOTA_GROUPS,
+        _QUOTA_MAX,
+} Quota;
+
+typedef struct Config {
+        uint64_t reply_size_max;        /* bytes a reply may take on the bus */
+        uint64_t quota[_QUOTA_MAX];     /* per uid, for callers other than root */
+} Config;
+
+void config_defaults(Config *c);
+int config_load(Config *c, const char *dir);
+const char *quota_to_string(Quota q);
 
 typedef enum HardwareMode {
         HARDWARE_AUTO,
@@ -42,20 +64,23 @@ typedef enum HardwareMode {
         HARDWARE_NONE,
 } HardwareMode;
 
-/* A process that owns charges; found again after a restart by pid and
- * start time, watched through a pidfd. */
+/* A process that owns charges; found again after a restart by pid, start
+ * time and the uid the bus reported when it charged, watched through a pidfd. */
 typedef struct Owner {
         HashNode node;
         struct Manager *manager;
         pid_t pid;
         uint64_t starttime;
+        uid_t uid;
         int pidfd;
         sd_event_source *exit_source;
         uint64_t *ids;                  /* charges it took; some may be gone already */
         size_t n_ids, allocated;
 } Owner;
 
-/* What the bus told us about a sender (unique names are never reused). */
+/* What the bus told us about a sender (unique names are never reused),
+ * read once when its first call arrives and never derived from the pid
+ * again: the pidfd taken then is the process that opened the connection. */
 typedef struct Caller {
         HashNode node;
         struct Manager *manager;
@@ -63,7 +88,9 @@ typedef struct Caller {
         uid_t uid;
         pid_t pid;
         uint64_t starttime;
+        int pidfd;                      /* -EBADF without pidfds (valgrind) */
         bool resolved;
+        bool gone;                      /* that process had exited (or its pid was reused) */
         sd_bus_slot *slot;              /* pending GetConnectionCredentials */
         sd_bus_message **waiting;       /* calls parked until resolved */
         size_t n_waiting;
@@ -81,6 +108,7 @@ typedef struct Manager {
         char *control_dir;              /* persistent drop-ins (/etc/systemd/system.control) */
         char *runtime_control_dir;      /* runtime drop-ins (/run/systemd/system.control) */
         HardwareMode hardware;
+        Config config;
         struct Discovery *discovery;    /* --hardware=auto: discover.c */
         bool polkit_disabled;           /* tests of the bus layer alone */
 
@@ -91,8 +119,10 @@ typedef struct Manager {
         Hashmap auth_queries;           /* sd_bus_message* -> AuthQuery */
         Hashmap auth_checks;            /* "sender action flags" -> AuthQuery asking polkit */
         Hashmap owners;                 /* (pid, starttime) -> Owner */
-        Hashmap runtime_limits;         /* "group file resource" -> text, from WriteFile */
+        Hashmap runtime_limits;         /* "group file resource", from WriteFile */
+        Hashmap runtime_limit_groups;   /* group name -> its runtime_limits entries */
         Hashmap units;                  /* unit name -> UnitSettings */
+        Hashmap users;                  /* uid -> what it holds (quota.c) */
 
         sd_bus_message **outgoing;      /* replies and signals held until commit */
         size_t n_outgoing, allocated_outgoing;
@@ -130,7 +160,8 @@ const char *manager_unit_slice(Manager *m, const char *unit);
 void manager_mark_dirty_path(Manager *m, rc_group *g);
 
 /* Charges */
-int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint32_t flags, Owner *owner,
+/* uid: the caller's, counted against its quota (0 for root: not counted). */
+int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint32_t flags, Owner *owner, uid_t uid,
                    rc_charge **ret, rc_refusal *refusal, rc_err *err);
 void manager_release(Manager *m, rc_charge *ch, uint64_t amount, const char *reason);
 
@@ -150,24 +181,45 @@ int manager_discovered_remove(Manager *m, const char *key);
 int manager_write_file(Manager *m, const char *group, const char *file, const char *text, bool runtime_record,
                        rc_err *err);
 void manager_request_excess_eviction(Manager *m, const char *group);
+/* The "group file resource" key of a runtime_limits entry. */
+const char *manager_runtime_limit_key(const HashNode *n);
 void manager_forget_runtime_limit(Manager *m, const char *group, const char *file, const char *resource);
 /* The same, void at the next start if the file unless_path still exists
  * (a drop-in whose rename a crash prevented). */
 void manager_forget_runtime_limit_unless(Manager *m, const char *group, const char *file, const char *resource,
                                          const char *unless_path);
 
+/* quota.c: per-uid quotas of callers other than root (resctld.conf [Quota]). */
+void quota_add(Manager *m, uid_t uid, Quota q, int delta);
+int quota_check(Manager *m, uid_t uid, Quota q, unsigned add, sd_bus_error *error);
+uid_t charge_uid(const rc_charge *ch);
+void charge_set_uid(Manager *m, rc_charge *ch, uid_t uid);
+void charge_forget_uid(Manager *m, rc_charge *ch);
+int quota_groups_created(Manager *m, uid_t uid, rc_group *g, size_t n, sd_bus_error *error);
+void quota_group_forgotten(Manager *m, rc_group *g);
+void quota_free(Manager *m);
+
 /* owner.c */
-int owner_get(Manager *m, pid_t pid, uint64_t starttime, Owner **ret);
+Owner *owner_find(Manager *m, pid_t pid, uint64_t starttime, uid_t uid);
+int owner_get(Manager *m, pid_t pid, uint64_t starttime, uid_t uid, int pidfd, Owner **ret);
 void owner_add_charge(Owner *o, uint64_t id);
 Owner *owner_from_charge(const rc_charge *ch);
 void owner_free(Owner *o);
 int proc_starttime(pid_t pid, uint64_t *ret);
+int proc_uids(pid_t pid, uid_t *ret_real, uid_t *ret_effective);
+int pidfd_open_pid(pid_t pid);
+bool process_alive(int pidfd, pid_t pid, uint64_t starttime);
 
 /* caller.c: sender credentials and polkit, parking the call while asking. */
 /* 1: go on (*ret filled), 0: parked (the handler returns 1), <0: denied/failed (error set). */
 int caller_authorize(Manager *m, sd_bus_message *msg, const char *action, Caller **ret, sd_bus_error *error);
 void caller_free(Caller *c);
 void caller_forget(Manager *m, const char *sender);
+/* The call was answered (or dropped): its polkit answer, if any, goes too. */
+void caller_call_done(Manager *m, sd_bus_message *msg);
+/* Whether the process that opened the caller's connection still runs. */
+bool caller_alive(Caller *c);
+size_t auth_queries_count(Manager *m);
 void auth_queries_free(Manager *m);
 
 /* bus-manager.c, bus-group.c */
@@ -176,6 +228,11 @@ int bus_group_register(Manager *m);
 int bus_group_path(const char *name, char **ret);
 int bus_send_signal(Manager *m, const char *member, const char *types, ...);
 int bus_error_from_rc(sd_bus_error *error, int r, const rc_err *err);
+/* Reply size bound (ReplySizeMax=): what a group's ListGroups entry may
+ * take, and the LimitsExceeded error of a reply over the bound. */
+uint64_t bus_group_entry_size(const rc_group *g);
+int bus_reply_too_large(Manager *m, sd_bus_error *error, size_t n, const char *what, uint64_t size,
+                        const char *instead);
 void bus_group_flush_dirty(Manager *m);
 int bus_group_emit_events_changed(Manager *m, rc_group *g);
 

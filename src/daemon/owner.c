@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /* Processes that own charges. A pid alone can be reused, so an owner is a
- * (pid, start time) pair, checked again right after its pidfd is opened:
- * a pidfd then refers to exactly that process, and it becomes readable when
- * the process exits. */
+ * (pid, start time, uid) triple: the uid is the one the bus reported for the
+ * connection that took the charge, so that no process of another user can
+ * ever pass for the owner, whatever pid it got. A pidfd refers to exactly
+ * one process, and it becomes readable when that process exits. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -53,19 +55,54 @@ int proc_starttime(pid_t pid, uint64_t *ret) {
         return 0;
 }
 
-static uint64_t owner_hash(pid_t pid, uint64_t starttime) {
-        return hash_u64((uint64_t) pid ^ (starttime << 22));
+/* The real and effective uid of a process (/proc/PID/status "Uid:"). */
+int proc_uids(pid_t pid, uid_t *ret_real, uid_t *ret_effective) {
+        char path[64], line[256];
+        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
+        _cleanup_(fclosep) FILE *f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        while (fgets(line, sizeof(line), f)) {
+                unsigned long real, eff;
+                if (sscanf(line, "Uid: %lu %lu", &real, &eff) == 2) {
+                        *ret_real = (uid_t) real;
+                        *ret_effective = (uid_t) eff;
+                        return 0;
+                }
+        }
+        return -EIO;
+}
+
+int pidfd_open_pid(pid_t pid) {
+        int fd = (int) syscall(SYS_pidfd_open, pid, 0);
+        return fd < 0 ? -errno : fd;
+}
+
+/* Whether the process behind a pidfd (or, without one, pid and start time)
+ * still runs: a pidfd is readable once its process has exited. */
+bool process_alive(int pidfd, pid_t pid, uint64_t starttime) {
+        if (pidfd >= 0) {
+                struct pollfd p = { .fd = pidfd, .events = POLLIN };
+                return poll(&p, 1, 0) == 0;
+        }
+        uint64_t now;
+        return proc_starttime(pid, &now) >= 0 && now == starttime;
+}
+
+static uint64_t owner_hash(pid_t pid, uint64_t starttime, uid_t uid) {
+        return hash_u64((uint64_t) pid ^ (starttime << 22) ^ ((uint64_t) uid << 40));
 }
 
 typedef struct OwnerKey {
         pid_t pid;
         uint64_t starttime;
+        uid_t uid;
 } OwnerKey;
 
 static bool owner_eq(const HashNode *n, const void *key) {
         const Owner *o = container_of(n, Owner, node);
         const OwnerKey *k = key;
-        return o->pid == k->pid && o->starttime == k->starttime;
+        return o->pid == k->pid && o->starttime == k->starttime && o->uid == k->uid;
 }
 
 Owner *owner_from_charge(const rc_charge *ch) {
@@ -75,6 +112,7 @@ Owner *owner_from_charge(const rc_charge *ch) {
 void owner_free(Owner *o) {
         if (!o)
                 return;
+        quota_add(o->manager, o->uid, QUOTA_OWNERS, -1);
         hashmap_remove(&o->manager->owners, &o->node);
         sd_event_source_disable_unref(o->exit_source);
         if (o->pidfd >= 0)
@@ -117,22 +155,40 @@ static int owner_watch(Manager *m, Owner *o, int fd) {
                                           on_owner_poll, o);
 }
 
-int owner_get(Manager *m, pid_t pid, uint64_t starttime, Owner **ret) {
-        OwnerKey k = { pid, starttime };
-        HashNode *n = hashmap_get(&m->owners, owner_hash(pid, starttime), &k, owner_eq);
-        if (n) {
-                *ret = container_of(n, Owner, node);
+/* pidfd: the caller's handle on exactly that process (duplicated here), or
+ * -EBADF to open one and check the start time (owners found in the logs). */
+Owner *owner_find(Manager *m, pid_t pid, uint64_t starttime, uid_t uid) {
+        OwnerKey k = { pid, starttime, uid };
+        HashNode *n = hashmap_get(&m->owners, owner_hash(pid, starttime, uid), &k, owner_eq);
+        return n ? container_of(n, Owner, node) : NULL;
+}
+
+int owner_get(Manager *m, pid_t pid, uint64_t starttime, uid_t uid, int pidfd, Owner **ret) {
+        Owner *found = owner_find(m, pid, starttime, uid);
+        if (found) {
+                *ret = found;
                 return 0;
         }
         if (pid <= 0)
                 return -ESRCH;
-        _cleanup_close_ int fd = (int) syscall(SYS_pidfd_open, pid, 0);
-        if (fd < 0 && errno != ENOSYS)
-                return -errno;
-        uint64_t now;
-        int r = proc_starttime(pid, &now);
-        if (r < 0 || now != starttime)
-                return -ESRCH;          /* exited, or the pid belongs to someone else now */
+        _cleanup_close_ int fd = -EBADF;
+        if (pidfd >= 0) {
+                fd = fcntl(pidfd, F_DUPFD_CLOEXEC, 3);
+                if (fd < 0)
+                        return -errno;
+        } else {
+                fd = pidfd_open_pid(pid);
+                if (fd < 0 && fd != -ENOSYS)
+                        return fd;
+                uint64_t now;
+                int r = proc_starttime(pid, &now);
+                if (r == -EMFILE || r == -ENFILE)
+                        return r;
+                if (r < 0 || now != starttime)
+                        return -ESRCH;  /* exited, or the pid belongs to someone else now */
+        }
+        if (!process_alive(fd, pid, starttime))
+                return -ESRCH;
 
         Owner *o = calloc(1, sizeof(*o));
         if (!o)
@@ -140,16 +196,18 @@ int owner_get(Manager *m, pid_t pid, uint64_t starttime, Owner **ret) {
         o->manager = m;
         o->pid = pid;
         o->starttime = starttime;
+        o->uid = uid;
         o->pidfd = -EBADF;
-        r = owner_watch(m, o, fd);
+        int r = owner_watch(m, o, fd);
         if (r >= 0)
-                r = hashmap_put(&m->owners, &o->node, owner_hash(pid, starttime));
+                r = hashmap_put(&m->owners, &o->node, owner_hash(pid, starttime, uid));
         if (r < 0) {
                 sd_event_source_disable_unref(o->exit_source);
                 free(o);
                 return r;
         }
         o->pidfd = TAKE_FD(fd);
+        quota_add(m, uid, QUOTA_OWNERS, +1);
         *ret = o;
         return 0;
 }

@@ -6,7 +6,7 @@
  * process-owned charges, runtime limits, peaks and event counters.
  *
  * Records:  I next_id | R key capacity | D key
- *           C id group counter amount flags pid starttime | X id amount | M id group
+ *           C id group counter amount flags pid starttime [uid] | X id amount | M id group
  *           W group file hextext | w group file resource
  *           P group counter peak events events_local | F counter refused
  *           (D in the runtime store: forget the stats of that resource)
@@ -47,6 +47,7 @@ typedef struct PendingCharge {
         Name *group, *key;
         uint32_t flags;
         pid_t pid;
+        uid_t uid;
 } PendingCharge;
 
 typedef struct PendingStats {
@@ -143,8 +144,9 @@ void record_charge(Manager *m, const rc_charge *ch) {
         if (m->loading || !s)
                 return;
         const Owner *o = owner_from_charge(ch);
-        store_append(s, "C %" PRIu64 " %s %s %" PRIu64 " %" PRIu32 " %d %" PRIu64, ch->id, ch->group->name,
-                     ch->counter->key, ch->amount, ch->flags, o ? (int) o->pid : 0, o ? o->starttime : 0);
+        store_append(s, "C %" PRIu64 " %s %s %" PRIu64 " %" PRIu32 " %d %" PRIu64 " %u", ch->id, ch->group->name,
+                     ch->counter->key, ch->amount, ch->flags, o ? (int) o->pid : 0, o ? o->starttime : 0,
+                     o ? (unsigned) o->uid : (unsigned) charge_uid(ch));
 }
 
 void record_uncharge(Manager *m, const rc_charge *ch, uint64_t amount) {
@@ -243,10 +245,16 @@ static PendingCharge *pending_find(Loader *l, uint64_t id) {
 }
 
 static int load_charge(Loader *l, char **f, size_t n) {
-        uint64_t id, amount, flags, pid, st;
-        if (n != 8 || parse_u64(f[1], &id) < 0 || parse_u64(f[4], &amount) < 0 || parse_u64(f[5], &flags) < 0 ||
-            parse_u64(f[6], &pid) < 0 || parse_u64(f[7], &st) < 0 || id == 0 || amount == 0)
+        uint64_t id, amount, flags, pid, st, uid = UINT64_MAX;
+        if ((n != 8 && n != 9) || parse_u64(f[1], &id) < 0 || parse_u64(f[4], &amount) < 0 ||
+            parse_u64(f[5], &flags) < 0 || parse_u64(f[6], &pid) < 0 || parse_u64(f[7], &st) < 0 || id == 0 ||
+            amount == 0 || (n == 9 && (parse_u64(f[8], &uid) < 0 || uid >= UINT32_MAX)))
                 return -EBADMSG;
+        /* Records of older versions have no uid: that of the process, which
+         * pid and start time identify exactly (checked when restoring). */
+        uid_t real, eff;
+        if (n == 8 && !((uint32_t) flags & RC_CHARGE_PERSIST) && proc_uids((pid_t) pid, &real, &eff) >= 0)
+                uid = eff;
         bool in_order = l->n_charges == 0 || id > l->charges[l->n_charges - 1].id;
         if (!in_order && l->sorted && pending_find(l, id))
                 return -EEXIST;
@@ -262,7 +270,8 @@ static int load_charge(Loader *l, char **f, size_t n) {
                 l->allocated = a;
         }
         l->charges[l->n_charges++] = (PendingCharge) { .id = id, .amount = amount, .flags = (uint32_t) flags,
-                                                       .pid = (pid_t) pid, .starttime = st, .group = group,
+                                                       .pid = (pid_t) pid, .starttime = st, .uid = (uid_t) uid,
+                                                       .group = group,
                                                        .key = key };
         l->sorted = l->sorted && in_order;
         l->next_id = MAX(l->next_id, id + 1);
@@ -486,7 +495,7 @@ static void restore_charge(Manager *m, PendingCharge *p) {
         }
         Owner *o = NULL;
         bool gone = false;
-        if (!(p->flags & RC_CHARGE_PERSIST) && owner_get(m, p->pid, p->starttime, &o) < 0)
+        if (!(p->flags & RC_CHARGE_PERSIST) && owner_get(m, p->pid, p->starttime, p->uid, -EBADF, &o) < 0)
                 gone = true;
         rc_charge *ch;
         int r = rc_charge_restore(m->engine, p->id, g, c, p->amount, (uint64_t) (uintptr_t) o, p->flags, &ch);
@@ -500,6 +509,7 @@ static void restore_charge(Manager *m, PendingCharge *p) {
         p->group->group = g;    /* it holds a charge now: it stays */
         if (o)
                 owner_add_charge(o, ch->id);
+        charge_set_uid(m, ch, o ? o->uid : p->uid);
         /* Released after loading, so that the release is recorded. */
         if (gone)
                 ch->owner = UINT64_MAX;
@@ -689,9 +699,10 @@ static void dump_charges(Manager *m, Store *s, bool persist) {
                                 if (!!(ch->flags & RC_CHARGE_PERSIST) != persist)
                                         continue;
                                 const Owner *o = owner_from_charge(ch);
-                                store_append(s, "C %" PRIu64 " %s %s %" PRIu64 " %" PRIu32 " %d %" PRIu64, ch->id,
-                                             ch->group->name, ch->counter->key, ch->amount, ch->flags,
-                                             o ? (int) o->pid : 0, o ? o->starttime : 0);
+                                store_append(s, "C %" PRIu64 " %s %s %" PRIu64 " %" PRIu32 " %d %" PRIu64 " %u",
+                                             ch->id, ch->group->name, ch->counter->key, ch->amount, ch->flags,
+                                             o ? (int) o->pid : 0, o ? o->starttime : 0,
+                                             o ? (unsigned) o->uid : (unsigned) charge_uid(ch));
                         }
         }
 }
@@ -767,7 +778,7 @@ static int dump_runtime(Store *s, void *userdata) {
         store_append(s, "I %" PRIu64, m->engine->next_charge_id);
         for (size_t b = 0; b < m->runtime_limits.n_buckets; b++)
                 for (HashNode *n = m->runtime_limits.buckets[b]; n; n = n->next)
-                        dump_limit(m, s, (const char *) (n + 1));
+                        dump_limit(m, s, manager_runtime_limit_key(n));
         dump_charges(m, s, false);
         list_for_each(l, &m->engine->resources) {
                 rc_resource *r = list_entry(l, rc_resource, link);

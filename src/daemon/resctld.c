@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 
 #include "discover.h"
@@ -22,6 +23,7 @@ static const char *arg_cgroup_root = "/sys/fs/cgroup";
 static const char *arg_unit_path;
 static const char *arg_control_dir = "/etc/systemd/system.control";
 static const char *arg_runtime_control_dir = "/run/systemd/system.control";
+static const char *arg_config_dir = "/etc/resctl";
 static HardwareMode arg_hardware = HARDWARE_AUTO;
 
 static void help(void) {
@@ -39,6 +41,8 @@ static void help(void) {
                "                               (default: /etc/systemd/system.control)\n"
                "     --runtime-control-dir=DIR Runtime set-property drop-ins\n"
                "                               (default: /run/systemd/system.control)\n"
+               "     --config-dir=DIR          Read DIR/resctld.conf and DIR/resctld.conf.d/*.conf\n"
+               "                               (default: /etc/resctl)\n"
                "     --log-level=LEVEL         debug, info, notice, warning, err (default: info)\n\n"
                "See resctld(8) and org.resctl.Manager(5).\n");
 }
@@ -65,6 +69,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_CONTROL_DIR,
                 ARG_RUNTIME_CONTROL_DIR,
                 ARG_LOG_LEVEL,
+                ARG_CONFIG_DIR,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -77,6 +82,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "control-dir", required_argument, NULL, ARG_CONTROL_DIR },
                 { "runtime-control-dir", required_argument, NULL, ARG_RUNTIME_CONTROL_DIR },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "config-dir", required_argument, NULL, ARG_CONFIG_DIR },
                 { NULL, 0, NULL, 0 },
         };
         opterr = 0;
@@ -94,12 +100,14 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_CGROUP_ROOT:
                 case ARG_CONTROL_DIR:
                 case ARG_RUNTIME_CONTROL_DIR:
+                case ARG_CONFIG_DIR:
                         if (optarg[0] != '/')
                                 return usage_error("%s: expected an absolute path", optarg);
                         *(c == ARG_STATE_DIR ? &arg_state_dir
                           : c == ARG_RUNTIME_DIR ? &arg_runtime_dir
                           : c == ARG_CGROUP_ROOT ? &arg_cgroup_root
                           : c == ARG_CONTROL_DIR ? &arg_control_dir
+                          : c == ARG_CONFIG_DIR ? &arg_config_dir
                                                  : &arg_runtime_control_dir) = optarg;
                         break;
                 case ARG_UNIT_PATH:
@@ -191,17 +199,39 @@ static void on_ready(Manager *m) {
         log_info("%s", status + strlen("STATUS="));
 }
 
+/* Each process-owned charge's owner holds a pidfd, each caller one more:
+ * as systemd does for itself, take every descriptor the hard limit allows
+ * (sd-event uses epoll: no select() and its FD_SETSIZE here). */
+static void rlimit_nofile_raise(void) {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+                return;
+        rlim_t soft = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                log_warning_errno(errno, "Cannot raise the limit of open files from %llu to %llu: %s",
+                                  (unsigned long long) soft, (unsigned long long) rl.rlim_max, strerror(errno));
+        else
+                log_debug("Raised the limit of open files from %llu to %llu.", (unsigned long long) soft,
+                          (unsigned long long) rl.rlim_max);
+}
+
 static int run(int argc, char *argv[]) {
         log_setup();
         int r = parse_argv(argc, argv);
         if (r <= 0)
                 return r < 0 ? 2 : 0;
 
+        rlimit_nofile_raise();
+
         _cleanup_(manager_freep) Manager *m = NULL;
         r = manager_new(&m);
         if (r < 0)
                 return log_error_errno(r, "Cannot set up: %s", strerror(-r)), 1;
         m->hardware = arg_hardware;
+        r = config_load(&m->config, arg_config_dir);
+        if (r < 0)
+                return log_error_errno(r, "Cannot read the configuration: %s", strerror(-r)), 1;
         m->state_dir = strdup(arg_state_dir ? arg_state_dir : default_dir("STATE_DIRECTORY", "/var/lib/resctl"));
         m->runtime_dir = strdup(arg_runtime_dir ? arg_runtime_dir : default_dir("RUNTIME_DIRECTORY", "/run/resctl"));
         m->cgroup_root = strdup(arg_cgroup_root);
@@ -237,6 +267,12 @@ static int run(int argc, char *argv[]) {
         r = sd_event_loop(m->event);
         (void) sd_notify(false, "STOPPING=1");
         (void) manager_commit(m);
+        /* What is held for bus peers; the tests check that it does not
+         * only grow (parked calls answered, forgotten groups' limits). */
+        log_debug("Exiting: %zu parked call(s) with a polkit question, %zu caller(s), %zu owner process(es), "
+                  "%zu remembered runtime limit(s), %zu group(s).",
+                  m->auth_queries.n_entries, m->callers.n_entries, m->owners.n_entries, m->runtime_limits.n_entries,
+                  m->engine->groups.n_entries);
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %s", strerror(-r)), 1;
         return r == EXIT_FAILURE ? 1 : 0;

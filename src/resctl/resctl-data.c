@@ -127,32 +127,91 @@ void groups_free(Group *v, size_t n) {
 }
 
 int groups_list(sd_bus *bus, Group **ret, size_t *n_ret, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r = manager_call(bus, "ListGroups", error, &reply, NULL);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_enter_container(reply, 'a', "(sso)");
-        if (r < 0)
-                return r;
         Group *v = NULL;
         size_t n = 0;
-        const char *name, *parent, *path;
-        while ((r = sd_bus_message_read(reply, "(sso)", &name, &parent, &path)) > 0) {
-                Group *nv = realloc(v, (n + 1) * sizeof(Group));
-                if (!nv) {
-                        groups_free(v, n);
-                        return -ENOMEM;
+        _cleanup_free_ char *after = strdup("");
+        int r = after ? 0 : -ENOMEM;
+        while (r >= 0) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                r = manager_call(bus, "ListGroupsPaged", error, &reply, "su", after, 0);
+                if (r >= 0)
+                        r = sd_bus_message_enter_container(reply, 'a', "(sso)");
+                const char *name, *parent, *path, *next;
+                while (r >= 0 && (r = sd_bus_message_read(reply, "(sso)", &name, &parent, &path)) > 0) {
+                        Group *nv = realloc(v, (n + 1) * sizeof(Group));
+                        if (!nv) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        v = nv;
+                        v[n] = (Group) { .name = strdup(name), .parent = strdup(parent), .path = strdup(path) };
+                        n++;
+                        if (!v[n - 1].name || !v[n - 1].parent || !v[n - 1].path)
+                                r = -ENOMEM;
                 }
-                v = nv;
-                v[n] = (Group) { .name = strdup(name), .parent = strdup(parent), .path = strdup(path) };
-                n++;
-                if (!v[n - 1].name || !v[n - 1].parent || !v[n - 1].path) {
-                        groups_free(v, n);
-                        return -ENOMEM;
-                }
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_read(reply, "s", &next);
+                if (r < 0 || isempty(next))
+                        break;
+                free(after);
+                after = strdup(next);
+                if (!after)
+                        r = -ENOMEM;
         }
         if (r < 0) {
                 groups_free(v, n);
+                return r;
+        }
+        *ret = v;
+        *n_ret = n;
+        return 0;
+}
+
+void charges_free(Charge *v, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(v[i].group);
+                free(v[i].key);
+        }
+        free(v);
+}
+
+int charges_list(sd_bus *bus, const char *group, Charge **ret, size_t *n_ret, sd_bus_error *error) {
+        Charge *v = NULL;
+        size_t n = 0;
+        uint64_t after = 0;
+        int r = 0;
+        for (;;) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                r = manager_call(bus, "ListChargesPaged", error, &reply, "stu", group, after, 0);
+                if (r >= 0)
+                        r = sd_bus_message_enter_container(reply, 'a', "(tsstut)");
+                Charge c;
+                const char *g, *key;
+                while (r >= 0 &&
+                       (r = sd_bus_message_read(reply, "(tsstut)", &c.id, &g, &key, &c.amount, &c.pid, &c.flags)) > 0) {
+                        Charge *nv = realloc(v, (n + 1) * sizeof(Charge));
+                        if (!nv) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        v = nv;
+                        c.group = strdup(g);
+                        c.key = strdup(key);
+                        v[n++] = c;
+                        if (!c.group || !c.key)
+                                r = -ENOMEM;
+                }
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_read(reply, "t", &after);
+                if (r < 0 || after == 0)
+                        break;
+        }
+        if (r < 0) {
+                charges_free(v, n);
                 return r;
         }
         *ret = v;

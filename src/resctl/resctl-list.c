@@ -157,6 +157,15 @@ static int check_group(sd_bus *bus, const char *group, const char *what, char **
         return EXIT_SUCCESS;
 }
 
+typedef struct ChargeList {
+        Charge *v;
+        size_t n;
+} ChargeList;
+
+static void charges_listp(ChargeList *l) {
+        charges_free(l->v, l->n);
+}
+
 int verb_list_charges(sd_bus *bus, int argc, char **argv) {
         const char *group = argc > 0 ? argv[0] : "";
         if (*group) {
@@ -165,13 +174,12 @@ int verb_list_charges(sd_bus *bus, int argc, char **argv) {
                         return q;
         }
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r = manager_call(bus, "ListCharges", &error, &reply, "s", group);
+        Charge *charges = NULL;
+        size_t n_charges = 0;
+        int r = charges_list(bus, group, &charges, &n_charges, &error);
         if (r < 0)
                 return fail_bus("list charges", &error, r);
-        r = sd_bus_message_enter_container(reply, 'a', "(tsstut)");
-        if (r < 0)
-                return fail_bus("list charges", NULL, r);
+        _cleanup_(charges_listp) ChargeList cl = { charges, n_charges };
 
         static const char *const headers[] = { "ID", "GROUP", "KEY", "AMOUNT", "OWNER", "FLAGS" };
         _cleanup_(table_freep) Table *t = table_new(6, headers, 0x09);
@@ -181,11 +189,11 @@ int verb_list_charges(sd_bus *bus, int argc, char **argv) {
         json_init(&j, stdout, arg.json);
         if (arg.json != JSON_OFF)
                 json_begin_array(&j);
-        uint64_t id, amount, flags;
-        uint32_t pid;
-        const char *g, *key;
         size_t n = 0;
-        while ((r = sd_bus_message_read(reply, "(tsstut)", &id, &g, &key, &amount, &pid, &flags)) > 0) {
+        for (size_t i = 0; i < n_charges; i++) {
+                uint64_t id = charges[i].id, amount = charges[i].amount, flags = charges[i].flags;
+                uint32_t pid = charges[i].pid;
+                const char *g = charges[i].group, *key = charges[i].key;
                 n++;
                 if (arg.json != JSON_OFF) {
                         json_begin_object(&j);
@@ -216,8 +224,6 @@ int verb_list_charges(sd_bus *bus, int argc, char **argv) {
                     table_add(t, flags & 1 ? "persist" : "-") < 0)
                         return fail_oom();
         }
-        if (r < 0)
-                return fail_bus("list charges", NULL, r);
         if (arg.json != JSON_OFF) {
                 json_end_array(&j);
                 json_finish(&j);
@@ -245,17 +251,11 @@ int verb_status(sd_bus *bus, int argc, char **argv) {
         }
         groups_free(groups, n_groups);
 
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        r = manager_call(bus, "ListCharges", &error, &reply, "s", "");
-        if (r >= 0)
-                r = sd_bus_message_enter_container(reply, 'a', "(tsstut)");
-        uint64_t id, amount, flags;
-        uint32_t pid;
-        const char *g, *key;
-        while (r >= 0 && (r = sd_bus_message_read(reply, "(tsstut)", &id, &g, &key, &amount, &pid, &flags)) > 0) {
-                n_charges++;
-                n_persist += flags & 1;
-        }
+        Charge *charges = NULL;
+        r = charges_list(bus, "", &charges, &n_charges, &error);
+        for (size_t i = 0; r >= 0 && i < n_charges; i++)
+                n_persist += charges[i].flags & 1;
+        charges_free(charges, n_charges);
         if (r < 0) {
                 resources_free(res, n_res);
                 return fail_bus("list charges", &error, r);

@@ -181,8 +181,19 @@ uint64_t stats_get(const Stats *s, const char *key, uint64_t def);
 
 int resources_list(sd_bus *bus, Resource **ret, size_t *n_ret, sd_bus_error *error);
 void resources_free(Resource *v, size_t n);
+/* Both read every page of ListGroupsPaged / ListChargesPaged: no single
+ * reply needs to hold them all. */
 int groups_list(sd_bus *bus, Group **ret, size_t *n_ret, sd_bus_error *error);
 void groups_free(Group *v, size_t n);
+
+typedef struct Charge {
+        uint64_t id, amount, flags;
+        uint32_t pid;
+        char *group, *key;
+} Charge;
+
+int charges_list(sd_bus *bus, const char *group, Charge **ret, size_t *n_ret, sd_bus_error *error);
+void charges_free(Charge *v, size_t n);
 /* GetAll on the group's object. */
 int group_load_stats(sd_bus *bus, Group *g, sd_bus_error *error);
 /* Reads an a{st} from m into s. */

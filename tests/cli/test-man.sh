@@ -19,11 +19,11 @@ render() {
         awk -v f="$1" 'length > 80 { print f ": too wide: " $0; bad = 1 } END { exit bad }' "$tmp/$1.txt" ||
                 fail "$1 does not fit in 80 columns"
 }
-for p in resctl.1 resctld.8 org.resctl.Manager.5 resctl.unit.5; do
+for p in resctl.1 resctld.8 org.resctl.Manager.5 resctl.unit.5 resctld.conf.5; do
         render "$p"
 done
 # man/meson.build installs them all.
-for p in resctl.1 resctld.8 org.resctl.Manager.5 resctl.unit.5; do
+for p in resctl.1 resctld.8 org.resctl.Manager.5 resctl.unit.5 resctld.conf.5; do
         grep -q "'$p'" "$man_dir/meson.build" || fail "man/meson.build does not install $p"
 done
 

@@ -9,11 +9,17 @@ Commands (busctl-style arguments, as dbus-call.py takes them):
   pid                             -> "PID <pid>"
   exit                            -> exits (so does end of input)
 
-Started as "client.py", it prints "READY <pid>" once connected."""
+Started as "client.py", it prints "READY <pid>" once connected.
+
+"client.py --orphan": the process that connected forks and exits; its
+child goes on with the connection it inherited (a connection whose process
+has exited). "READY <pid>" then names the process that connected, and is
+printed once it has exited; "pid" answers with the child's."""
 
 import collections
 import json
 import os
+import select
 import shlex
 import sys
 
@@ -23,10 +29,23 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 dc = __import__("dbus-call")
 
 
+def orphan():
+    """Fork; the parent (the connected process) exits, the child returns
+    once it has (pidfd), with the parent's pid."""
+    parent = os.getpid()
+    fd = os.pidfd_open(parent)
+    if os.fork() != 0:
+        os._exit(0)
+    select.select([fd], [], [], 30)
+    os.close(fd)
+    return parent
+
+
 def main():
     bus = dbus.SystemBus()
     out = sys.stdout
-    out.write("READY %d\n" % os.getpid())
+    ready = orphan() if sys.argv[1:] == ["--orphan"] else os.getpid()
+    out.write("READY %d\n" % ready)
     out.flush()
     for line in sys.stdin:
         words = shlex.split(line)

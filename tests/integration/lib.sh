@@ -654,17 +654,21 @@ sig_expect_count() {
 
 # ---------------------------------------------------------------- clients
 
-# client_start NAME [USER]: a long-lived client.py; CLIENT_PID[NAME].
+# client_start NAME [USER [CLIENT_ARGS...]]: a long-lived client.py;
+# CLIENT_PID[NAME]. CLIENT_WRAP="cmd args" in front runs it through cmd.
 declare -A CLIENT_PID=() CLIENT_IN=() CLIENT_OUT=()
 client_start() {
-        local name=$1 user=${2:-} fin fout
+        local name=$1 user=${2:-} fin fout wrap=()
+        shift $(($# < 2 ? $# : 2))
+        [[ -n ${CLIENT_WRAP:-} ]] && read -r -a wrap <<<"$CLIENT_WRAP"
         rm -f "$T/client.$name.in" "$T/client.$name.out"
         mkfifo -m 666 "$T/client.$name.in" "$T/client.$name.out"
         if [[ -n $user ]]; then
-                runuser -u "$user" -- "$PY" "$T/bin/client.py" <"$T/client.$name.in" >"$T/client.$name.out" \
-                        2>>"$T/client.log" &
+                runuser -u "$user" -- "${wrap[@]}" "$PY" "$T/bin/client.py" "$@" <"$T/client.$name.in" \
+                        >"$T/client.$name.out" 2>>"$T/client.log" &
         else
-                "$PY" "$T/bin/client.py" <"$T/client.$name.in" >"$T/client.$name.out" 2>>"$T/client.log" &
+                "${wrap[@]}" "$PY" "$T/bin/client.py" "$@" <"$T/client.$name.in" >"$T/client.$name.out" \
+                        2>>"$T/client.log" &
         fi
         IT_PIDS+=("$!")
         exec {fin}>"$T/client.$name.in"
