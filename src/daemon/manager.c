@@ -191,11 +191,16 @@ int manager_check_storage(Manager *m, sd_bus_error *error) {
         for (size_t i = 0; r == 0 && i < ELEMENTSOF(stores); i++)
                 if (stores[i] && (r = store_reserve(stores[i], CALL_RESERVE)) < 0)
                         failed = stores[i];
-        if (r == 0)
+        if (r == 0) {
+                if (m->storage_full)
+                        log_notice("Room in the state logs again: accepting changes.");
+                m->storage_full = false;
                 return 0;
-        if (failed && m->storage_error == 0)
-                log_warning_errno(r, "Cannot reserve room in %s: %s. Refusing changes.", store_path(failed),
-                                  strerror(-r));
+        }
+        if (failed && !m->storage_full)
+                log_warning_errno(r, "Cannot reserve room in %s: %s. Refusing changes until there is room.",
+                                  store_path(failed), strerror(-r));
+        m->storage_full = m->storage_full || failed;
         return sd_bus_error_setf(error, RESCTL_ERROR_STORAGE_FAILED,
                                  "Cannot write the state durably (%s); nothing was changed, try again later",
                                  strerror(-r));

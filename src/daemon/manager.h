@@ -101,6 +101,7 @@ typedef struct Manager {
         sd_event_source *commit_source;
         int storage_error;              /* <0: the last commit failed; retried by storage_retry */
         sd_event_source *storage_retry;
+        bool storage_full;              /* no room could be reserved in a log: changes refused */
 
         Hashmap dirty_groups;           /* names whose Usage/Peak changed */
         sd_event_source *dirty_timer;
