@@ -153,7 +153,7 @@ int manager_commit(Manager *m) {
                 if (!stores[i])
                         continue;
                 int r = store_commit(stores[i]);
-                if (r == -ENOMEM) {
+                if (r == -ENOMEM || r == -ENOTRECOVERABLE) {
                         /* Records were dropped: what we hold in memory is no
                          * longer what the log will say. Stop without replying,
                          * the next start shows the durable state. */

@@ -354,8 +354,13 @@ int store_commit(Store *s) {
                 r = -errno;
         if (r < 0) {
                 /* After a failed fdatasync() the kernel may have dropped
-                 * the dirty pages' error: write the batch again. */
-                (void) store_cut_back(s);
+                 * the dirty pages' error: write the batch again. If the
+                 * log cannot be cut back, a retry would follow a partial
+                 * copy of the batch: give up on it. */
+                if (store_cut_back(s) < 0) {
+                        s->len = 0;
+                        return -ENOTRECOVERABLE;
+                }
                 return r;
         }
         s->log_bytes += s->len;

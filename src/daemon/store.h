@@ -27,7 +27,9 @@ bool store_has_pending(const Store *s);
  * fails takes its own records out of the batch. */
 size_t store_mark(const Store *s);
 void store_rollback(Store *s, size_t mark);
-/* On failure the batch stays buffered, for the next attempt. */
+/* On failure the batch stays buffered, for the next attempt; -ENOMEM
+ * (records were dropped) and -ENOTRECOVERABLE (the log could not be cut
+ * back to its durable end) mean it is gone. */
 int store_commit(Store *s);
 /* -ENOSPC (or another error) if `more` bytes past what is buffered may not
  * find room on disk at the next commit. */
