@@ -23,6 +23,7 @@ struct Store {
         char *buf;                      /* records not yet written */
         size_t len, cap;
         bool oom;
+        bool lost;                      /* records dropped: every commit fails */
         uint64_t log_bytes;             /* bytes in the file */
         uint64_t base_bytes;            /* bytes right after the last compaction */
         uint64_t reserved_bytes;        /* allocated on disk, past log_bytes too */
@@ -340,8 +341,12 @@ static int store_cut_back(Store *s) {
 }
 
 int store_commit(Store *s) {
+        /* Records were dropped: no later commit may make it look as if the
+         * batch they belonged to was durable. */
+        if (s->lost)
+                return -ENOTRECOVERABLE;
         if (s->oom) {
-                s->oom = false;
+                s->lost = true;
                 s->len = 0;
                 return -ENOMEM;
         }
@@ -358,6 +363,7 @@ int store_commit(Store *s) {
                  * log cannot be cut back, a retry would follow a partial
                  * copy of the batch: give up on it. */
                 if (store_cut_back(s) < 0) {
+                        s->lost = true;
                         s->len = 0;
                         return -ENOTRECOVERABLE;
                 }

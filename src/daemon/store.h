@@ -29,7 +29,8 @@ size_t store_mark(const Store *s);
 void store_rollback(Store *s, size_t mark);
 /* On failure the batch stays buffered, for the next attempt; -ENOMEM
  * (records were dropped) and -ENOTRECOVERABLE (the log could not be cut
- * back to its durable end) mean it is gone. */
+ * back to its durable end, or records were dropped before) mean it is
+ * gone, and every later commit fails too. */
 int store_commit(Store *s);
 /* -ENOSPC (or another error) if `more` bytes past what is buffered may not
  * find room on disk at the next commit. */
