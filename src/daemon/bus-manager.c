@@ -80,12 +80,17 @@ static int reply_queue(Manager *m, sd_bus_message *call, const char *types, ...)
         return r < 0 ? r : 1;
 }
 
-/* Handlers run again when a parked call comes back: read from the start. */
+/* Handlers run again when a parked call comes back: read from the start.
+ * Every method that authorizes changes something: it is refused before it
+ * does while the logs cannot be written (manager_check_storage()). */
 #define AUTHORIZE(m, msg, action, caller, error)                                        \
         do {                                                                            \
                 int _r = caller_authorize((m), (msg), (action), (caller), (error));     \
                 if (_r <= 0)                                                            \
                         return _r < 0 ? _r : 1;                                         \
+                _r = manager_check_storage((m), (error));                               \
+                if (_r < 0)                                                             \
+                        return _r;                                                      \
         } while (0)
 
 static int method_list_resources(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

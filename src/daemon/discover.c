@@ -172,6 +172,25 @@ static bool region_name_ok(const char *s) {
         return true;
 }
 
+/* Region sizes, wherever they come from (sysfs, RESCTL_DMEM_REGIONS, the
+ * kernel's dmem.capacity): bytes, or with a unit suffix. "max", and any
+ * size the dmem controller would read as no limit (PAGE_COUNTER_MAX and
+ * up, 2 PiB), is not a size: a region is never unlimited by accident. */
+static int region_size_parse(const char *text, uint64_t *ret) {
+        char buf[64];
+        if (strlen(text) >= sizeof(buf))
+                return -ERANGE;
+        strcpy(buf, text);
+        uint64_t v;
+        int r = rc_parse_size_unit(rc_strstrip(buf), &v);
+        if (r < 0)
+                return r;
+        if (v >= RC_PCM)
+                return -ERANGE;
+        *ret = v;
+        return 0;
+}
+
 /* ---- GPUs ---- */
 
 typedef struct Gpu {
@@ -193,7 +212,7 @@ static int gpu_read_size(const Gpu *g, const char *dir, const char *rel, uint64_
                 return log_warning_errno(r, "GPU %s (%s, %s): cannot read %s: %s; skipping the device.", g->card,
                                          g->unique, g->driver, rel, strerror(-r));
         uint64_t v;
-        r = rc_kstrtou64(buf, 10, &v);
+        r = region_size_parse(buf, &v);
         if (r < 0)
                 return log_warning_errno(r, "GPU %s (%s, %s): %s holds \"%s\", not a size in bytes; skipping the device.",
                                          g->card, g->unique, g->driver, rel, shown(buf, s, sizeof(s)));
@@ -292,8 +311,8 @@ static int gpu_regions_from_property(const Gpu *g, const char *value, Region *re
                 strcpy(rg->name, tok);
                 if (eq) {
                         uint64_t v;
-                        int r = rc_parse_size_unit(eq + 1, &v);
-                        if (r < 0 || v == 0 || v == UINT64_MAX)
+                        int r = region_size_parse(eq + 1, &v);
+                        if (r < 0 || v == 0)
                                 return log_warning_errno(r < 0 ? r : -EINVAL, "GPU %s (%s): RESCTL_DMEM_REGIONS: "
                                                          "\"%.64s\" is not a size for %s; skipping the device.",
                                                          g->card, g->unique, eq + 1, tok);
@@ -334,7 +353,7 @@ static int gpu_regions_from_dmem_capacity(Manager *m, const Gpu *g, Region *regi
                         continue;
                 name += strlen(prefix);
                 uint64_t v;
-                if (!region_name_ok(name) || rc_kstrtou64(rc_strstrip(p), 10, &v) < 0 || v == 0)
+                if (!region_name_ok(name) || region_size_parse(p, &v) < 0 || v == 0)
                         continue;
                 regions[n] = (Region) { .capacity = v };
                 strcpy(regions[n].name, name);

@@ -144,6 +144,7 @@ Manager *manager_free(Manager *m) {
         unit_settings_free_all(m);
         sd_event_source_disable_unref(m->commit_source);
         sd_event_source_disable_unref(m->dirty_timer);
+        sd_event_source_disable_unref(m->storage_retry);
         systemd_free(m);
         cgroupfs_free(m);
         sd_bus_slot_unref(m->name_owner_slot);
@@ -180,17 +181,53 @@ int manager_queue(Manager *m, sd_bus_message *msg) {
         return 0;
 }
 
+/* While the logs cannot be written, the batch is tried again at this
+ * interval; its callers wait, new changes are refused. */
+#define STORAGE_RETRY_USEC (500 * 1000)
+
+static int on_storage_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        (void) manager_commit(userdata);
+        return 0;
+}
+
+static void storage_failed(Manager *m, Store *s, int r) {
+        if (m->storage_error == 0)
+                log_error_errno(r, "Cannot write %s: %s. Refusing changes until it can be written; retrying.",
+                                store_path(s), strerror(-r));
+        m->storage_error = r;
+        if (!m->storage_retry) {
+                if (sd_event_add_time_relative(m->event, &m->storage_retry, CLOCK_MONOTONIC, STORAGE_RETRY_USEC, 0,
+                                               on_storage_retry, m) >= 0)
+                        (void) sd_event_source_set_description(m->storage_retry, "storage-retry");
+        } else {
+                (void) sd_event_source_set_time_relative(m->storage_retry, STORAGE_RETRY_USEC);
+                (void) sd_event_source_set_enabled(m->storage_retry, SD_EVENT_ONESHOT);
+        }
+}
+
 int manager_commit(Manager *m) {
-        int r = 0;
-        if (m->state_store)
-                r = store_commit(m->state_store);
-        if (r >= 0 && m->runtime_store)
-                r = store_commit(m->runtime_store);
-        if (r < 0) {
-                /* What we hold in memory is no longer what is on disk: stop
-                 * without replying, the next start shows the durable state. */
-                log_error_errno(r, "Cannot write state durably, exiting: %s", strerror(-r));
-                return sd_event_exit(m->event, EXIT_FAILURE);
+        Store *stores[] = { m->state_store, m->runtime_store };
+        for (size_t i = 0; i < ELEMENTSOF(stores); i++) {
+                if (!stores[i])
+                        continue;
+                int r = store_commit(stores[i]);
+                if (r == -ENOMEM || r == -ENOTRECOVERABLE) {
+                        /* Records were dropped: what we hold in memory is no
+                         * longer what the log will say. Stop without replying,
+                         * the next start shows the durable state. */
+                        log_error_errno(r, "Cannot write state durably, exiting: %s", strerror(-r));
+                        return sd_event_exit(m->event, EXIT_FAILURE);
+                }
+                if (r < 0) {
+                        /* The batch stays buffered and its replies queued:
+                         * nothing is acknowledged before it is durable. */
+                        storage_failed(m, stores[i], r);
+                        return 0;
+                }
+        }
+        if (m->storage_error < 0) {
+                log_notice("State logs written again: accepting changes.");
+                m->storage_error = 0;
         }
         for (size_t i = 0; i < m->n_outgoing; i++) {
                 if (m->bus)
@@ -199,6 +236,32 @@ int manager_commit(Manager *m) {
         }
         m->n_outgoing = 0;
         return manager_maybe_compact(m);
+}
+
+/* The largest records one call appends, as a rule: reserved ahead in each
+ * log before a change is made. */
+#define CALL_RESERVE (64u << 10)
+
+int manager_check_storage(Manager *m, sd_bus_error *error) {
+        int r = m->storage_error;
+        const Store *failed = NULL;
+        Store *stores[] = { m->state_store, m->runtime_store };
+        for (size_t i = 0; r == 0 && i < ELEMENTSOF(stores); i++)
+                if (stores[i] && (r = store_reserve(stores[i], CALL_RESERVE)) < 0)
+                        failed = stores[i];
+        if (r == 0) {
+                if (m->storage_full)
+                        log_notice("Room in the state logs again: accepting changes.");
+                m->storage_full = false;
+                return 0;
+        }
+        if (failed && !m->storage_full)
+                log_warning_errno(r, "Cannot reserve room in %s: %s. Refusing changes until there is room.",
+                                  store_path(failed), strerror(-r));
+        m->storage_full = m->storage_full || failed;
+        return sd_bus_error_setf(error, RESCTL_ERROR_STORAGE_FAILED,
+                                 "Cannot write the state durably (%s); nothing was changed, try again later",
+                                 strerror(-r));
 }
 
 /* Usage and Peak changes of each level are announced at most every 100 ms. */
@@ -413,6 +476,8 @@ int manager_set_capacity(Manager *m, const char *key, uint64_t capacity, rc_err 
         return 0;
 }
 
+static void forget_resource_limits(Manager *m, const char *key);
+
 int manager_unregister_resource(Manager *m, const char *key, rc_err *err) {
         rc_resource *res;
         int r = rc_resource_lookup(m->engine, key, &res, err);
@@ -428,6 +493,9 @@ int manager_unregister_resource(Manager *m, const char *key, rc_err *err) {
         /* Its peaks and events go too: a later registration starts afresh. */
         if (!m->loading && m->runtime_store)
                 store_append(m->runtime_store, "D %s", k);
+        /* So do the limits WriteFile gave it (the D record says so at
+         * replay): registered again, it starts from the unit settings. */
+        forget_resource_limits(m, k);
         rc_resource_unregister(m->engine, res, release_cb, m);
         (void) bus_send_signal(m, "ResourceRemoved", "s", k);
         return 0;
@@ -493,7 +561,14 @@ void manager_forget_runtime_limit_unless(Manager *m, const char *group, const ch
                 store_append(m->runtime_store, "w %s %s %s", group, file, resource);
 }
 
-static void remember_runtime_limit(Manager *m, const char *group, const char *file, const char *resource) {
+bool manager_runtime_limit_known(Manager *m, const char *group, const char *file, const char *resource) {
+        _cleanup_free_ char *k = NULL;
+        if (asprintf(&k, "%s %s %s", group, file, resource) < 0)
+                return false;
+        return hashmap_get(&m->runtime_limits, hash_string(k), k, limit_key_eq);
+}
+
+void manager_remember_runtime_limit(Manager *m, const char *group, const char *file, const char *resource) {
         /* The write put the group's last limit back to its default and the
          * group is forgotten: nothing to remember (the log has the write). */
         if (!rc_group_find(m->engine, group))
@@ -536,6 +611,27 @@ static void remember_runtime_limit(Manager *m, const char *group, const char *fi
                 free(gl);
         }
         log_oom();
+}
+
+bool limit_is_of_resource(const char *file, const char *resource, const char *key) {
+        const char *slash = strchr(key, '/');
+        if (!slash)
+                return false;
+        size_t cn = (size_t) (slash - key), rn = strcspn(resource, streq(file, "rdma.max") ? "/" : "");
+        const char *name = slash + 1;
+        return strneq(file, key, cn) && file[cn] == '.' && strlen(name) == rn && strneq(resource, name, rn);
+}
+
+static void forget_resource_limits(Manager *m, const char *key) {
+        for (size_t b = 0; b < m->runtime_limits.n_buckets; b++)
+                for (HashNode *n = m->runtime_limits.buckets[b], *next; n; n = next) {
+                        next = n->next;
+                        char group[300], file[64], res[256];
+                        if (sscanf(container_of(n, LimitKey, node)->key, "%299s %63s %255s", group, file, res) ==
+                                    3 &&
+                            limit_is_of_resource(file, res, key))
+                                limit_key_free(m, container_of(n, LimitKey, node));
+                }
 }
 
 int manager_write_file(Manager *m, const char *group, const char *file, const char *text, bool runtime_record,
@@ -587,10 +683,10 @@ int manager_write_file(Manager *m, const char *group, const char *file, const ch
                                 _cleanup_free_ char *kind = NULL, *k = NULL;
                                 if (asprintf(&kind, "%s=", rdma_kinds[i]) >= 0 && strstr(text, kind) &&
                                     asprintf(&k, "%s/%s", res, rdma_kinds[i]) >= 0)
-                                        remember_runtime_limit(m, group, file, k);
+                                        manager_remember_runtime_limit(m, group, file, k);
                         }
                 } else
-                        remember_runtime_limit(m, group, file, res);
+                        manager_remember_runtime_limit(m, group, file, res);
                 if (!m->loading && m->runtime_store)
                         store_append(m->runtime_store, "W %s %s %s", group, file, hex);
         }

@@ -33,6 +33,7 @@
 #define RESCTL_ERROR_KERNEL_MANAGED "org.resctl.Error.KernelManaged"
 #define RESCTL_ERROR_QUOTA_EXCEEDED "org.resctl.Error.QuotaExceeded"
 #define RESCTL_ERROR_KERNEL_REFUSED "org.resctl.Error.KernelRefused"   /* added: the kernel refused a limit */
+#define RESCTL_ERROR_STORAGE_FAILED "org.resctl.Error.StorageFailed"   /* added: the logs cannot be written */
 
 /* rc_resource.tag bits */
 #define RESOURCE_MANUAL 1u      /* registered through the bus */
@@ -114,6 +115,7 @@ typedef struct Manager {
 
         Store *state_store;             /* resources, PERSIST charges */
         Store *runtime_store;           /* process charges, runtime limits, peaks/events */
+        uint64_t ids_reserved;          /* charge ids below it are marked used in state.log */
 
         Hashmap callers;                /* sender -> Caller */
         Hashmap auth_queries;           /* sd_bus_message* -> AuthQuery */
@@ -127,6 +129,9 @@ typedef struct Manager {
         sd_bus_message **outgoing;      /* replies and signals held until commit */
         size_t n_outgoing, allocated_outgoing;
         sd_event_source *commit_source;
+        int storage_error;              /* <0: the last commit failed; retried by storage_retry */
+        sd_event_source *storage_retry;
+        bool storage_full;              /* no room could be reserved in a log: changes refused */
 
         Hashmap dirty_groups;           /* names whose Usage/Peak changed */
         sd_event_source *dirty_timer;
@@ -151,8 +156,12 @@ static inline void manager_freep(Manager **m) {
 
 /* Queue a reply or signal to be sent after the next commit. Takes a ref. */
 int manager_queue(Manager *m, sd_bus_message *msg);
-/* Write pending store records durably, then send what was queued. */
+/* Write pending store records durably, then send what was queued. When a
+ * log cannot be written, the batch stays pending and is retried. */
 int manager_commit(Manager *m);
+/* Before a call changes anything: refuses it (StorageFailed) while a batch
+ * waits for the disk, or when room for its records cannot be reserved. */
+int manager_check_storage(Manager *m, sd_bus_error *error);
 
 /* Groups: resolve a unit name the way api.md "Names" says (Slice property). */
 int manager_group_get(Manager *m, const char *name, rc_group **ret, rc_err *err);
@@ -184,6 +193,12 @@ void manager_request_excess_eviction(Manager *m, const char *group);
 /* The "group file resource" key of a runtime_limits entry. */
 const char *manager_runtime_limit_key(const HashNode *n);
 void manager_forget_runtime_limit(Manager *m, const char *group, const char *file, const char *resource);
+/* Whether a limit line of `file` about `resource` ("sev", "mlx5_0/hca_object")
+ * is one of the resource `key` ("misc/sev", "rdma/mlx5_0"). */
+bool limit_is_of_resource(const char *file, const char *resource, const char *key);
+/* The in-memory side alone (a call that failed puts back what it forgot). */
+bool manager_runtime_limit_known(Manager *m, const char *group, const char *file, const char *resource);
+void manager_remember_runtime_limit(Manager *m, const char *group, const char *file, const char *resource);
 /* The same, void at the next start if the file unless_path still exists
  * (a drop-in whose rename a crash prevented). */
 void manager_forget_runtime_limit_unless(Manager *m, const char *group, const char *file, const char *resource,
@@ -248,6 +263,7 @@ int unit_settings_load(Manager *m);
 int unit_settings_apply_resource(Manager *m, const rc_resource *r);
 int unit_settings_set(Manager *m, const char *unit, bool runtime, sd_bus_message *properties, sd_bus_error *error);
 void unit_settings_free_all(Manager *m);
+void unit_settings_clean_temporaries(Manager *m);
 
 /* hardware-demo.c */
 int hardware_demo_register(Manager *m);

@@ -139,10 +139,24 @@ static Store *charge_store(Manager *m, const rc_charge *ch) {
         return ch->flags & RC_CHARGE_PERSIST ? m->state_store : m->runtime_store;
 }
 
+/* Charge ids are never used twice, whatever restarts and reboots come:
+ * state.log holds a mark above every id given out ("I", written in blocks
+ * before the charge's own record), and a start continues above it. A move
+ * recorded for one charge can then never find another. */
+#define ID_BLOCK 4096
+
+static void reserve_id(Manager *m, uint64_t id) {
+        if (id < m->ids_reserved || !m->state_store)
+                return;
+        m->ids_reserved = id + ID_BLOCK;
+        store_append(m->state_store, "I %" PRIu64, m->ids_reserved);
+}
+
 void record_charge(Manager *m, const rc_charge *ch) {
         Store *s = charge_store(m, ch);
         if (m->loading || !s)
                 return;
+        reserve_id(m, ch->id);
         const Owner *o = owner_from_charge(ch);
         store_append(s, "C %" PRIu64 " %s %s %" PRIu64 " %" PRIu32 " %d %" PRIu64 " %u", ch->id, ch->group->name,
                      ch->counter->key, ch->amount, ch->flags, o ? (int) o->pid : 0, o ? o->starttime : 0,
@@ -394,6 +408,18 @@ static int load_record(char **f, size_t n, void *userdata) {
                         l->stats_tail = &l->stats;
                         while (*l->stats_tail)
                                 l->stats_tail = &(*l->stats_tail)->next;
+                        /* And the limits WriteFile gave it. */
+                        for (PendingWrite **p = &l->writes; *p;) {
+                                PendingWrite *w = *p;
+                                if (limit_is_of_resource(w->file, w->resource, f[1])) {
+                                        *p = w->next;
+                                        pending_write_free(w);
+                                } else
+                                        p = &w->next;
+                        }
+                        l->writes_tail = &l->writes;
+                        while (*l->writes_tail)
+                                l->writes_tail = &(*l->writes_tail)->next;
                         rc_resource *gone;
                         if (rc_resource_lookup(m->engine, f[1], &gone, NULL) >= 0)
                                 for (unsigned i = 0; i < gone->n_counters; i++)
@@ -599,6 +625,8 @@ static void restore_all(Manager *m, Loader *l) {
                 free(s);
         }
         m->engine->next_charge_id = MAX(m->engine->next_charge_id, l->next_id);
+        /* The first charge of this run writes the next mark. */
+        m->ids_reserved = m->engine->next_charge_id;
 }
 
 static void gc_all_groups(rc_engine *e) {
@@ -623,7 +651,7 @@ static int dump_runtime(Store *s, void *userdata);
 
 /* The void w records name these files: rewrite the runtime log without
  * them first, or their removal would make them count at the next start. */
-static void remove_stale_tmps(Manager *m, char **tmps, size_t n) {
+static int remove_stale_tmps(Manager *m, char **tmps, size_t n) {
         int r = n > 0 ? store_compact(m->runtime_store, dump_runtime, m) : 0;
         for (size_t i = 0; i < n; i++) {
                 if (r >= 0 && unlink(tmps[i]) < 0 && errno != ENOENT)
@@ -633,6 +661,7 @@ static void remove_stale_tmps(Manager *m, char **tmps, size_t n) {
         if (r < 0)
                 log_warning_errno(r, "Cannot compact %s, keeping the drop-in temporaries: %s",
                                   store_path(m->runtime_store), strerror(-r));
+        return r;
 }
 
 int manager_load_state(Manager *m) {
@@ -669,9 +698,11 @@ int manager_load_state(Manager *m) {
         log_info("State restored: %u resource(s), %zu group(s), %zu charge(s).", m->engine->n_resources,
                  m->engine->groups.n_entries, m->engine->charges.n_entries);
         r = manager_commit(m);
-        if (r >= 0)
-                remove_stale_tmps(m, stale, n_stale);
-        else
+        if (r >= 0 && m->storage_error == 0) {
+                /* No record names a temporary any more: the others are leftovers. */
+                if (remove_stale_tmps(m, stale, n_stale) >= 0)
+                        unit_settings_clean_temporaries(m);
+        } else
                 for (size_t i = 0; i < n_stale; i++)
                         free(stale[i]);
         free(stale);
@@ -680,7 +711,7 @@ int manager_load_state(Manager *m) {
 
 static int dump_state(Store *s, void *userdata) {
         Manager *m = userdata;
-        store_append(s, "I %" PRIu64, m->engine->next_charge_id);
+        store_append(s, "I %" PRIu64, MAX(m->engine->next_charge_id, m->ids_reserved));
         list_for_each(l, &m->engine->resources) {
                 rc_resource *r = list_entry(l, rc_resource, link);
                 if (r->tag & RESOURCE_MANUAL)

@@ -23,9 +23,27 @@ struct Store {
         char *buf;                      /* records not yet written */
         size_t len, cap;
         bool oom;
+        bool lost;                      /* records dropped: every commit fails */
         uint64_t log_bytes;             /* bytes in the file */
         uint64_t base_bytes;            /* bytes right after the last compaction */
+        uint64_t reserved_bytes;        /* allocated on disk, past log_bytes too */
 };
+
+/* Space allocated ahead of the log's end, in one go. */
+#define RESERVE_AHEAD (256u << 10)
+
+/* RESCTL_COMPACT_MIN_BYTES lowers the threshold, for tests that need a
+ * compaction without writing megabytes of records. */
+static uint64_t compact_min_bytes(void) {
+        static uint64_t v;
+        if (v == 0) {
+                const char *e = getenv("RESCTL_COMPACT_MIN_BYTES");
+                char *end;
+                unsigned long long x = e ? strtoull(e, &end, 10) : 0;
+                v = e && *e && !*end && x > 0 ? (uint64_t) x : COMPACT_MIN_BYTES;
+        }
+        return v;
+}
 
 static uint32_t crc32_table[256];
 
@@ -87,13 +105,6 @@ char *hex_decode(const char *s) {
         }
         r[n / 2] = 0;
         return r;
-}
-
-static int fsync_dir(const char *dir) {
-        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        return fsync(fd) < 0 ? -errno : 0;
 }
 
 static int mkdir_p(const char *dir) {
@@ -204,7 +215,7 @@ static int store_replay(Store *s, store_record_fn fn, void *userdata) {
                 if (ftruncate(s->fd, (off_t) good_end) < 0)
                         return -errno;
         }
-        s->log_bytes = s->base_bytes = good_end;
+        s->log_bytes = s->base_bytes = s->reserved_bytes = good_end;
         return 0;
 }
 
@@ -297,6 +308,15 @@ bool store_has_pending(const Store *s) {
         return s->len > 0 || s->oom;
 }
 
+size_t store_mark(const Store *s) {
+        return s->len;
+}
+
+void store_rollback(Store *s, size_t mark) {
+        if (mark <= s->len)
+                s->len = mark;
+}
+
 static int write_all(int fd, const char *p, size_t n) {
         while (n > 0) {
                 ssize_t k = write(fd, p, n);
@@ -311,26 +331,42 @@ static int write_all(int fd, const char *p, size_t n) {
         return 0;
 }
 
+/* A write that failed half-way leaves bytes after the durable end: cut
+ * them off, so that a retry appends to what was durable. */
+static int store_cut_back(Store *s) {
+        if (ftruncate(s->fd, (off_t) s->log_bytes) < 0)
+                return -errno;
+        s->reserved_bytes = s->log_bytes;       /* truncation freed the reservation */
+        return 0;
+}
+
 int store_commit(Store *s) {
+        /* Records were dropped: no later commit may make it look as if the
+         * batch they belonged to was durable. */
+        if (s->lost)
+                return -ENOTRECOVERABLE;
         if (s->oom) {
-                s->oom = false;
+                s->lost = true;
                 s->len = 0;
                 return -ENOMEM;
         }
         if (s->len == 0)
                 return 0;
+        /* On failure the batch stays buffered for the next attempt: its
+         * callers are answered only once it is durable. */
         int r = write_all(s->fd, s->buf, s->len);
-        if (r < 0) {
-                /* Do not leave half a batch: cut back to what was durable.
-                 * If even that fails, the next start drops the torn tail. */
-                if (ftruncate(s->fd, (off_t) s->log_bytes) < 0)
-                        log_warning_errno(-errno, "%s: cannot cut back a failed write: %s", s->path, strerror(errno));
-                s->len = 0;
-                return r;
-        }
-        if (fdatasync(s->fd) < 0) {
+        if (r >= 0 && fdatasync(s->fd) < 0)
                 r = -errno;
-                s->len = 0;
+        if (r < 0) {
+                /* After a failed fdatasync() the kernel may have dropped
+                 * the dirty pages' error: write the batch again. If the
+                 * log cannot be cut back, a retry would follow a partial
+                 * copy of the batch: give up on it. */
+                if (store_cut_back(s) < 0) {
+                        s->lost = true;
+                        s->len = 0;
+                        return -ENOTRECOVERABLE;
+                }
                 return r;
         }
         s->log_bytes += s->len;
@@ -338,42 +374,83 @@ int store_commit(Store *s) {
         return 0;
 }
 
-bool store_wants_compaction(const Store *s) {
-        return s->log_bytes > COMPACT_MIN_BYTES && s->log_bytes > 4 * s->base_bytes;
+/* Room on disk for what is buffered plus `more` bytes, allocated ahead
+ * (past the end of the file, which keeps its size), so that a full file
+ * system refuses a call before it changes anything rather than at commit. */
+int store_reserve(Store *s, size_t more) {
+        uint64_t want = s->log_bytes + s->len + more;
+        if (want <= s->reserved_bytes)
+                return 0;
+        uint64_t end = want + RESERVE_AHEAD;
+        if (fallocate(s->fd, FALLOC_FL_KEEP_SIZE, (off_t) s->log_bytes, (off_t) (end - s->log_bytes)) < 0) {
+                if (errno == EOPNOTSUPP || errno == ENOSYS)
+                        return 0;       /* no reservation there: commit finds out */
+                return -errno;
+        }
+        s->reserved_bytes = end;
+        return 0;
 }
 
+bool store_wants_compaction(const Store *s) {
+        return s->log_bytes > compact_min_bytes() && s->log_bytes > 4 * s->base_bytes;
+}
+
+/* A log is written only through the descriptor it was created with: after
+ * the rename, the descriptor the new log was written through is the log,
+ * and nothing needs opening (a reopen can fail, EMFILE, and leave us
+ * appending to the replaced file). */
 int store_compact(Store *s, store_dump_fn fn, void *userdata) {
         _cleanup_free_ char *tmp = NULL;
         if (asprintf(&tmp, "%s.tmp", s->path) < 0)
                 return -ENOMEM;
-        /* Anything buffered is part of the state the dump writes. */
-        s->len = 0;
+        /* Anything buffered is part of the state the dump writes; it is
+         * put back if the compaction fails. */
+        char *saved = s->buf;
+        size_t saved_len = s->len, saved_cap = s->cap;
+        bool saved_oom = s->oom;
+        s->buf = NULL;
+        s->len = s->cap = 0;
         s->oom = false;
         int r = fn(s, userdata);
-        if (r < 0 || s->oom) {
-                s->len = 0;
-                return r < 0 ? r : -ENOMEM;
+        if (r >= 0 && s->oom)
+                r = -ENOMEM;
+        _cleanup_close_ int dfd = -EBADF, fd = -EBADF;
+        if (r >= 0) {
+                dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (dfd < 0)
+                        r = -errno;
         }
-        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0)
-                return -errno;
-        r = write_all(fd, s->buf, s->len);
+        if (r >= 0) {
+                fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0600);
+                if (fd < 0)
+                        r = -errno;
+        }
+        if (r >= 0)
+                r = write_all(fd, s->buf, s->len);
         if (r >= 0 && fsync(fd) < 0)
                 r = -errno;
         if (r >= 0 && rename(tmp, s->path) < 0)
                 r = -errno;
         if (r < 0) {
-                (void) unlink(tmp);
-                s->len = 0;
+                if (fd >= 0)
+                        (void) unlink(tmp);
+                free(s->buf);
+                s->buf = saved;
+                s->len = saved_len;
+                s->cap = saved_cap;
+                s->oom = saved_oom;
                 return r;
         }
-        (void) fsync_dir(s->dir);
-        int nfd = open(s->path, O_RDWR | O_CLOEXEC | O_APPEND);
-        if (nfd < 0)
-                return -errno;
+        free(saved);
         close(s->fd);
-        s->fd = nfd;
-        s->log_bytes = s->base_bytes = s->len;
+        s->fd = TAKE_FD(fd);
+        s->log_bytes = s->base_bytes = s->reserved_bytes = s->len;
         s->len = 0;
+        /* The rename is in place for this boot whatever happens; a failed
+         * directory sync only weakens it against power loss. */
+        if (fsync(dfd) < 0) {
+                r = -errno;
+                log_warning_errno(r, "Cannot sync %s: %s", s->dir, strerror(-r));
+        }
         return 0;
 }

@@ -23,7 +23,18 @@ Store *store_free(Store *s);
 
 void store_append(Store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool store_has_pending(const Store *s);
+/* What is buffered now, and cutting the buffer back to it: a call that
+ * fails takes its own records out of the batch. */
+size_t store_mark(const Store *s);
+void store_rollback(Store *s, size_t mark);
+/* On failure the batch stays buffered, for the next attempt; -ENOMEM
+ * (records were dropped) and -ENOTRECOVERABLE (the log could not be cut
+ * back to its durable end, or records were dropped before) mean it is
+ * gone, and every later commit fails too. */
 int store_commit(Store *s);
+/* -ENOSPC (or another error) if `more` bytes past what is buffered may not
+ * find room on disk at the next commit. */
+int store_reserve(Store *s, size_t more);
 bool store_wants_compaction(const Store *s);
 int store_compact(Store *s, store_dump_fn fn, void *userdata);
 const char *store_path(const Store *s);

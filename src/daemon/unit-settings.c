@@ -884,6 +884,40 @@ static int write_temp(const char *dir, const char *name, const char *text, char 
         return 0;
 }
 
+/* Temporaries of drop-ins a crash left behind (".#50-resctl-*.conf*"):
+ * called at start, once the logs no longer name any of them, so that
+ * none is left whatever moment the crash chose. */
+void unit_settings_clean_temporaries(Manager *m) {
+        for (int runtime = 0; runtime < 2; runtime++) {
+                const char *top = control_dir(m, runtime);
+                _cleanup_(closedirp) DIR *d = top ? opendir(top) : NULL;
+                if (!d)
+                        continue;
+                for (struct dirent *de; (de = readdir(d));) {
+                        if (de->d_name[0] == '.' || !endswith(de->d_name, ".d"))
+                                continue;
+                        int dfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                        if (dfd < 0)
+                                continue;
+                        _cleanup_(closedirp) DIR *u = fdopendir(dfd);
+                        if (!u) {
+                                close(dfd);
+                                continue;
+                        }
+                        for (struct dirent *e; (e = readdir(u));) {
+                                if (!strneq(e->d_name, ".#" DROPIN_PREFIX, strlen(".#" DROPIN_PREFIX)))
+                                        continue;
+                                if (unlinkat(dirfd(u), e->d_name, 0) < 0)
+                                        log_warning_errno(-errno, "Cannot remove %s/%s/%s: %s", top, de->d_name,
+                                                          e->d_name, strerror(errno));
+                                else
+                                        log_info("Removed %s/%s/%s, left by a crash during SetUnitProperties.", top,
+                                                 de->d_name, e->d_name);
+                        }
+                }
+        }
+}
+
 typedef struct PendingFile {
         UnitConfProperty prop;
         char *tmp;
@@ -894,17 +928,29 @@ typedef struct PendingFile {
  * before any drop-in appears, each on the condition that its drop-in's
  * temporary file was renamed (persist.c: a w record naming a file that is
  * still there is void): a crash between the two changes neither. */
+typedef struct Forgotten {
+        char *file, *name;
+} Forgotten;
+
 static int forget_taken_over(Manager *m, const char *unit, const UnitConf *force, const PendingFile *files,
                              size_t n) {
-        for (size_t i = 0; i < n; i++) {
+        /* What this call forgets is put back if its records cannot be
+         * written: earlier calls of the batch still wait in the buffer. */
+        size_t state_mark = m->state_store ? store_mark(m->state_store) : 0;
+        size_t runtime_mark = m->runtime_store ? store_mark(m->runtime_store) : 0;
+        Forgotten *forgotten = NULL;
+        size_t n_forgotten = 0;
+        int r = 0;
+        for (size_t i = 0; i < n && r >= 0; i++) {
                 UnitConfProperty p = files[i].prop;
                 if (p == UNIT_CONF_SLICE)
                         continue;
                 const UnitConfList *l = &force->lists[p];
-                for (size_t k = 0; k < l->n; k++)
-                        for (int kind = 0; kind < (p == UNIT_CONF_RDMA_MAX ? _RC_RDMA_KIND_MAX : 1); kind++) {
+                for (size_t k = 0; k < l->n && r >= 0; k++)
+                        for (int kind = 0; kind < (p == UNIT_CONF_RDMA_MAX ? _RC_RDMA_KIND_MAX : 1) && r >= 0;
+                             kind++) {
                                 _cleanup_free_ char *key = NULL;
-                                const char *name = l->entries[k].name;
+                                const char *name = l->entries[k].name, *file = unit_conf_property_file(p);
                                 if (p == UNIT_CONF_RDMA_MAX) {
                                         if (!l->entries[k].set[kind] ||
                                             asprintf(&key, "%s/%s", name,
@@ -912,18 +958,41 @@ static int forget_taken_over(Manager *m, const char *unit, const UnitConf *force
                                                 continue;
                                         name = key;
                                 }
-                                manager_forget_runtime_limit_unless(m, unit, unit_conf_property_file(p), name,
-                                                                    files[i].tmp);
+                                if (manager_runtime_limit_known(m, unit, file, name)) {
+                                        Forgotten *v = realloc(forgotten, (n_forgotten + 1) * sizeof(*v));
+                                        if (!v) {
+                                                r = -ENOMEM;
+                                                break;
+                                        }
+                                        forgotten = v;
+                                        forgotten[n_forgotten].file = (char *) file;
+                                        forgotten[n_forgotten].name = strdup(name);
+                                        if (!forgotten[n_forgotten++].name)
+                                                r = -ENOMEM;
+                                }
+                                if (r >= 0)
+                                        manager_forget_runtime_limit_unless(m, unit, file, name, files[i].tmp);
                         }
         }
         /* Both logs, in manager_commit()'s order (earlier calls of the
          * batch may have records in either), but no compaction: that would
          * drop the conditional w records before the renames. */
-        int r = 0;
-        if (m->state_store && store_has_pending(m->state_store))
+        if (r >= 0 && m->state_store && store_has_pending(m->state_store))
                 r = store_commit(m->state_store);
         if (r >= 0 && m->runtime_store && store_has_pending(m->runtime_store))
                 r = store_commit(m->runtime_store);
+        if (r < 0) {
+                if (m->state_store)
+                        store_rollback(m->state_store, state_mark);
+                if (m->runtime_store)
+                        store_rollback(m->runtime_store, runtime_mark);
+                for (size_t i = 0; i < n_forgotten; i++)
+                        if (forgotten[i].name)
+                                manager_remember_runtime_limit(m, unit, forgotten[i].file, forgotten[i].name);
+        }
+        for (size_t i = 0; i < n_forgotten; i++)
+                free(forgotten[i].name);
+        free(forgotten);
         return r;
 }
 
@@ -932,13 +1001,29 @@ static int forget_taken_over(Manager *m, const char *unit, const UnitConf *force
 static int record_renames(Manager *m, const PendingFile *files, size_t n) {
         if (!m->state_store || n < 2)
                 return 0;
+        size_t mark = store_mark(m->state_store);
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *tmp = hex_encode(files[i].tmp), *path = hex_encode(files[i].path);
-                if (!tmp || !path)
+                if (!tmp || !path) {
+                        store_rollback(m->state_store, mark);
                         return -ENOMEM;
+                }
                 store_append(m->state_store, "N %s %s", tmp, path);
         }
-        return store_commit(m->state_store);
+        int r = store_commit(m->state_store);
+        if (r < 0)
+                store_rollback(m->state_store, mark);
+        return r;
+}
+
+/* A drop-in or a log that cannot be written (full disk, I/O error)
+ * refuses the call with StorageFailed. */
+static int storage_error(sd_bus_error *error, int r, const char *what) {
+        if (r == -ENOMEM)
+                return r;
+        sd_bus_error_setf(error, RESCTL_ERROR_STORAGE_FAILED, "Cannot write %s: %s; nothing was changed", what,
+                          strerror(-r));
+        return r;
 }
 
 /* All drop-ins are written and synced before the first rename, so that a
@@ -974,14 +1059,14 @@ static int write_dropins(Manager *m, const char *top, const char *unit, const Un
                 n++;
                 r = write_temp(dir, name, text, &f->tmp);
                 if (r < 0)
-                        r = sd_bus_error_set_errnof(error, r, "Cannot write %s: %s", f->path, strerror(-r));
+                        r = storage_error(error, r, f->path);
         }
         if (r >= 0) {
                 r = forget_taken_over(m, unit, force, files, n);
                 if (r >= 0)
                         r = record_renames(m, files, n);
                 if (r < 0)
-                        r = sd_bus_error_set_errnof(error, r, "Cannot write the state logs: %s", strerror(-r));
+                        r = storage_error(error, r, "the state logs");
         }
         for (size_t i = 0; i < n; i++) {
                 if (r >= 0 && rename(files[i].tmp, files[i].path) < 0) {

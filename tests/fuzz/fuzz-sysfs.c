@@ -18,8 +18,8 @@
  *   any other byte: its value modulo 5 picks one of the above.
  *
  * Checked, beyond memory safety: what is accepted is a valid region
- * (a name usable in a resource key, a size that is neither 0 nor max, no
- * name twice), printing the result in the source's own format parses back
+ * (a name usable in a resource key, a size that is neither 0 nor one the
+ * dmem controller reads as max, no name twice), printing the result in the source's own format parses back
  * to the same result, and the GPU's regions handed to the discovery
  * bookkeeping (origin_set() with a real manager) become exactly those
  * resources and go again when the GPU does. */
@@ -63,17 +63,18 @@ static const char *cgroup_dir(void) {
         return dir;
 }
 
-/* strict: the rules RESCTL_DMEM_REGIONS enforces on top (a size is not
- * "max", a name is not given twice); dmem.capacity is the kernel's word and
- * is taken as it is. */
+/* strict: the rule RESCTL_DMEM_REGIONS enforces on top (a name is not
+ * given twice); dmem.capacity is the kernel's word for the rest. */
 static void check_regions(const Region *regions, int n, bool strict) {
         FUZZ_ASSERT(n <= REGIONS_MAX, "%d regions", n);
         for (int i = 0; i < n; i++) {
                 FUZZ_ASSERT(region_name_ok(regions[i].name), "region name '%s'", regions[i].name);
                 FUZZ_ASSERT(regions[i].capacity > 0, "region %s size 0", regions[i].name);
+                /* One rule for sizes from anywhere: never one dmem reads as max. */
+                FUZZ_ASSERT(regions[i].capacity < RC_PCM, "region %s size %" PRIu64 " (no limit)", regions[i].name,
+                            regions[i].capacity);
                 if (!strict)
                         continue;
-                FUZZ_ASSERT(regions[i].capacity != UINT64_MAX, "region %s size max", regions[i].name);
                 for (int j = 0; j < i; j++)
                         FUZZ_ASSERT(!streq(regions[i].name, regions[j].name), "region %s twice", regions[i].name);
         }
@@ -195,6 +196,7 @@ static void fuzz_size_attribute(const uint8_t *data, size_t size) {
         FUZZ_ASSERT(r <= 1, "gpu_read_size: %d", r);
         if (r <= 0)
                 return;
+        FUZZ_ASSERT(v < RC_PCM, "a size attribute of %" PRIu64 " taken (no limit)", v);
         char text[32];
         int n = snprintf(text, sizeof(text), "%" PRIu64 "\n", v);
         fuzz_write_file(path, text, (size_t) n);

@@ -36,6 +36,9 @@ bed.card("card12", gpu2i)
 bed.card("card3", bed.pci("0000:06:00.0", "amdgpu", {"mem_info_vram_total": "lots of memory\n"}))
 bed.card("card4", bed.pci("0000:08:00.0", "amdgpu"))
 bed.card("card13", bed.pci("0000:0d:00.0", "xe", {"tile0/physical_vram_size_bytes": "-5\n"}))
+# A size the dmem controller would read as "max" is no size: not an unlimited region.
+bed.card("card14", bed.pci("0000:10:00.0", "amdgpu", {"mem_info_vram_total": "18446744073709551615\n"}))
+bed.card("card15", bed.pci("0000:11:00.0", "xe", {"tile0/physical_vram_size_bytes": "%d\n" % (1 << 51)}))
 # Hidden by the administrator.
 bed.card("card5", bed.pci("0000:09:00.0", "amdgpu", {"mem_info_vram_total": "%d\n" % (8 * GiB)}),
          {"RESCTL_IGNORE": "1"})
@@ -89,7 +92,7 @@ for dev in ("mlx5_0", "rxe0"):
 rdma_keys = {k for k in res if k.startswith("rdma/")}
 dmem_keys = {k for k in res if k.startswith("dmem/")}
 check(dmem_keys == {k for k in expected if k.startswith("dmem/")},
-      "nothing else for GPUs (renderD128, card0-DP-1, card3-6, card9, card10, card12, card13 skipped): %s"
+      "nothing else for GPUs (renderD128, card0-DP-1, card3-6, card9, card10, card12-15 skipped): %s"
       % sorted(dmem_keys))
 check(all(k.split("/")[1] in ("mlx5_0", "rxe0") for k in rdma_keys), "RDMA rows: %s" % sorted(rdma_keys))
 check(all(r[2] == 0 for r in rows), "nothing is in use")
@@ -100,6 +103,9 @@ check("card3" in log and "lots of memory" in log and "skipping the device" in lo
 check("GPU card4 (0000:08:00.0, amdgpu): no mem_info_vram_total; skipping the device." in log,
       "missing mem_info_vram_total: a warning")
 check("card13" in log and "not a size in bytes" in log, "negative xe VRAM size: a warning")
+check("GPU card14 (0000:10:00.0, amdgpu): mem_info_vram_total holds \"18446744073709551615\", not a size in bytes; "
+      "skipping the device." in log, "a VRAM size of 2^64-1: rejected with a warning")
+check("card15" in log and str(1 << 51) in log, "a VRAM size of PAGE_COUNTER_MAX: rejected with a warning")
 check("card10" in log and "12Q" in log, "a bad RESCTL_DMEM_REGIONS: a warning")
 check("RESCTL_IGNORE is set" in log, "RESCTL_IGNORE is logged")
 check("SEV: 410 SEV and 99 SEV-ES ASIDs from %s/misc.capacity." % cgroot in log, "SEV: the source is logged")

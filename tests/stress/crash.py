@@ -10,6 +10,12 @@ random number of calls (seeded) crash.py asks test-crash.sh to kill resctld
 with SIGKILL ("REQ kill" on stdout, "done" back on stdin); the clients are
 stopped; sometimes one client exits while resctld is down (its flags-0
 charges must be gone at the next start) and a new one takes its place;
+in round 2 and about a third of the others the machine "reboots" instead:
+every client exits and new ones take their places, and test-crash.sh
+empties the runtime and runtime drop-in directories ("REQ reboot"), so
+that only the persistent drop-ins and PERSIST charges remain (and a charge
+id of the old boot must never be given out again: state.log still holds
+the moves of the old process-owned charges);
 resctld is started again ("REQ start"); then the checker compares what
 resctld shows with the model built from the clients' logs:
 
@@ -55,6 +61,9 @@ LIMIT_FILES = ["misc.max", "dmem.max", "dmem.min", "dmem.low", "rdma.max"]
 ENTRY_KEYS = [("misc.max", "sev", ""), ("misc.max", "sev_es", ""), ("dmem.max", REGION, ""),
               ("dmem.min", REGION, ""), ("dmem.low", REGION, ""), ("rdma.max", "mlx5_0", "hca_handle"),
               ("rdma.max", "mlx5_0", "hca_object")]
+# Units whose SetUnitProperties are runtime ones (their drop-ins are gone
+# after a reboot).
+RUNTIME_UNITS = {g for _i in range(N_CLIENTS) for g, _rt in sc.own_groups(_i) if _rt}
 PROP_ENTRY = {}                 # (prop, key) -> (file, res, kind)
 for _p, (_f, _keys) in sc.PROPS.items():
     for _k, _res, _kind in _keys:
@@ -211,6 +220,22 @@ class Model:
                     lst.clear()
             self.unitconf[u] = {p: lst for p, lst in conf.items() if lst}
 
+    def reboot(self):
+        """What survives a reboot: the persistent drop-ins and the PERSIST
+        charges (the runtime log and runtime drop-ins are gone; the owners
+        of the other charges are dead, see Crash.check)."""
+        for u in RUNTIME_UNITS:
+            self.unitconf.pop(u, None)
+            self.parents.pop(u, None)
+        self.entries = {}
+        for u, conf in self.unitconf.items():
+            for prop, lst in conf.items():
+                for k, v in lst.items():
+                    file, r, kind = PROP_ENTRY[(prop, k)]
+                    self.entries[(u, file, r, kind)] = norm(file, v)
+        self.wvals = {}
+        self.superseded = set()
+
     def entry(self, g, file, r, kind):
         return self.entries.get((g, file, r, kind), default(file))
 
@@ -331,6 +356,7 @@ class Crash:
         self.lost = self.phantom = self.usage_bad = self.leaked = self.groups_bad = 0
         self.acked = self.refused = self.inflight_total = self.inflight_applied = 0
         self.sent = 0
+        self.reboots = 0
         # The refused column of ListResources (all resources): what the last
         # check saw, the refusals acknowledged since, and the calls in flight
         # since that may have been refused.
@@ -652,16 +678,28 @@ class Crash:
                 # Sent and never answered (not possible once paused, kept safe)
                 c.inflight.extend(c.pending.values())
                 c.pending.clear()
-            if self.rng.random() < 0.25:
+            # A reboot (the runtime directories emptied, every process
+            # gone) in round 2 and in about a third of the others.
+            reboot = self.round == 2 or self.rng.random() < 0.3
+            if reboot:
+                self.log.write("# round %d: reboot\n" % self.round)
+                for slot in range(N_CLIENTS):
+                    self.retire(slot)
+                request("reboot")
+                self.model.reboot()
+                # The refused counts were in the runtime log.
+                self.refused_seen, self.refusals_acked, self.refusals_maybe = {}, {}, {}
+                self.reboots += 1
+            elif self.rng.random() < 0.25:
                 self.retire(self.rng.randrange(N_CLIENTS))
             request("start")
             before = (self.lost, self.phantom, self.usage_bad, self.groups_bad)
             self.check()
             self.tell_state()
             now = (self.lost, self.phantom, self.usage_bad, self.groups_bad)
-            out("# round %d: kill after %d calls; acked %d refused %d in flight %d (applied %d)%s" %
-                (self.round, kill_after, self.acked, self.refused, self.inflight_total, self.inflight_applied,
-                 "" if now == before else " FAULTS %s" % (now,)))
+            out("# round %d: kill after %d calls%s; acked %d refused %d in flight %d (applied %d)%s" %
+                (self.round, kill_after, ", reboot" if reboot else "", self.acked, self.refused,
+                 self.inflight_total, self.inflight_applied, "" if now == before else " FAULTS %s" % (now,)))
         self.elapsed_rounds = time.monotonic() - t0
         self.finish()
 
@@ -741,6 +779,7 @@ def main():
     out("# seed=%s calls_sent=%d acked=%d refused=%d in_flight=%d in_flight_applied=%d wall_seconds=%.1f" %
         (seed, cr.sent, cr.acked, cr.refused, cr.inflight_total, cr.inflight_applied, time.monotonic() - t0))
     out("# errors: %s" % json.dumps(cr.errors, sort_keys=True))
+    out("# reboots=%d" % cr.reboots)
     out("RESULT crash_rounds=%d lost=%d phantom=%d usage_mismatch=%d group_mismatch=%d leaked=%d "
         "lost_known_w_replay=%d lost_known_refusal_count=%d phantom_known_split_migrate=%d "
         "phantom_known_split_dropins=%d" %

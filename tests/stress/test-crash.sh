@@ -28,6 +28,7 @@ forget_pid() {
 }
 
 N_KILLS=0
+N_REBOOTS=0
 START=$EPOCHREALTIME
 RESULT=
 coproc CRASH { STRESS_LOGDIR=$T exec "$PY" "$STRESS_DIR/crash.py" "$ROUNDS" "$SEED" "$T/control" "$T/runtime-control"; }
@@ -45,6 +46,12 @@ while IFS= read -r line <&"$CRASH_OUT"; do
                 forget_pid "$old"
                 forget_pid "$old_sup"
                 N_KILLS=$((N_KILLS + 1))
+                echo "done" >&"$CRASH_IN"
+                ;;
+        "REQ reboot")
+                # resctld is down: what a reboot empties (/run).
+                rm -rf "${T:?}/run" "${T:?}/runtime-control"
+                N_REBOOTS=$((N_REBOOTS + 1))
                 echo "done" >&"$CRASH_IN"
                 ;;
         "REQ start")
@@ -68,13 +75,16 @@ expect_eq "crash.py exits 0" "$rc" 0
 # The summary on one line, then every figure on a line of its own.
 echo "$RESULT" | cut -d' ' -f1-3
 tr ' ' '\n' <<<"$RESULT"
-printf 'kills=%d\nwall_seconds=%s\n' "$N_KILLS" "$WALL"
+printf 'kills=%d\nreboots=%d\nwall_seconds=%s\n' "$N_KILLS" "$N_REBOOTS" "$WALL"
 declare -A R=()
 for kv in $RESULT; do
         R[${kv%%=*}]=${kv#*=}
 done
 expect_eq "rounds run" "${R[crash_rounds]}" "$ROUNDS"
 expect_eq "kill -9 of resctld, each round and once at the end" "$N_KILLS" $((ROUNDS + 1))
+if ((ROUNDS >= 2)); then
+        check "a reboot (runtime directories emptied) between rounds, at least once ($N_REBOOTS)" test "$N_REBOOTS" -ge 1
+fi
 # Faults of a known daemon bug are listed as TODO (expected failures),
 # every other one fails the test.
 expect_eq "lost=0 apart from known bugs (seed $SEED)" $((R[lost] - R[lost_known_w_replay] - R[lost_known_refusal_count])) 0
