@@ -622,6 +622,25 @@ void cgroupfs_sync_group(Manager *m, const char *group) {
 
 /* ---- reading the kernel's figures ---- */
 
+static uint64_t sum_children(const char *root, const char *file, const rc_counter *c);
+
+/* misc.current of the root as kernels since 6.5 show it: what the
+ * top-level cgroups use. */
+static char *root_usage_text(Manager *m) {
+        char *out = strdup("");
+        list_for_each_entry(res, &m->engine->resources, rc_resource, link) {
+                char *n = NULL;
+                if (!out || res->controller != RC_MISC || !cgroupfs_backs(res))
+                        continue;
+                if (asprintf(&n, "%s%s %" PRIu64 "\n", out, res->name,
+                             sum_children(m->cgroup_root, "misc.current", &res->counters[0])) < 0)
+                        continue;
+                free(out);
+                out = n;
+        }
+        return out;
+}
+
 int cgroupfs_read_file(Manager *m, const char *group, const char *file, char **text) {
         rc_controller c;
         Cgroupfs *k = backend(m);
@@ -630,8 +649,17 @@ int cgroupfs_read_file(Manager *m, const char *group, const char *file, char **t
         _cleanup_free_ char *dir = NULL, *path = NULL, *have = NULL;
         if (group_dir(m, group, &dir) < 0 || asprintf(&path, "%s/%s", dir, file) < 0)
                 return -ENOMEM;
-        if (read_text(path, &have) < 0)
-                return 0;       /* not started: the engine's (wanted) view */
+        if (read_text(path, &have) < 0) {
+                /* Older kernels: the local counts worked out from misc.events
+                 * (before 6.11), the root's usage from its children (6.5). */
+                const CgroupDir *d = streq(file, "misc.events.local") ? dir_find(k, group) : NULL;
+                if (d && d->events_local)
+                        have = strdup(d->events_local);
+                else if (streq(group, RC_ROOT_GROUP) && streq(file, "misc.current"))
+                        have = root_usage_text(m);
+                if (!have)
+                        return 0;       /* not started: the engine's (wanted) view */
+        }
         size_t cap = strlen(*text) + strlen(have) + 1, len = 0;
         _cleanup_free_ char *out = malloc(cap);
         if (!out)
@@ -707,6 +735,8 @@ int cgroupfs_stat(Manager *m, const rc_group *g, const rc_counter *c, CgroupStat
                 return 1;
         if (root && c->resource->controller == RC_RDMA && s == CGROUP_USAGE)
                 *ret = sum_children(dir, file, c);
+        else if (root && s == CGROUP_USAGE && !dir_value(dir, file, c, ret))
+                *ret = sum_children(dir, file, c);      /* no misc.current on the root before 6.5 */
         else if (!dir_value(dir, file, c, ret)) {
                 /* Before 6.11: the count worked out from misc.events. */
                 const CgroupDir *d = s == CGROUP_EVENTS_LOCAL ? dir_find(backend(m), g->name) : NULL;

@@ -2,13 +2,21 @@
 /* cgwrite CGROUP FILE TEXT: move into the cgroup directory CGROUP ("-":
  * stay where we are), then write TEXT to FILE with one write(2), as the
  * kernel's cgroup files and the misc test module want it. Prints "ok" or
- * the errno's name (EBUSY, EINVAL, ...); exit 0 either way, 1 when the
- * move itself failed. */
+ * the errno's name (EBUSY, EINVAL, ...), then when the write returned
+ * (CLOCK_BOOTTIME, the clock of /proc/uptime); exit 0 either way, 1 when
+ * the move itself failed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+static double boottime(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_BOOTTIME, &ts);
+        return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
 
 int main(int argc, char **argv) {
         if (argc != 4) {
@@ -33,9 +41,10 @@ int main(int argc, char **argv) {
         }
         size_t len = strlen(argv[3]);
         ssize_t k = write(fd, argv[3], len);
+        double t = boottime();
         if (k < 0)
-                printf("%s\n", strerrorname_np(errno) ?: "?");
+                printf("%s %.3f\n", strerrorname_np(errno) ?: "?", t);
         else
-                printf("%s\n", (size_t) k == len ? "ok" : "short");
+                printf("%s %.3f\n", (size_t) k == len ? "ok" : "short", t);
         return 0;
 }

@@ -33,14 +33,19 @@ expect_match() {
         say "  want: (glob) $3"
         return 1
 }
-now() { cut -d' ' -f1 /proc/uptime; }
+# now: /proc/uptime in centiseconds, without a fork (TCG makes forks dear).
+now_cs() {
+        local up _
+        read -r up _ </proc/uptime
+        echo $((10#${up%.*} * 100 + 10#${up#*.}))
+}
+now() { local up _; read -r up _ </proc/uptime; echo "$up"; }
 # wait_for SECONDS CMD...: poll CMD every 50 ms until it succeeds.
 wait_for() {
-        local to=$1 t
+        local end=$(($(now_cs) + $1 * 100))
         shift
-        t=$(awk -v a="$(now)" -v b="$to" 'BEGIN { print a + b }')
         until "$@" >/dev/null 2>&1; do
-                awk -v a="$(now)" -v b="$t" 'BEGIN { exit !(a < b) }' || return 1
+                (($(now_cs) < end)) || return 1
                 sleep 0.05
         done
 }
@@ -86,8 +91,24 @@ expect_prop_key() {
 # ---- writes: one write(2) from inside a cgroup, the errno by name
 # cgwrite CGROUP FILE TEXT -> "ok" or "EBUSY", ... (CGROUP "-": stay)
 cgwrite() { "$X/cgwrite" "$@"; }
-# poke CGROUP-DIR CMD: a test-module command from inside the cgroup; POKE = result.
-poke() { POKE=$(cgwrite "$1" /proc/resctl_misc_test "$2"); }
+# poke CGROUP-DIR CMD: a test-module command from inside the cgroup; POKE =
+# the result, POKE_TIME = when the write returned.
+poke() {
+        local out
+        out=$(cgwrite "$1" /proc/resctl_misc_test "$2")
+        POKE=${out%% *} POKE_TIME=${out##* }
+}
+# read_file GROUP FILE: ReadFile's text, as it is (busctl's escapes undone).
+read_file() {
+        local out
+        out=$(busctl --system -- call org.resctl.Manager /org/resctl/Manager org.resctl.Manager ReadFile ss "$1" "$2")
+        out=${out#s \"}
+        printf '%b' "${out%\"}"
+}
+# expect_read GROUP FILE KFILE: ReadFile shows exactly the kernel's file.
+expect_read() {
+        expect_eq "ReadFile $1 $2 is the kernel's ${3#/sys/fs/cgroup/}" "$(read_file "$1" "$2")" "$(cat "$3")"
+}
 # in_cg CGROUP-DIR CMD...: run CMD inside the cgroup.
 in_cg() { sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$@"; }
 
@@ -103,23 +124,24 @@ sig_since() { SIG_SINCE=$(wc -l <$SIGF); }
 # sig_find GLOB [SKIP]: the first signal after SKIP lines that matches;
 # SIG_LINE = it, SIG_TIME = when it arrived.
 sig_find() {
-        local t line
-        # shellcheck disable=SC2053
-        while read -r t line; do
-                if [[ $line == $1 ]]; then
-                        SIG_LINE=$line SIG_TIME=$t
+        local l lines
+        mapfile -t -s "${2:-$SIG_SINCE}" lines <$SIGF
+        for l in "${lines[@]}"; do
+                # shellcheck disable=SC2053
+                if [[ ${l#* } == $1 ]]; then
+                        SIG_LINE=${l#* } SIG_TIME=${l%% *}
                         return 0
                 fi
-        done < <(tail -n +"$((${2:-$SIG_SINCE} + 1))" $SIGF)
+        done
         return 1
 }
 # sig_wait GLOB [TIMEOUT]: a matching signal arrives (since sig_since).
 sig_wait() {
-        local i
-        for ((i = 0; i < ${2:-30} * 10; i++)); do
-                sig_find "$1" && { pass "signal $1"; return 0; }
-                sleep 0.1
-        done
+        if wait_for "${2:-30}" sig_find "$1"; then
+                sig_find "$1"
+                pass "signal $1"
+                return 0
+        fi
         fail "signal $1 (none within ${2:-30}s)"
         tail -n +"$((SIG_SINCE + 1))" $SIGF | tail -n 10 | sed 's/^/#   seen: /'
         return 1
@@ -136,23 +158,19 @@ sig_count() {
 # limit_hit_case CGROUP-DIR CMD LIMITHIT: the kernel refuses CMD (EBUSY);
 # its LimitHit arrives within 1 s (by the catcher's clock).
 limit_hit_case() {
-        local skip t0 dt
+        local skip dt
         skip=$(wc -l <$SIGF)
-        t0=$(now)
         poke "$1" "$2"
         expect_eq "${1#/sys/fs/cgroup/}: '$2' is refused by the kernel" "$POKE" EBUSY || return
         N_REFUSED=$((N_REFUSED + 1))
-        local i
-        for ((i = 0; i < 100; i++)); do
-                sig_find "$3" "$skip" && break
-                sleep 0.1
-        done
-        if ((i == 100)); then
+        if wait_for 10 sig_find "$3" "$skip"; then
+                sig_find "$3" "$skip"
+        else
                 fail "signal $3 (none within 10s)"
                 tail -n +"$((skip + 1))" $SIGF | tail -n 10 | sed 's/^/#   seen: /'
                 return
         fi
-        dt=$(awk -v a="$t0" -v b="$SIG_TIME" 'BEGIN { printf "%.2f", b - a }')
+        dt=$(awk -v a="$POKE_TIME" -v b="$SIG_TIME" 'BEGIN { printf "%.2f", b - a }')
         if awk -v d="$dt" 'BEGIN { exit !(d <= 1.0) }'; then
                 pass "signal $3 within 1 s (${dt}s)"
         else
