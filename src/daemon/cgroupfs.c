@@ -624,7 +624,7 @@ void cgroupfs_sync_group(Manager *m, const char *group) {
 
 static uint64_t sum_children(const char *root, const char *file, const rc_counter *c);
 
-/* misc.current of the root as kernels since 6.5 show it: what the
+/* misc.current of the root as newer kernels than 6.1 show it: what the
  * top-level cgroups use. */
 static char *root_usage_text(Manager *m) {
         char *out = strdup("");
@@ -651,7 +651,7 @@ int cgroupfs_read_file(Manager *m, const char *group, const char *file, char **t
                 return -ENOMEM;
         if (read_text(path, &have) < 0) {
                 /* Older kernels: the local counts worked out from misc.events
-                 * (before 6.11), the root's usage from its children (6.5). */
+                 * (before 6.11), the root's usage from its children (6.1). */
                 const CgroupDir *d = streq(file, "misc.events.local") ? dir_find(k, group) : NULL;
                 if (d && d->events_local)
                         have = strdup(d->events_local);
@@ -736,7 +736,7 @@ int cgroupfs_stat(Manager *m, const rc_group *g, const rc_counter *c, CgroupStat
         if (root && c->resource->controller == RC_RDMA && s == CGROUP_USAGE)
                 *ret = sum_children(dir, file, c);
         else if (root && s == CGROUP_USAGE && !dir_value(dir, file, c, ret))
-                *ret = sum_children(dir, file, c);      /* no misc.current on the root before 6.5 */
+                *ret = sum_children(dir, file, c);      /* 6.1 has no misc.current on the root */
         else if (!dir_value(dir, file, c, ret)) {
                 /* Before 6.11: the count worked out from misc.events. */
                 const CgroupDir *d = s == CGROUP_EVENTS_LOCAL ? dir_find(backend(m), g->name) : NULL;
@@ -865,7 +865,7 @@ static int64_t children_count(const char *text, const char *child, const char *n
 
 /* misc.events.local as a kernel before 6.11 would have it: per resource,
  * misc.events minus the children's misc.events (read after it, so that a
- * refusal in between makes the difference smaller, never larger), plus
+ * refusal in between makes the difference smaller, never larger), minus
  * what children that are gone had counted when last read. The count shown only grows:
  * a smaller difference is a refusal seen in a child and not yet in the
  * parent. A refusal in a child that is removed before it is read here
@@ -896,7 +896,7 @@ static void derive_local(CgroupDir *d, const char *dir, const char *events, char
                 if (sscanf(p, "%63s %llu", nm, &v) == 2) {
                         DerivedLocal *l = derived_get(d, nm, strlen(nm));
                         if (l) {
-                                int64_t cur = (int64_t) v - children_count(children, NULL, nm) + l->removed;
+                                int64_t cur = (int64_t) v - children_count(children, NULL, nm) - l->removed;
                                 if (reset || cur > (int64_t) l->local)
                                         l->local = cur > 0 ? (uint64_t) cur : 0;
                                 if (asprintf(&n, "%s%s %" PRIu64 "\n", out, nm, l->local) >= 0) {

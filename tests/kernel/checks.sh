@@ -168,6 +168,7 @@ limit_hit_case $CG/tenant.slice/tenant-b.slice/vm3.service "charge sev 13" \
 # Every LimitHit so far was one of the above: the last one came after all
 # the earlier events were read (one inotify queue, in order).
 expect_eq "exactly one LimitHit per refusal" "$(sig_count 'LimitHit|*')" "$N_REFUSED"
+say "limithit_latency_max_s=$LATENCY_MAX"
 
 expect_error org.resctl.Error.KernelManaged Charge sstt vm1.service misc/sev 1 1
 expect_error org.resctl.Error.KernelManaged Charge sstt vm1.service rdma/rxe0/hca_handle 1 1

@@ -144,11 +144,19 @@ def compare(step, controller, kres, rres, allowed):
             diffs.append(("%s/%s" % (node, file), k, r))
     bad = []
     notes = []
-    # Before 6.5 the root has no misc.current: resctld shows the newest
+    # 6.1 has no misc.current on the root: resctld shows the newest
     # kernels' files whatever kernel it runs on (resctld(8)).
     allowed = dict(allowed)
     if controller == "misc" and kread("root", "misc.current") is None:
         allowed["root/misc.current"] = "newest file set"
+    # resctld forgets a group that holds nothing (no charge, no limit, no
+    # child): its counters go with it; the kernel keeps a cgroup's until
+    # rmdir (resctld(8), R14).
+    if controller == "misc":
+        update_forgotten()
+        for node in forgotten:
+            for f in ("misc.events", "misc.events.local", "misc.peak"):
+                allowed["%s/%s" % (node, f)] = "R14 forgotten group"
     for what, k, r in diffs:
         key = what if what == "result" else what.split("/", 1)[1]
         dec = allowed.get(what) or allowed.get(key)
@@ -166,6 +174,19 @@ def compare(step, controller, kres, rres, allowed):
 # ---- misc
 
 held = {}       # node -> [(amount, charge id)]
+max_set = {}    # node -> the value of its last successful misc.max write
+forgotten = set()
+was_held = set()
+
+
+def update_forgotten():
+    """A leaf that held a charge or a limit and holds neither now (P has C
+    below it): resctld forgot it, counters and all."""
+    for node in ("C", "O"):
+        if held.get(node) or max_set.get(node, "max") != "max":
+            was_held.add(node)
+        elif node in was_held:
+            forgotten.add(node)
 
 
 def misc_charge(node, n, allowed=None):
@@ -188,6 +209,9 @@ def misc_uncharge(node, n):
 def misc_max(node, text, allowed=None):
     k = kwrite(os.path.join(CG, NODES[node][0], "misc.max"), text.replace("dsev", "sev"))
     r, _ = rcall("WriteFile", NODES[node][1], "misc.max", text)
+    if r == "ok":
+        parts = text.strip().split(" ")
+        max_set[node] = "max" if parts[-1] in ("max", "18446744073709551615") else parts[-1]
     compare("write %s misc.max %r" % (node, text.replace("dsev", "sev")), "misc", k, r, allowed or {})
 
 
