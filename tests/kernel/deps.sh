@@ -54,7 +54,7 @@ for f in "${FLAVOURS[@]}"; do
         img=$(abi_of "$meta")
         [ -n "$img" ] || { echo "kernel/deps: apt knows no $meta (apt-get update?)" >&2; exit 1; }
         kver=${img#linux-image-}
-        if [ ! -e "$CACHE/$name/boot/vmlinuz-$kver" ]; then
+        if [ ! -e "$CACHE/$name/boot/vmlinuz-$kver" ] || [ -n "$(find "$CACHE/$name" -name '*.ko.xz' -print -quit)" ]; then
                 [ -n "$check_only" ] && { echo "kernel/deps: $name kernel $kver not in $CACHE" >&2; exit 1; }
                 [ "$(id -u)" = 0 ] || { echo "kernel/deps: run as root to fetch $img" >&2; exit 1; }
                 apt-cache show "$img-unsigned" >/dev/null 2>&1 && img=$img-unsigned
@@ -65,6 +65,9 @@ for f in "${FLAVOURS[@]}"; do
                 mkdir -p "$CACHE/$name.new"
                 dpkg-deb -x "$tmp"/linux-image-*.deb "$CACHE/$name.new"
                 rm -rf "$tmp"
+                # 6.12's modules are xz-compressed; the busybox insmod of the
+                # initramfs and the guest's kmod 30 want them plain.
+                find "$CACHE/$name.new" -name '*.ko.xz' -exec unxz {} +
                 # the .deb ships no modules.dep (its postinst makes it)
                 depmod -b "$CACHE/$name.new" "$kver"
                 rm -rf "$CACHE/$name"

@@ -44,11 +44,17 @@ chmod 755 "$W"
 X=$W/xfer
 mkdir -p "$X"
 
-# The test module, built for this kernel; the rdma test program.
-cp -r "$HERE/misc-test" "$W/mod"
-nice -n 10 make -s -C "$HEADERS" M="$W/mod" modules >"$W/mod.log" 2>&1 ||
-        { cat "$W/mod.log" >&2; echo "the misc test module did not build for $KVER" >&2; exit 1; }
-cp "$W/mod/resctl_misc_test.ko" "$X/"
+# The test module, built for this kernel (kept in the cache, by the hash
+# of its source); the rdma test program.
+MODKEY=$(cat "$HERE"/misc-test/* | sha256sum | cut -c1-16)
+MODKO=$K/resctl_misc_test-$MODKEY.ko
+if [ ! -e "$MODKO" ]; then
+        cp -r "$HERE/misc-test" "$W/mod"
+        nice -n 10 make -s -C "$HEADERS" M="$W/mod" modules >"$W/mod.log" 2>&1 ||
+                { cat "$W/mod.log" >&2; echo "the misc test module did not build for $KVER" >&2; exit 1; }
+        cp "$W/mod/resctl_misc_test.ko" "$MODKO.new" && mv "$MODKO.new" "$MODKO"
+fi
+cp "$MODKO" "$X/resctl_misc_test.ko"
 gcc -D_GNU_SOURCE -O2 -Wall -Werror -o "$X/rdma-open" "$HERE/rdma-open.c" -libverbs
 gcc -D_GNU_SOURCE -O2 -Wall -Werror -o "$X/cgwrite" "$HERE/cgwrite.c"
 
