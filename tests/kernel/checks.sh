@@ -26,7 +26,7 @@ echo 'SUBSYSTEM=="module", KERNEL=="resctl_misc_test", TAG+="resctl"' >/etc/udev
 /lib/systemd/systemd-udevd --daemon --resolve-names=never
 udevadm trigger --type=subsystems --action=add
 udevadm trigger --type=devices --action=add
-udevadm settle --timeout=120 || say "udevadm settle timed out"
+udevadm settle --timeout=300 || say "udevadm settle timed out"
 
 # ---- soft-RoCE on the virtio NIC
 NICS=()
@@ -68,7 +68,7 @@ sig_start
         --runtime-control-dir=$S/rcontrol --unit-path=$S/units --cgroup-root=$CG --log-level=debug \
         >$X/resctld.log 2>&1 &
 RESCTLD_PID=$!
-wait_for 60 busctl --system status org.resctl.Manager || die "resctld did not take its bus name"
+wait_for 300 busctl --system status org.resctl.Manager || die "resctld did not take its bus name"
 
 say "---- 1. discovery"
 call ListResources
@@ -117,7 +117,7 @@ mkfifo $S/hold.in
 in_cg $V1 $X/rdma-open rxe0 2 hold <$S/hold.in >$S/hold.out 2>&1 &
 HOLD_PID=$!
 exec {HOLD_FD}>$S/hold.in
-wait_for 60 grep -q holding $S/hold.out
+wait_for 300 grep -q holding $S/hold.out
 expect_eq "an opener in vm1.service: open ok, the 2nd PD refused (hca_object=1)" \
         "$(sed 's/: E[A-Z]*$/: refused/' $S/hold.out)" $'open rxe0: ok\npd 1: ok\npd 2: refused\nholding'
 OUT2=$(in_cg $V1 $X/rdma-open rxe0 0)

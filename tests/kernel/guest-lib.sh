@@ -119,7 +119,7 @@ SIG_SINCE=0
 sig_start() {
         : >$SIGF
         "$PY" "$TIER/sigtime.py" $SIGF >/run/kt/sig.ready 2>>$X/sigtime.log &
-        wait_for 60 grep -q READY /run/kt/sig.ready || die "sigtime.py did not start"
+        wait_for 300 grep -q READY /run/kt/sig.ready || die "sigtime.py did not start"
 }
 sig_since() { SIG_SINCE=$(wc -l <$SIGF); }
 # sig_find GLOB [SKIP]: the first signal after SKIP lines that matches;

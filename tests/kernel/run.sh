@@ -8,7 +8,7 @@
 #
 # Env: RESCTLD (the daemon to test), SOURCE_ROOT, RESCTL_KERNEL_CACHE (see
 # deps.sh), KERNEL_SMP (default 1), KERNEL_MEM (MiB, default 1536),
-# KERNEL_TIMEOUT (s, default 540), KERNEL_KEEP=1 keeps the work directory.
+# KERNEL_TIMEOUT (s, default 840), KERNEL_KEEP=1 keeps the work directory.
 set -euo pipefail
 
 FLAVOUR=${1:?usage: run.sh 6.1|6.12}
@@ -79,7 +79,7 @@ say "booting $KVER ($FLAVOUR) under QEMU TCG"
 # The console goes to a file: QEMU's serial port drops bytes on a pipe
 # that says EAGAIN under load, a file never does.
 : >"$W/console.log"
-nice -n 10 timeout -k 10 "${KERNEL_TIMEOUT:-540}" qemu-system-x86_64 \
+nice -n 10 timeout -k 10 "${KERNEL_TIMEOUT:-840}" qemu-system-x86_64 \
         -accel tcg -cpu max -m "${KERNEL_MEM:-1536}" -smp "${KERNEL_SMP:-1}" -M pc \
         -nodefaults -no-user-config -display none -no-reboot \
         -serial "file:$W/console.log" -monitor none \
