@@ -70,7 +70,7 @@ for f in "${FLAVOURS[@]}"; do
                 find "$CACHE/$name.new" -name '*.ko.xz' -exec unxz {} +
                 # the .deb ships no modules.dep (its postinst makes it)
                 depmod -b "$CACHE/$name.new" "$kver"
-                rm -rf "$CACHE/$name"
+                rm -rf "${CACHE:?}/${name:?}"
                 mv "$CACHE/$name.new" "$CACHE/$name"
         fi
 done

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Helpers of the kernel tier's guest side (sourced by checks.sh): TAP
 # counters, bounded waits, D-Bus calls, signals, writes into cgroups.

@@ -29,8 +29,10 @@ fi
 K=$CACHE/$FLAVOUR
 KVER=$(ls "$K/lib/modules")
 HEADERS=/usr/src/linux-headers-$KVER
-[ -e "$K/boot/vmlinuz-$KVER" ] && [ -e "$HEADERS/Makefile" ] ||
-        { echo "kernel $FLAVOUR: $K or $HEADERS incomplete (tests/kernel/deps.sh)" >&2; exit 1; }
+if [ ! -e "$K/boot/vmlinuz-$KVER" ] || [ ! -e "$HEADERS/Makefile" ]; then
+        echo "kernel $FLAVOUR: $K or $HEADERS incomplete (tests/kernel/deps.sh)" >&2
+        exit 1
+fi
 [ -x "$RESCTLD" ] || { echo "no resctld at $RESCTLD" >&2; exit 1; }
 
 W=$(mktemp -d "/tmp/resctl-kernel-$FLAVOUR.XXXXXX")
