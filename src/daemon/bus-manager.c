@@ -99,6 +99,7 @@ static int method_list_resources(sd_bus_message *msg, void *userdata, sd_bus_err
         int r = sd_bus_message_new_method_return(msg, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(stttt)");
+        cgroupfs_refresh_capacities(m);
         list_for_each(l, &m->engine->resources) {
                 rc_resource *res = list_entry(l, rc_resource, link);
                 for (unsigned i = 0; i < res->n_counters && r >= 0; i++) {

@@ -34,14 +34,48 @@
 #include "macro.h"
 #include "manager.h"
 
-typedef struct CgroupDir {
-        HashNode node;                  /* Cgroupfs.dirs, by group name */
-        HashNode wd_node;               /* Cgroupfs.wds, by watch descriptor */
+/* What an inotify watch is on: the directory (children, removal) or one of
+ * the event files. The kernel notifies a cgroup file's watchers only
+ * through an inode it has in memory: a watch on the directory alone misses
+ * a file that nobody opened since it appeared, a watch on the file pins it. */
+typedef enum WatchKind {
+        WATCH_DIR,
+        WATCH_EVENTS,
+        WATCH_EVENTS_LOCAL,
+        _WATCH_MAX,
+} WatchKind;
+
+typedef struct CgroupDir CgroupDir;
+
+typedef struct Watch {
+        HashNode node;                  /* Cgroupfs.wds, by watch descriptor */
         int wd;                         /* -1: not watched */
+        WatchKind kind;
+        CgroupDir *dir;
+} Watch;
+
+/* Kernels before 6.11 have misc.events but no misc.events.local: the local
+ * count is worked out as misc.events minus what the children's misc.events
+ * count (misc.events counts the refusals of a level and of every level
+ * below it). */
+typedef struct DerivedLocal {
+        char name[32];                  /* "sev.max" */
+        uint64_t local;                 /* the count shown; only grows */
+        int64_t removed;                /* counted by children that are gone */
+} DerivedLocal;
+
+#define DERIVED_MAX 8
+
+struct CgroupDir {
+        HashNode node;                  /* Cgroupfs.dirs, by group name */
+        Watch watches[_WATCH_MAX];
         bool gone;                      /* it was there and was removed */
         char *events, *events_local;    /* last complete texts: the baselines */
+        char *children;                 /* derived: "<child> <name> <count>\n", as last read */
+        DerivedLocal derived[DERIVED_MAX];
+        unsigned n_derived;
         char name[];
-} CgroupDir;
+};
 
 typedef struct Cgroupfs {
         Manager *manager;
@@ -253,8 +287,13 @@ static bool dir_name_eq(const HashNode *n, const void *key) {
         return streq(container_of(n, CgroupDir, node)->name, key);
 }
 
-static bool dir_wd_eq(const HashNode *n, const void *key) {
-        return container_of(n, CgroupDir, wd_node)->wd == *(const int *) key;
+static bool watch_wd_eq(const HashNode *n, const void *key) {
+        return container_of(n, Watch, node)->wd == *(const int *) key;
+}
+
+static Watch *watch_find(Cgroupfs *k, int wd) {
+        HashNode *n = hashmap_get(&k->wds, hash_u64((uint64_t) wd), &wd, watch_wd_eq);
+        return n ? container_of(n, Watch, node) : NULL;
 }
 
 static CgroupDir *dir_find(Cgroupfs *k, const char *name) {
@@ -269,7 +308,8 @@ static CgroupDir *dir_get(Cgroupfs *k, const char *name) {
         d = calloc(1, sizeof(*d) + strlen(name) + 1);
         if (!d)
                 return NULL;
-        d->wd = -1;
+        for (WatchKind w = 0; w < _WATCH_MAX; w++)
+                d->watches[w] = (Watch) { .wd = -1, .kind = w, .dir = d };
         strcpy(d->name, name);
         if (hashmap_put(&k->dirs, &d->node, hash_string(name)) < 0) {
                 free(d);
@@ -278,47 +318,102 @@ static CgroupDir *dir_get(Cgroupfs *k, const char *name) {
         return d;
 }
 
-static void dir_unwatch(Cgroupfs *k, CgroupDir *d) {
-        if (d->wd < 0)
+static void watch_drop(Cgroupfs *k, Watch *w) {
+        if (w->wd < 0)
                 return;
-        hashmap_remove(&k->wds, &d->wd_node);
-        d->wd = -1;
+        hashmap_remove(&k->wds, &w->node);
+        w->wd = -1;
 }
 
-static void read_events(const char *path, char **events, char **events_local) {
+static bool dir_watched(const CgroupDir *d) {
+        return d && d->watches[WATCH_DIR].wd >= 0;
+}
+
+/* 1: watching now, 0: already was, <0: cannot (ENOENT: not there). */
+static int watch_add(Cgroupfs *k, Watch *w, const char *path, uint32_t mask) {
+        if (w->wd >= 0)
+                return 0;
+        int wd = inotify_add_watch(k->inotify_fd, path, mask);
+        if (wd < 0)
+                return -errno;
+        Watch *old = watch_find(k, wd);
+        if (old)        /* the same inode under an old name (a unit moved) */
+                watch_drop(k, old);
+        w->wd = wd;
+        if (hashmap_put(&k->wds, &w->node, hash_u64((uint64_t) wd)) < 0) {
+                w->wd = -1;
+                return -ENOMEM;
+        }
+        return 1;
+}
+
+static const char *const event_files[_WATCH_MAX] = {
+        [WATCH_EVENTS] = "misc.events",
+        [WATCH_EVENTS_LOCAL] = "misc.events.local",
+};
+
+static void derive_local(CgroupDir *d, const char *dir, const char *events, char **ret, bool reset);
+
+/* Reads the event files: the texts that the next change is compared with. */
+static void read_events(CgroupDir *d, const char *dir, bool reset) {
         _cleanup_free_ char *p = NULL, *q = NULL;
-        if (asprintf(&p, "%s/misc.events", path) < 0 || asprintf(&q, "%s/misc.events.local", path) < 0)
+        if (asprintf(&p, "%s/misc.events", dir) < 0 || asprintf(&q, "%s/misc.events.local", dir) < 0)
                 return;
-        free(*events);
-        free(*events_local);
-        *events = *events_local = NULL;
-        (void) read_text(p, events);
-        (void) read_text(q, events_local);
+        free(d->events);
+        free(d->events_local);
+        d->events = d->events_local = NULL;
+        (void) read_text(p, &d->events);
+        if (read_text(q, &d->events_local) == -ENOENT && d->events)
+                derive_local(d, dir, d->events, &d->events_local, reset);
+}
+
+/* Watches the event files that exist now; they appear when +misc is
+ * enabled above the directory, which can be long after it was made. */
+static void events_arm(Cgroupfs *k, CgroupDir *d, const char *dir) {
+        if (!(k->controllers & (1u << RC_MISC)) || !dir_watched(d))
+                return;
+        bool armed = false;
+        for (WatchKind w = WATCH_EVENTS; w < _WATCH_MAX; w++) {
+                _cleanup_free_ char *path = NULL;
+                if (asprintf(&path, "%s/%s", dir, event_files[w]) < 0)
+                        return;
+                int r = watch_add(k, &d->watches[w], path, IN_MODIFY);
+                if (r > 0)
+                        armed = true;
+                else if (r < 0 && r != -ENOENT)
+                        log_warning_errno(r, "Cannot watch %s: %s", path, strerror(-r));
+        }
+        if (armed)
+                read_events(d, dir, true);
 }
 
 /* Watches the directory of a group that exists: events, children, removal. */
 static void dir_watch(Cgroupfs *k, const char *name, const char *path) {
         CgroupDir *d = dir_get(k, name);
-        if (!d || d->wd >= 0)
+        if (!d)
                 return;
-        int wd = inotify_add_watch(k->inotify_fd, path,
-                                   IN_MODIFY | IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF | IN_ONLYDIR);
-        if (wd < 0) {
-                if (errno != ENOENT)
-                        log_warning_errno(-errno, "Cannot watch %s: %s", path, strerror(errno));
-                return;
+        if (!dir_watched(d)) {
+                int r = watch_add(k, &d->watches[WATCH_DIR], path,
+                                  IN_MODIFY | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_ONLYDIR);
+                if (r < 0) {
+                        if (r != -ENOENT)
+                                log_warning_errno(r, "Cannot watch %s: %s", path, strerror(-r));
+                        return;
+                }
+                d->gone = false;
         }
-        HashNode *n = hashmap_get(&k->wds, hash_u64((uint64_t) wd), &wd, dir_wd_eq);
-        if (n)          /* the same directory under an old name (a unit moved) */
-                dir_unwatch(k, container_of(n, CgroupDir, wd_node));
-        d->wd = wd;
-        d->gone = false;
-        if (hashmap_put(&k->wds, &d->wd_node, hash_u64((uint64_t) wd)) < 0) {
-                d->wd = -1;
-                return;
-        }
-        if (k->controllers & (1u << RC_MISC))
-                read_events(path, &d->events, &d->events_local);
+        events_arm(k, d, path);
+}
+
+/* After a controller was enabled somewhere: files appeared below it. */
+static void events_arm_all(Cgroupfs *k) {
+        for (size_t b = 0; b < k->dirs.n_buckets; b++)
+                for (HashNode *n = k->dirs.buckets[b]; n; n = n->next) {
+                        CgroupDir *d = container_of(n, CgroupDir, node);
+                        _cleanup_free_ char *dir = NULL;
+                        if (dir_watched(d) && group_dir(k->manager, d->name, &dir) >= 0)
+                                events_arm(k, d, dir);
+                }
 }
 
 /* The group's directory and those above it: their events and children. */
@@ -338,7 +433,7 @@ static bool dir_expected(Manager *m, const char *name) {
         if (systemd_active(m))
                 return systemd_unit_is_live(m, name);
         CgroupDir *d = dir_find(backend(m), name);
-        return d && (d->gone || d->wd >= 0);   /* watched: its removal is not read yet */
+        return d && (d->gone || dir_watched(d));   /* watched: its removal is not read yet */
 }
 
 /* ---- writing limits ---- */
@@ -372,6 +467,8 @@ static int enable_controller(Manager *m, const char *dir, rc_controller c, rc_er
                         return rc_errf(err, RC_E_KERNEL_REFUSED, "cannot enable the %s controller in %s: %s", ctl,
                                        path, strerror(-r));
                 log_info("Enabled the %s controller in %s.", ctl, path);
+                if (c == RC_MISC)
+                        events_arm_all(backend(m));
         }
         return 0;
 }
@@ -501,7 +598,7 @@ void cgroupfs_sync_group(Manager *m, const char *group) {
         if (!k || group_dir(m, group, &dir) < 0 || access(dir, F_OK) < 0)
                 return;
         CgroupDir *d = dir_find(k, group);
-        bool was_watched = d && d->wd >= 0;
+        bool was_watched = dir_watched(d);
         rc_group *g = rc_group_find(m->engine, group);
         if (g)
                 watch_path(m, g);
@@ -525,6 +622,25 @@ void cgroupfs_sync_group(Manager *m, const char *group) {
 
 /* ---- reading the kernel's figures ---- */
 
+static uint64_t sum_children(const char *root, const char *file, const rc_counter *c);
+
+/* misc.current of the root as newer kernels than 6.1 show it: what the
+ * top-level cgroups use. */
+static char *root_usage_text(Manager *m) {
+        char *out = strdup("");
+        list_for_each_entry(res, &m->engine->resources, rc_resource, link) {
+                char *n = NULL;
+                if (!out || res->controller != RC_MISC || !cgroupfs_backs(res))
+                        continue;
+                if (asprintf(&n, "%s%s %" PRIu64 "\n", out, res->name,
+                             sum_children(m->cgroup_root, "misc.current", &res->counters[0])) < 0)
+                        continue;
+                free(out);
+                out = n;
+        }
+        return out;
+}
+
 int cgroupfs_read_file(Manager *m, const char *group, const char *file, char **text) {
         rc_controller c;
         Cgroupfs *k = backend(m);
@@ -533,8 +649,17 @@ int cgroupfs_read_file(Manager *m, const char *group, const char *file, char **t
         _cleanup_free_ char *dir = NULL, *path = NULL, *have = NULL;
         if (group_dir(m, group, &dir) < 0 || asprintf(&path, "%s/%s", dir, file) < 0)
                 return -ENOMEM;
-        if (read_text(path, &have) < 0)
-                return 0;       /* not started: the engine's (wanted) view */
+        if (read_text(path, &have) < 0) {
+                /* Older kernels: the local counts worked out from misc.events
+                 * (before 6.11), the root's usage from its children (6.1). */
+                const CgroupDir *d = streq(file, "misc.events.local") ? dir_find(k, group) : NULL;
+                if (d && d->events_local)
+                        have = strdup(d->events_local);
+                else if (streq(group, RC_ROOT_GROUP) && streq(file, "misc.current"))
+                        have = root_usage_text(m);
+                if (!have)
+                        return 0;       /* not started: the engine's (wanted) view */
+        }
         size_t cap = strlen(*text) + strlen(have) + 1, len = 0;
         _cleanup_free_ char *out = malloc(cap);
         if (!out)
@@ -610,8 +735,17 @@ int cgroupfs_stat(Manager *m, const rc_group *g, const rc_counter *c, CgroupStat
                 return 1;
         if (root && c->resource->controller == RC_RDMA && s == CGROUP_USAGE)
                 *ret = sum_children(dir, file, c);
-        else if (!dir_value(dir, file, c, ret))
-                return 0;       /* not started, or the kernel does not list it: the engine's view */
+        else if (root && s == CGROUP_USAGE && !dir_value(dir, file, c, ret))
+                *ret = sum_children(dir, file, c);      /* 6.1 has no misc.current on the root */
+        else if (!dir_value(dir, file, c, ret)) {
+                /* Before 6.11: the count worked out from misc.events. */
+                const CgroupDir *d = s == CGROUP_EVENTS_LOCAL ? dir_find(backend(m), g->name) : NULL;
+                size_t l;
+                const char *line = d && d->events_local ? find_line(d->events_local, file, c->resource->name, &l)
+                                                        : NULL;
+                if (!line || !line_value(line, l, c, ret))
+                        return 0;       /* not started, or the kernel does not list it: the engine's view */
+        }
         return 1;
 }
 
@@ -651,6 +785,7 @@ static uint64_t events_count(const char *text, const char *name) {
  * every in-tree user of misc (KVM's SEV ASIDs, TDX keys) charges 1. */
 static void emit_limit_hits(Manager *m, CgroupDir *d, const char *dir, const char *old, const char *new) {
         const rc_group *g = rc_group_find(m->engine, d->name);
+        bool refreshed = false;
         for (const char *p = new; p && *p;) {
                 const char *e = strchr(p, '\n');
                 size_t l = e ? (size_t) (e - p) : strlen(p);
@@ -660,6 +795,9 @@ static void emit_limit_hits(Manager *m, CgroupDir *d, const char *dir, const cha
                 uint64_t before = events_count(old, name), now = events_count(new, name);
                 if (now <= before)
                         continue;
+                if (!refreshed)
+                        cgroupfs_refresh_capacities(m);         /* the limit named may be the capacity */
+                refreshed = true;
                 snprintf(key, sizeof(key), "misc/%s", name);
                 rc_counter *c = NULL;
                 uint64_t limit = UINT64_MAX;
@@ -676,12 +814,119 @@ static void emit_limit_hits(Manager *m, CgroupDir *d, const char *dir, const cha
         }
 }
 
-static void events_changed(Manager *m, CgroupDir *d) {
-        _cleanup_free_ char *dir = NULL, *events = NULL, *events_local = NULL;
-        if (group_dir(m, d->name, &dir) < 0)
+static DerivedLocal *derived_get(CgroupDir *d, const char *name, size_t n) {
+        for (unsigned i = 0; i < d->n_derived; i++)
+                if (strlen(d->derived[i].name) == n && strneq(d->derived[i].name, name, n))
+                        return &d->derived[i];
+        if (d->n_derived == DERIVED_MAX || n >= sizeof(d->derived[0].name))
+                return NULL;
+        DerivedLocal *l = &d->derived[d->n_derived++];
+        *l = (DerivedLocal) { .local = 0 };
+        memcpy(l->name, name, n);
+        return l;
+}
+
+/* "<child> <name> <count>\n" for the misc.events of every child directory. */
+static char *children_events(const char *dir) {
+        _cleanup_(closedirp) DIR *dd = opendir(dir);
+        _cleanup_free_ char *out = strdup("");
+        for (struct dirent *de; out && dd && (de = readdir(dd));) {
+                _cleanup_free_ char *path = NULL, *text = NULL;
+                if (de->d_type != DT_DIR || de->d_name[0] == '.' ||
+                    asprintf(&path, "%s/%s/misc.events", dir, de->d_name) < 0 || read_text(path, &text) < 0)
+                        continue;
+                for (char *p = text, *e; p && *p; p = e ? e + 1 : NULL) {
+                        e = strchr(p, '\n');
+                        if (e)
+                                *e = 0;
+                        char *n = NULL;
+                        if (*p && asprintf(&n, "%s%s %s\n", out, de->d_name, p) >= 0) {
+                                free(out);
+                                out = n;
+                        }
+                }
+        }
+        return TAKE_PTR(out);
+}
+
+/* The count of `name` ("sev.max") in children text, of one child or all. */
+static int64_t children_count(const char *text, const char *child, const char *name) {
+        int64_t sum = 0;
+        char c[256], nm[64];
+        unsigned long long v;
+        for (const char *p = text; p && *p;) {
+                if (sscanf(p, "%255s %63s %llu", c, nm, &v) == 3 && streq(nm, name) && (!child || streq(c, child)))
+                        sum += (int64_t) v;
+                p = strchr(p, '\n');
+                p = p ? p + 1 : NULL;
+        }
+        return sum;
+}
+
+/* misc.events.local as a kernel before 6.11 would have it: per resource,
+ * misc.events minus the children's misc.events (read after it, so that a
+ * refusal in between makes the difference smaller, never larger), minus
+ * what children that are gone had counted when last read. The count shown only grows:
+ * a smaller difference is a refusal seen in a child and not yet in the
+ * parent. A refusal in a child that is removed before it is read here
+ * would count as the parent's. `reset`: a new baseline (first read). */
+static void derive_local(CgroupDir *d, const char *dir, const char *events, char **ret, bool reset) {
+        _cleanup_free_ char *children = children_events(dir), *out = strdup("");
+        if (!children || !out)
                 return;
-        read_events(dir, &events, &events_local);
-        if (!events_complete(d->events, events) || !events_complete(d->events_local, events_local))
+        if (reset)
+                d->n_derived = 0;
+        /* Children that were there at the last read. */
+        for (const char *p = d->children; !reset && p && *p;) {
+                char c[256], nm[64];
+                unsigned long long v;
+                /* Gone, or gone and made again (its counts start at 0). */
+                if (sscanf(p, "%255s %63s %llu", c, nm, &v) == 3 &&
+                    children_count(children, c, nm) < (int64_t) v) {
+                        DerivedLocal *l = derived_get(d, nm, strlen(nm));
+                        if (l)
+                                l->removed += (int64_t) v;
+                }
+                p = strchr(p, '\n');
+                p = p ? p + 1 : NULL;
+        }
+        for (const char *p = events; p && *p;) {
+                char nm[64], *n = NULL;
+                unsigned long long v;
+                if (sscanf(p, "%63s %llu", nm, &v) == 2) {
+                        DerivedLocal *l = derived_get(d, nm, strlen(nm));
+                        if (l) {
+                                int64_t cur = (int64_t) v - children_count(children, NULL, nm) - l->removed;
+                                if (reset || cur > (int64_t) l->local)
+                                        l->local = cur > 0 ? (uint64_t) cur : 0;
+                                if (asprintf(&n, "%s%s %" PRIu64 "\n", out, nm, l->local) >= 0) {
+                                        free(out);
+                                        out = n;
+                                }
+                        }
+                }
+                p = strchr(p, '\n');
+                p = p ? p + 1 : NULL;
+        }
+        free(d->children);
+        d->children = TAKE_PTR(children);
+        free(*ret);
+        *ret = TAKE_PTR(out);
+}
+
+static void events_changed(Manager *m, CgroupDir *d) {
+        _cleanup_free_ char *dir = NULL, *events = NULL, *events_local = NULL, *p = NULL, *q = NULL;
+        if (group_dir(m, d->name, &dir) < 0 || asprintf(&p, "%s/misc.events", dir) < 0 ||
+            asprintf(&q, "%s/misc.events.local", dir) < 0)
+                return;
+        (void) read_text(p, &events);
+        if (!events_complete(d->events, events))
+                return;
+        if (read_text(q, &events_local) == -ENOENT && events) {
+                events_local = strdup(d->events_local ? d->events_local : "");
+                derive_local(d, dir, events, &events_local, false);
+        }
+        if (!events_complete(d->events_local, events_local))
                 return;
         bool changed = !streq(d->events ? d->events : "", events ? events : "") ||
                        !streq(d->events_local ? d->events_local : "", events_local ? events_local : "");
@@ -704,23 +949,32 @@ static void child_appeared(Manager *m, CgroupDir *parent, const char *name) {
 }
 
 static void handle_event(Cgroupfs *k, const struct inotify_event *e) {
-        int wd = e->wd;
-        HashNode *n = hashmap_get(&k->wds, hash_u64((uint64_t) wd), &wd, dir_wd_eq);
-        if (!n)
+        Watch *w = watch_find(k, e->wd);
+        if (!w)
                 return;
-        CgroupDir *d = container_of(n, CgroupDir, wd_node);
+        CgroupDir *d = w->dir;
         if (e->mask & IN_IGNORED) {
-                dir_unwatch(k, d);
+                watch_drop(k, w);
+                if (w->kind != WATCH_DIR)
+                        return;         /* the controller was disabled above it, or the directory went */
+                for (WatchKind i = WATCH_EVENTS; i < _WATCH_MAX; i++)
+                        watch_drop(k, &d->watches[i]);
                 d->gone = true;
                 log_debug("%s: its cgroup was removed.", d->name);
                 return;
         }
-        if (e->len == 0)
+        if (w->kind != WATCH_DIR) {
+                if (e->mask & IN_MODIFY)
+                        events_changed(k->manager, d);
                 return;
-        if (e->mask & IN_ISDIR) {
-                if (e->mask & (IN_CREATE | IN_MOVED_TO))
-                        child_appeared(k->manager, d, e->name);
-        } else if (streq(e->name, "misc.events") || streq(e->name, "misc.events.local"))
+        }
+        if (e->len == 0 || !(e->mask & IN_ISDIR))
+                return;
+        if (e->mask & (IN_CREATE | IN_MOVED_TO))
+                child_appeared(k->manager, d, e->name);
+        else if (e->mask & IN_DELETE)
+                /* On a kernel without misc.events.local the child's counts
+                 * stay in this directory's: take them over now. */
                 events_changed(k->manager, d);
 }
 
@@ -806,6 +1060,48 @@ int cgroupfs_refuse_brokering(const rc_resource *r, const char *what, rc_err *er
                        r->key, who, what);
 }
 
+static void capacity_set(Manager *m, rc_resource *r, uint64_t cap) {
+        rc_err err = { { 0 } };
+        uint64_t old = r->capacity;
+        if (old == cap)
+                return;
+        if (rc_resource_set_capacity(m->engine, r, cap, &err) < 0) {
+                log_warning("%s: %s", r->key, err.msg);
+                return;
+        }
+        log_info("%s: the kernel's capacity is %" PRIu64 " now (was %" PRIu64 ").", r->key, cap, old);
+        (void) bus_send_signal(m, "CapacityChanged", "st", r->key, r->capacity);
+        if (old == 0 && r->capacity != 0)
+                (void) unit_settings_apply_resource(m, r);
+}
+
+/* The kernel's capacity file is the one source of truth of a kernel-backed
+ * resource's capacity: drivers change it whenever they like (a module
+ * loaded, a device reset) and tell nobody, so it is read again whenever
+ * the capacity is shown. A resource it no longer lists has capacity 0. */
+void cgroupfs_refresh_capacities(Manager *m) {
+        Cgroupfs *k = backend(m);
+        if (!k)
+                return;
+        for (rc_controller c = RC_MISC; c <= RC_DMEM; c++) {
+                _cleanup_free_ char *path = NULL, *text = NULL;
+                const char *file = c == RC_MISC ? "misc.capacity" : "dmem.capacity";
+                if (!(k->controllers & (1u << c)) || asprintf(&path, "%s/%s", m->cgroup_root, file) < 0 ||
+                    read_text(path, &text) < 0)
+                        continue;
+                list_for_each_entry(res, &m->engine->resources, rc_resource, link) {
+                        size_t l;
+                        uint64_t cap = 0;
+                        if (res->controller != c || !cgroupfs_backs(res))
+                                continue;
+                        const char *line = find_line(text, file, res->name, &l);
+                        if (line && !line_value(line, l, &res->counters[0], &cap))
+                                continue;
+                        capacity_set(m, res, cap);
+                }
+        }
+}
+
 /* misc.capacity and dmem.capacity list what the kernel accounts. */
 static void register_listed(Manager *m, const char *file, const char *prefix) {
         _cleanup_free_ char *path = NULL, *text = NULL;
@@ -821,16 +1117,9 @@ static void register_listed(Manager *m, const char *file, const char *prefix) {
                         continue;
                 snprintf(key, sizeof(key), "%s/%s", prefix, name);
                 rc_resource *r;
-                rc_err err = { { 0 } };
-                if (rc_resource_lookup(m->engine, key, &r, NULL) >= 0 && r->capacity != cap) {
-                        uint64_t old = r->capacity;
-                        if (rc_resource_set_capacity(m->engine, r, cap, &err) < 0)
-                                log_warning("%s: %s", key, err.msg);
-                        else
-                                (void) bus_send_signal(m, "CapacityChanged", "st", r->key, r->capacity);
-                        if (old == 0 && r->capacity != 0)
-                                (void) unit_settings_apply_resource(m, r);
-                } else if (rc_resource_lookup(m->engine, key, &r, NULL) < 0)
+                if (rc_resource_lookup(m->engine, key, &r, NULL) >= 0)
+                        capacity_set(m, r, cap);
+                else
                         (void) manager_discovered_add(m, key, cap);
         }
 }
@@ -924,6 +1213,7 @@ void cgroupfs_free(Manager *m) {
                         CgroupDir *d = container_of(n, CgroupDir, node);
                         free(d->events);
                         free(d->events_local);
+                        free(d->children);
                         free(d);
                 }
         hashmap_done(&k->dirs);

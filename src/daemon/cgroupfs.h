@@ -64,5 +64,8 @@ void cgroupfs_sync_group(struct Manager *m, const char *group);
 int cgroupfs_read_file(struct Manager *m, const char *group, const char *file, char **text);
 /* 1 and *ret: the kernel's figure for a kernel-backed counter; 0: not one. */
 int cgroupfs_stat(struct Manager *m, const rc_group *g, const rc_counter *c, CgroupStat s, uint64_t *ret);
+/* Reads misc.capacity and dmem.capacity again: the capacities of
+ * kernel-backed resources follow the kernel's (CapacityChanged). */
+void cgroupfs_refresh_capacities(struct Manager *m);
 /* Charges refused by the kernel so far (misc: the top-level misc.events). */
 uint64_t cgroupfs_refused(struct Manager *m, const rc_counter *c);

@@ -531,6 +531,11 @@ static void handle_device(Discovery *d, struct udev_device *dev, const char *act
                         origin_drop(d, "sev");
                 } else
                         sev_update(d);
+        } else if (streq(subsystem, "module") && udev_device_has_tag(dev, RESCTL_TAG)) {
+                /* Another module the rules say sets misc capacities: ask
+                 * misc.capacity again, whether it came or went. */
+                log_info("Module %s was %s: reading the SEV capacities again.", name, remove ? "unloaded" : "loaded");
+                sev_update(d);
         }
 }
 

@@ -193,6 +193,49 @@ printf 'sev.max 0\nsev_es.max 2\n' >"$C/beta.slice/misc.events.local"
 sig_wait main "LimitHit|beta.slice|misc/sev_es|1|beta.slice|99"
 sig_expect_count main "LimitHit|*" 2
 
+say "---- 4b. a kernel before 6.11: misc.events only, hierarchical"
+# No misc.events.local: the local count is worked out from misc.events of
+# the cgroup and its children, one LimitHit per refusal at its level.
+mkcg old.slice
+mkcg old.slice/old-a.slice
+mkcg old.slice/old-a.slice/x.service
+rm -f "$C"/old.slice/misc.events.local "$C"/old.slice/old-a.slice/misc.events.local \
+        "$C"/old.slice/old-a.slice/x.service/misc.events.local
+expect_ok WriteFile sss old-a.slice misc.max "sev 2"
+expect_ok WriteFile sss old.slice misc.max "sev 7"
+sig_since main
+# misc_cg_try_charge() of 6.1: events of the failing level and every level above.
+bump() {
+        local d
+        for d in "$@"; do
+                printf 'sev.max %s\nsev_es.max 0\n' "$(($(sed -n 's/^sev.max //p' "$C/$d/misc.events") + 1))" \
+                        >"$C/$d/misc.events"
+        done
+}
+bump old.slice/old-a.slice old.slice
+sig_wait main "LimitHit|old-a.slice|misc/sev|1|old-a.slice|2"
+expect_file old-a.slice misc.events.local $'sev.max 1\nsev_es.max 0\nfoo.max 0\n'
+bump old.slice/old-a.slice/x.service old.slice/old-a.slice old.slice        # refused below: not theirs
+bump old.slice
+sig_wait main "LimitHit|old.slice|misc/sev|1|old.slice|7"
+sig_expect_count main "LimitHit|*" 2
+rm -rf "$C/old.slice/old-a.slice/x.service"                     # its count stays in old-a's
+bump old.slice/old-a.slice old.slice
+sig_wait main "LimitHit|old-a.slice|misc/sev|1|old-a.slice|2"
+sig_expect_count main "LimitHit|*" 3
+expect_prop old-a.slice EventsLocal "a{st} 6 \"misc/sev\" 2 \"misc/sev_es\" 0 \"$V\" 0 \"rdma/mlx5_0/hca_handle\" 0 \"rdma/mlx5_0/hca_object\" 0 \"misc/foo\" 0"
+
+say "---- 4c. the capacity is the kernel's: ListResources follows misc.capacity"
+sig_since main
+printf 'sev 300\nsev_es 99\n' >"$C/misc.capacity"
+expect_file -.slice misc.capacity $'sev 300\nsev_es 99\nfoo 4\n'
+expect_ok ListResources
+expect_match "ListResources: misc/sev has the kernel's new capacity" "$OUT" '*"misc/sev" 300 *'
+sig_wait main "CapacityChanged|misc/sev|300"
+printf 'sev 410\nsev_es 99\n' >"$C/misc.capacity"
+expect_ok ListResources
+expect_match "ListResources: and back" "$OUT" '*"misc/sev" 410 *'
+
 say "---- 5. a cgroup that appears later; a vanished or read-only one"
 expect_ok SetUnitProperties sba\(sv\) vm1.service false 1 MiscMax "a(st)" 1 sev 1
 check "no cgroup yet: nothing written" test ! -e "$C/system.slice/vm1.service"
