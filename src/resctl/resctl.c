@@ -182,7 +182,7 @@ static void help(void) {
                "     --group                      migrate: move all charges of a group\n"
                "     --format=FORMAT              export: openmetrics (default), prometheus\n"
                "                                  (node-exporter textfile) or nfd\n"
-               "     --output=FILE                export: replace FILE atomically\n"
+               "     --output=FILE                export: replace FILE atomically (- for stdout)\n"
                "\nA charge taken without --persist belongs to the resctl process and is\n"
                "released when resctl exits, i.e. at once.\n"
                "\nKEY is a resource key: misc/sev (or sev), dmem/drm/0000:03:00.0/vram0,\n"

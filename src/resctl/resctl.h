@@ -185,9 +185,32 @@ int groups_list(sd_bus *bus, Group **ret, size_t *n_ret, sd_bus_error *error);
 void groups_free(Group *v, size_t n);
 /* GetAll on the group's object. */
 int group_load_stats(sd_bus *bus, Group *g, sd_bus_error *error);
+/* Adds delta to the value of key in s, appending key if it is new. */
+int stats_add(Stats *s, const char *key, uint64_t delta);
 /* Reads an a{st} from m into s. */
 int stats_read(sd_bus_message *m, Stats *s);
 void stats_done(Stats *s);
+
+/* Everything an export needs, read in one go: the resources, the groups
+ * with their properties, and per group the number of charges it holds
+ * itself (charges[i] belongs to groups[i]). */
+typedef struct Snapshot {
+        Resource *res;
+        size_t n_res;
+        Group *groups;
+        size_t n_groups;
+        Stats *charges;
+} Snapshot;
+
+/* 0, or a negative errno with error set by the bus when it has one. */
+int snapshot_load(sd_bus *bus, Snapshot *s, sd_bus_error *error);
+void snapshot_done(Snapshot *s);
+
+/* ---- resctl-nfd.c ---- */
+
+/* A node-feature-discovery feature file: capability labels of s, expiring
+ * at expiry (seconds since the epoch). */
+int nfd_write(FILE *f, const Snapshot *s, uint64_t expiry);
 
 /* ---- resctl-property.c: PROP=VALUE as unit files say it ---- */
 
