@@ -34,6 +34,16 @@ typedef enum ExportFormat {
         _EXPORT_FORMAT_INVALID = -1,
 } ExportFormat;
 
+typedef enum TopOrder {
+        TOP_ORDER_USAGE,
+        TOP_ORDER_PEAK,
+        TOP_ORDER_MAX,
+        TOP_ORDER_REFUSED,
+        TOP_ORDER_NAME,
+        _TOP_ORDER_MAX,
+        _TOP_ORDER_INVALID = -1,
+} TopOrder;
+
 typedef struct Args {
         JsonMode json;
         bool legend;
@@ -47,6 +57,9 @@ typedef struct Args {
         bool group;                     /* migrate */
         ExportFormat format;            /* export */
         const char *output;             /* export */
+        TopOrder top_order;             /* top */
+        unsigned top_iterations;        /* top: 0 = until ^C or q */
+        bool top_batch;                 /* top */
 } Args;
 
 extern Args arg;
@@ -239,6 +252,10 @@ int verb_unregister_resource(sd_bus *bus, int argc, char **argv);
 int verb_set_capacity(sd_bus *bus, int argc, char **argv);
 int verb_monitor(sd_bus *bus, int argc, char **argv);
 int verb_export(sd_bus *bus, int argc, char **argv);
+int verb_top(sd_bus *bus, int argc, char **argv);
+
+TopOrder top_order_from_string(const char *s);
+const char *top_order_to_string(TopOrder o);
 
 /* ---- resctl-spawn.c: the pager and the polkit agent ---- */
 
