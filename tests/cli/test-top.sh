@@ -11,8 +11,9 @@ setup
 expect 0 resctl set-property tenant-a.slice MiscMax=sev:2
 expect 0 resctl charge --persist tenant-a.slice sev 2
 
-# Batch: the first update at once, the others on signals.
-"$RESCTL" top --batch --iterations=3 sev >"$tmp/top" 2>"$tmp/top.err" &
+# Batch: the first update at once, the others on signals (each run bounded
+# by timeout: an update that never comes fails the test).
+timeout 20 "$RESCTL" top --batch --iterations=3 sev >"$tmp/top" 2>"$tmp/top.err" &
 top=$!
 pids+=("$top")
 wait_for "the first update" grep -q '^tenant\.slice ' "$tmp/top"
@@ -24,6 +25,19 @@ wait "$top" || rc=$?
 [ "$rc" = 0 ] || { cat "$tmp/top.err" >&2; fail "top --batch exited $rc"; }
 cp "$tmp/top" "$tmp/out"
 compare top-batch
+# A unit setting's new max is announced (PropertiesChanged) and shown.
+timeout 20 "$RESCTL" top --batch -n2 --order=max sev >"$tmp/top" 2>"$tmp/top.err" &
+top=$!
+pids+=("$top")
+wait_for "the first update" grep -q '^tenant\.slice ' "$tmp/top"
+expect 0 resctl set-property vm1.service MiscMax=sev:4
+rc=0
+wait "$top" || rc=$?
+[ "$rc" = 0 ] || { cat "$tmp/top.err" >&2; fail "top --batch -n2 exited $rc"; }
+sed -n '/^$/,$p' "$tmp/top" | grep -qE '^vm1\.service +3 +4 +3 +0$' || { cat "$tmp/top" >&2; fail "the new max"; }
+# Ordered by max: the tightest first.
+[ "$(sed -n '/^$/,$p' "$tmp/top" | sed -n 4p | cut -d' ' -f1)" = tenant-a.slice ] ||
+        { cat "$tmp/top" >&2; fail "not ordered by max"; }
 expect 0 resctl top --batch -n1 --order=name dmem/drm/0000:c1:00.0/vram0
 compare top-dmem-name
 
