@@ -18,7 +18,9 @@ now_masked() {
         after=$(date +%s)
         ts=$(sed -n 's/^resctl_export_last_success_timestamp_seconds \([0-9]*\)\.[0-9]\{3\}$/\1/p' "$tmp/out")
         [ -n "$ts" ] || fail "no resctl_export_last_success_timestamp_seconds sample"
-        [ "$ts" -ge "$before" ] && [ "$ts" -le "$after" ] || fail "export timestamp $ts not in [$before, $after]"
+        if [ "$ts" -lt "$before" ] || [ "$ts" -gt "$after" ]; then
+                fail "export timestamp $ts not in [$before, $after]"
+        fi
         sed -i 's/^\(resctl_export_last_success_timestamp_seconds\) .*/\1 NOW/' "$tmp/out"
 }
 check_export() {
@@ -88,7 +90,9 @@ expect 0 resctl export --format=nfd
 exp=$(sed -n 's/^# +expiry-time=\([0-9T:-]*Z\)$/\1/p' "$tmp/out")
 [ -n "$exp" ] || fail "nfd: no # +expiry-time= line in RFC 3339 UTC"
 exp_s=$(date -d "$exp" +%s)
-[ "$exp_s" -ge $((before + 600)) ] && [ "$exp_s" -le $(($(date +%s) + 600)) ] || fail "nfd: expiry $exp"
+if [ "$exp_s" -lt $((before + 600)) ] || [ "$exp_s" -gt $(($(date +%s) + 600)) ]; then
+        fail "nfd: expiry $exp"
+fi
 
 # --output: written to FILE.tmp and renamed over FILE.
 mkdir "$tmp/out.d"
@@ -176,8 +180,10 @@ while kill -0 "$daemon_pid" 2>/dev/null; do sleep 0.05; done
 expect 1 resctl export --format=prometheus --output="$tmp/out.d/resctl.prom"
 cmp -s "$tmp/good.prom" "$tmp/out.d/resctl.prom" || fail "a failed export changed the file"
 [ "$(ls -A "$tmp/out.d")" = resctl.prom ] || fail "a failed export left a file behind"
-[ "$(wc -l <"$tmp/err")" = 1 ] && grep -q '^Failed to read the state of resctld: ' "$tmp/err" ||
-        { cat "$tmp/err" >&2; fail "a failed export: not one error line"; }
+if [ "$(wc -l <"$tmp/err")" != 1 ] || ! grep -q '^Failed to read the state of resctld: ' "$tmp/err"; then
+        cat "$tmp/err" >&2
+        fail "a failed export: not one error line"
+fi
 [ ! -s "$tmp/out" ] || fail "a failed export to a file printed on stdout"
 expect 1 resctl export
 printf '%s\n' '# HELP resctl_up 1 when resctld answered this export, 0 when it did not.' '# TYPE resctl_up gauge' \
