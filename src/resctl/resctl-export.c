@@ -11,6 +11,12 @@
  *                       node-exporter's textfile collector parses.
  * --format=nfd          a node-feature-discovery feature file (resctl-nfd.c).
  *
+ * --follow (with --output=FILE) stays: it rewrites the file a second after
+ * the daemon signals a change, and every minute so that its timestamp
+ * stays fresh, and adds what only the signals tell, counted since it
+ * started: resctl_releases_total by reason (ChargeReleased) and
+ * resctl_eviction_requests_total (EvictionRequested).
+ *
  * The output is written only from a complete read of the daemon's state:
  * when the daemon cannot be read, --output=FILE keeps the old file (its
  * resctl_export_last_success_timestamp_seconds and mtime then tell its
@@ -23,6 +29,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +42,22 @@
 /* NFD's expiry for the labels of an exporter that stopped: ten runs of
  * resctl-export.timer. */
 #define NFD_EXPIRY_SEC (10u * 60u)
+/* --follow: a burst of signals is one rewrite; and one a minute at least. */
+#define FOLLOW_SETTLE_USEC (1000u * 1000u)
+#define FOLLOW_REFRESH_USEC (60u * 1000u * 1000u)
+
+/* What --follow counts from the signals. */
+typedef struct Follow {
+        Stats releases;         /* "KEY\tREASON" -> charges released */
+        Stats evictions;        /* KEY -> EvictionRequested */
+        bool dirty;
+        uint64_t dirty_since;
+} Follow;
+
+/* ChargeReleased's reasons (org.resctl.Manager(5)), each exported from 0. */
+static const char *const release_reasons[] = {
+        "uncharged", "owner-exited", "evicted", "resource-removed", "unit-stopped",
+};
 
 /* ---- labels ---- */
 
@@ -167,15 +190,22 @@ static void sample_value(FILE *f, uint64_t v) {
                 fprintf(f, "%" PRIu64, v);
 }
 
-static void sample(FILE *f, const Family *fam, const char *group, const char *key, uint64_t v) {
+static void sample_reason(FILE *f, const Family *fam, const char *group, const char *key, const char *reason,
+                          uint64_t v) {
         bool first = true;
         fprintf(f, "%s%s", fam->name, is_counter(fam->type) ? "_total" : "");
         if (group)
                 label(f, &first, "group", group, SIZE_MAX);
         key_labels(f, &first, key);
+        if (reason)
+                label(f, &first, "reason", reason, SIZE_MAX);
         fputs("} ", f);
         sample_value(f, v);
         fputc('\n', f);
+}
+
+static void sample(FILE *f, const Family *fam, const char *group, const char *key, uint64_t v) {
+        sample_reason(f, fam, group, key, NULL, v);
 }
 
 static uint64_t group_value(const Snapshot *s, size_t g, size_t i, const Family *fam) {
@@ -215,7 +245,29 @@ static void write_up(FILE *f, bool up) {
         fprintf(f, "resctl_up %d\n", up);
 }
 
-static void write_metrics(FILE *f, const Snapshot *s, const struct timespec *now) {
+static const Family release_family = { "resctl_releases", "counter", UNITS_ANY, 0, 0, 0,
+        "Charges released, by reason, since this exporter started (resctl export --follow)." };
+static const Family eviction_family = { "resctl_eviction_requests", "counter", UNITS_ANY, 0, 0, 0,
+        "Charges asked to make room (EvictionRequested) since this exporter started (resctl export --follow)." };
+
+static void write_follow(FILE *f, const Snapshot *s, const Follow *fl) {
+        family_header(f, release_family.name, release_family.type, release_family.help);
+        for (size_t i = 0; i < s->n_res; i++) {
+                const char *key = s->res[i].key;
+                for (size_t k = 0; k < ELEMENTSOF(release_reasons); k++) {
+                        _cleanup_free_ char *id = NULL;
+                        if (asprintf(&id, "%s\t%s", key, release_reasons[k]) < 0)
+                                return;
+                        sample_reason(f, &release_family, NULL, key, release_reasons[k],
+                                      stats_get(&fl->releases, id, 0));
+                }
+        }
+        family_header(f, eviction_family.name, eviction_family.type, eviction_family.help);
+        for (size_t i = 0; i < s->n_res; i++)
+                sample(f, &eviction_family, NULL, s->res[i].key, stats_get(&fl->evictions, s->res[i].key, 0));
+}
+
+static void write_metrics(FILE *f, const Snapshot *s, const struct timespec *now, const Follow *fl) {
         write_up(f, true);
         family_header(f, "resctl_export_last_success_timestamp_seconds", "gauge",
                       "When resctld's state was last read for this file, in seconds since the epoch.");
@@ -223,6 +275,8 @@ static void write_metrics(FILE *f, const Snapshot *s, const struct timespec *now
                 now->tv_nsec / 1000000);
         for (size_t m = 0; m < ELEMENTSOF(families); m++)
                 write_family(f, s, &families[m]);
+        if (fl)
+                write_follow(f, s, fl);
         if (arg.format == EXPORT_OPENMETRICS)
                 fputs("# EOF\n", f);
 }
@@ -286,9 +340,8 @@ static int export_down(const sd_bus_error *error, int r) {
         return fail_bus("read the state of resctld", error, r);
 }
 
-int verb_export(sd_bus *bus, int argc, char **argv) {
-        if (arg.format == _EXPORT_FORMAT_INVALID)
-                arg.format = EXPORT_OPENMETRICS;
+/* One read, one output. */
+static int export_once(sd_bus *bus, const Follow *fl) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(snapshot_done) Snapshot s = { 0 };
         int r = snapshot_load(bus, &s, &error);
@@ -306,7 +359,7 @@ int verb_export(sd_bus *bus, int argc, char **argv) {
         if (arg.format == EXPORT_NFD)
                 r = nfd_write(f, &s, (uint64_t) now.tv_sec + NFD_EXPIRY_SEC);
         else
-                write_metrics(f, &s, &now);
+                write_metrics(f, &s, &now, fl);
         if (fclose(f) != 0 || r < 0)
                 return fail_oom();
 
@@ -315,4 +368,104 @@ int verb_export(sd_bus *bus, int argc, char **argv) {
                 return EXIT_SUCCESS;
         }
         return write_atomic(arg.output, text, size);
+}
+
+/* ---- --follow ---- */
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+static void follow_dirty(Follow *fl) {
+        if (!fl->dirty)
+                fl->dirty_since = now_usec();
+        fl->dirty = true;
+}
+
+static int on_follow_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Follow *fl = userdata;
+        const char *member = sd_bus_message_get_member(m), *group, *key, *reason;
+        uint64_t id, amount;
+        if (streq(member, "ChargeReleased") &&
+            sd_bus_message_read(m, "tssts", &id, &group, &key, &amount, &reason) >= 0) {
+                _cleanup_free_ char *k = NULL;
+                if (asprintf(&k, "%s\t%s", key, reason) < 0 || stats_add(&fl->releases, k, 1) < 0)
+                        return -ENOMEM;
+        } else if (streq(member, "EvictionRequested") &&
+                   sd_bus_message_read(m, "tsst", &id, &group, &key, &amount) >= 0) {
+                if (stats_add(&fl->evictions, key, 1) < 0)
+                        return -ENOMEM;
+        }
+        follow_dirty(fl);
+        return 0;
+}
+
+static int on_follow_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        follow_dirty(userdata);
+        return 0;
+}
+
+static volatile sig_atomic_t follow_stop;
+
+static void on_follow_sigterm(int sig) {
+        follow_stop = 1;
+}
+
+static void follow_done(Follow *fl) {
+        stats_done(&fl->releases);
+        stats_done(&fl->evictions);
+}
+
+static int export_follow(sd_bus *bus) {
+        _cleanup_(follow_done) Follow fl = { 0 };
+        /* Watching before the first read: no signal falls between. */
+        int r = sd_bus_match_signal(bus, NULL, RESCTL_SERVICE, RESCTL_PATH, RESCTL_IFACE, NULL, on_follow_signal, &fl);
+        if (r >= 0)
+                r = sd_bus_add_match(bus, NULL,
+                                     "type='signal',sender='" RESCTL_SERVICE "',interface='org.freedesktop.DBus.Properties',"
+                                     "member='PropertiesChanged',path_namespace='" RESCTL_GROUP_PREFIX "'",
+                                     on_follow_changed, &fl);
+        if (r < 0)
+                return fail("Failed to watch signals of %s: %s", RESCTL_SERVICE, strerror(-r));
+        struct sigaction sa = { .sa_handler = on_follow_sigterm, .sa_flags = SA_RESETHAND };
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+
+        uint64_t next = 0;
+        while (!follow_stop) {
+                r = sd_bus_process(bus, NULL);
+                if (r < 0) {
+                        if (r == -ENOMEM)
+                                return fail_oom();
+                        return fail("Failed to process bus messages: %s", strerror(-r));
+                }
+                if (r > 0)
+                        continue;
+                uint64_t now = now_usec(), at = next;
+                if (fl.dirty)
+                        at = MIN(at, fl.dirty_since + FOLLOW_SETTLE_USEC);
+                if (now >= at) {
+                        fl.dirty = false;
+                        /* A failed read is said on stderr; the file keeps its age. */
+                        (void) export_once(bus, &fl);
+                        next = now + FOLLOW_REFRESH_USEC;
+                        continue;
+                }
+                r = sd_bus_wait(bus, at - now);
+                if (r < 0 && r != -EINTR)
+                        return fail("Failed to wait for bus messages: %s", strerror(-r));
+        }
+        return EXIT_SUCCESS;
+}
+
+int verb_export(sd_bus *bus, int argc, char **argv) {
+        if (arg.format == _EXPORT_FORMAT_INVALID)
+                arg.format = EXPORT_OPENMETRICS;
+        if (!arg.follow)
+                return export_once(bus, NULL);
+        if (arg.format == EXPORT_NFD || output_is_stdout())
+                return fail_usage("--follow rewrites a metrics file: use --output=FILE with --format=openmetrics or prometheus.");
+        return export_follow(bus);
 }

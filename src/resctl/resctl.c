@@ -138,7 +138,8 @@ static const Verb verbs[] = {
         { "unregister-resource", 1, 1, VERB_AUTH, verb_unregister_resource, "unregister-resource KEY" },
         { "set-capacity", 2, 2, VERB_AUTH, verb_set_capacity, "set-capacity KEY CAPACITY" },
         { "monitor", 0, 0, VERB_JSON, verb_monitor, "monitor" },
-        { "export", 0, 0, VERB_EXPORT, verb_export, "export [--format=openmetrics|prometheus|nfd] [--output=FILE]" },
+        { "export", 0, 0, VERB_EXPORT, verb_export,
+          "export [--format=openmetrics|prometheus|nfd] [--output=FILE] [--follow]" },
         { "top", 0, 1, VERB_TOP, verb_top, "top [--order=usage|peak|max|refused|name] [--iterations=N] [--batch] [KEY]" },
 };
 
@@ -186,6 +187,8 @@ static void help(void) {
                "     --format=FORMAT              export: openmetrics (default), prometheus\n"
                "                                  (node-exporter textfile) or nfd\n"
                "     --output=FILE                export: replace FILE atomically (- for stdout)\n"
+               "     --follow                     export: stay, rewrite FILE on changes, count\n"
+               "                                  releases and eviction requests\n"
                "     --order=ORDER                top: usage (default), peak, max, refused, name\n"
                "  -n --iterations=N               top: exit after N updates\n"
                "  -b --batch                      top: plain output for scripts, no keys\n"
@@ -218,6 +221,7 @@ enum {
         ARG_FORMAT,
         ARG_OUTPUT,
         ARG_ORDER,
+        ARG_FOLLOW,
 };
 
 /* Which verb flag each verb-specific option needs, for the error line. */
@@ -232,6 +236,7 @@ static struct {
         { false, "--group", VERB_GROUP },
         { false, "--format", VERB_EXPORT },
         { false, "--output", VERB_EXPORT },
+        { false, "--follow", VERB_EXPORT },
         { false, "--order", VERB_TOP },
         { false, "--iterations", VERB_TOP },
         { false, "--batch", VERB_TOP },
@@ -262,6 +267,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "format", required_argument, NULL, ARG_FORMAT },
                 { "output", required_argument, NULL, ARG_OUTPUT },
                 { "order", required_argument, NULL, ARG_ORDER },
+                { "follow", no_argument, NULL, ARG_FOLLOW },
                 { "iterations", required_argument, NULL, 'n' },
                 { "batch", no_argument, NULL, 'b' },
                 { NULL, 0, NULL, 0 },
@@ -342,6 +348,10 @@ static int parse_argv(int argc, char *argv[]) {
                                 return -fail_usage("--output= needs a file name.");
                         arg.output = optarg;
                         mark_option("--output");
+                        break;
+                case ARG_FOLLOW:
+                        arg.follow = true;
+                        mark_option("--follow");
                         break;
                 case ARG_ORDER:
                         if (streq(optarg, "help")) {

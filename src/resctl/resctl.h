@@ -57,6 +57,7 @@ typedef struct Args {
         bool group;                     /* migrate */
         ExportFormat format;            /* export */
         const char *output;             /* export */
+        bool follow;                    /* export */
         TopOrder top_order;             /* top */
         unsigned top_iterations;        /* top: 0 = until ^C or q */
         bool top_batch;                 /* top */

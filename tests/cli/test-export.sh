@@ -172,6 +172,38 @@ grep -qx 'resctl_events_total{group="-.slice",controller="misc",kind="sev"} 1' "
 grep -qx 'resctl_refusals_total{controller="dmem",device="drm/0000:c1:00.0",region="vram0"} 1' "$tmp/out" ||
         fail "refusals of the region"
 
+# --follow: the file is rewritten after each change the daemon signals,
+# with releases by reason and eviction requests counted from the signals.
+D='controller="dmem",device="drm/0000:c1:00.0",region="vram0"'
+mkdir "$tmp/follow"
+"$RESCTL" export --follow --format=prometheus --output="$tmp/follow/resctl.prom" 2>"$tmp/follow.err" &
+follow=$!
+pids+=("$follow")
+wait_for "the first --follow export" grep -q "^resctl_releases_total{$D,reason=\"evicted\"} 0$" \
+        "$tmp/follow/resctl.prom"
+expect 0 resctl charge --persist tenant-a.slice sev_es 3
+id=$(cat "$tmp/out")
+expect 0 resctl uncharge "$id"
+expect 0 resctl set-property tenant-c.slice "DMemMax=drm/0000:c1:00.0/vram0:1G"
+expect 0 resctl charge --persist tenant-c.slice "$dmem" 1G
+expect 0 resctl evict "$dmem" tenant-c.slice 512M
+expect 0 resctl evict --force "$dmem" tenant-c.slice 512M
+wait_for "--follow to count the eviction" grep -q "^resctl_releases_total{$D,reason=\"evicted\"} 1$" \
+        "$tmp/follow/resctl.prom"
+grep -qx 'resctl_releases_total{controller="misc",kind="sev_es",reason="uncharged"} 1' "$tmp/follow/resctl.prom" ||
+        fail "--follow: the uncharge"
+grep -qx "resctl_eviction_requests_total{$D} 2" "$tmp/follow/resctl.prom" || fail "--follow: eviction requests"
+grep -qx 'resctl_usage{group="tenant-a.slice",controller="misc",kind="sev_es"} 0' "$tmp/follow/resctl.prom" ||
+        fail "--follow: usage not followed"
+[ "$(ls -A "$tmp/follow")" = resctl.prom ] || fail "--follow left a file behind"
+kill -INT "$follow"
+rc=0
+wait "$follow" || rc=$?
+[ "$rc" = 0 ] || fail "--follow exited $rc on SIGINT"
+[ ! -s "$tmp/follow.err" ] || { cat "$tmp/follow.err" >&2; fail "--follow said something on stderr"; }
+expect_error 2 '^--follow rewrites a metrics file: ' resctl export --follow
+expect_error 2 '^--follow rewrites a metrics file: ' resctl export --follow --format=nfd --output="$tmp/x"
+
 # resctld down: a file keeps its last good content (its timestamp and
 # mtime tell its age); standard output says resctl_up 0; exit 1 either way.
 cp "$tmp/out.d/resctl.prom" "$tmp/good.prom"

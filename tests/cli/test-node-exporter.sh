@@ -93,4 +93,23 @@ expect 0 resctl charge --persist tenant-a.slice sev 1
 expect 0 resctl export --format=openmetrics --output="$tmp/textfile/resctl.prom"
 scrape
 check_scrape 2
+
+# export --follow: its two counters too.
+rm "$tmp/textfile/resctl.prom"
+"$RESCTL" export --follow --format=prometheus --output="$tmp/textfile/resctl.prom" &
+follow=$!
+pids+=("$follow")
+wait_for "the --follow export" test -s "$tmp/textfile/resctl.prom"
+expect 0 resctl uncharge 1
+released() {
+        scrape && grep -qx 'resctl_releases_total{controller="misc",device="",kind="sev",reason="uncharged",region=""} 1' \
+                "$tmp/metrics"
+}
+wait_for "the release in the scrape" released
+want 'node_textfile_scrape_error 0'
+want '# TYPE resctl_releases_total counter'
+want '# TYPE resctl_eviction_requests_total counter'
+want 'resctl_eviction_requests_total{controller="dmem",device="drm/0000:c1:00.0",kind="",region="vram0"} 0'
+[ "$(grep -c '^# TYPE resctl_' "$tmp/metrics")" = 20 ] || fail "--follow: not 20 families"
+kill -INT "$follow"
 echo "ok"
