@@ -372,15 +372,9 @@ static int export_once(sd_bus *bus, const Follow *fl) {
 
 /* ---- --follow ---- */
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
-}
-
 static void follow_dirty(Follow *fl) {
         if (!fl->dirty)
-                fl->dirty_since = now_usec();
+                fl->dirty_since = now_monotonic_usec();
         fl->dirty = true;
 }
 
@@ -443,7 +437,7 @@ static int export_follow(sd_bus *bus) {
                 }
                 if (r > 0)
                         continue;
-                uint64_t now = now_usec(), at = next;
+                uint64_t now = now_monotonic_usec(), at = next;
                 if (fl.dirty)
                         at = MIN(at, fl.dirty_since + FOLLOW_SETTLE_USEC);
                 if (now >= at) {

@@ -65,12 +65,6 @@ const char *top_order_to_string(TopOrder o) {
         return o >= 0 && o < _TOP_ORDER_MAX ? order_names[o] : NULL;
 }
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
-}
-
 /* ---- the rows ---- */
 
 typedef struct Row {
@@ -384,7 +378,7 @@ static int top_loop(Top *t) {
                 }
                 if (r > 0)
                         continue;
-                uint64_t now = now_usec(), timeout = UINT64_MAX;
+                uint64_t now = now_monotonic_usec(), timeout = UINT64_MAX;
                 if (t->dirty && t->dirty_since == 0)
                         t->dirty_since = now;
                 if (t->dirty) {

@@ -97,6 +97,9 @@ const char *ansi_grey(void);
 const char *ansi_normal(void);
 bool utf8_enabled(void);
 
+/* CLOCK_MONOTONIC in microseconds, for the live verbs' redraw timing. */
+uint64_t now_monotonic_usec(void);
+
 /* dmem keys count bytes, misc and rdma keys count items. */
 bool key_counts_bytes(const char *key);
 /* Sizes as systemd prints them: "4G", "1.5G", "512B"; UINT64_MAX is "max". */
