@@ -425,9 +425,15 @@ static void apply_key(Manager *m, const char *unit, UnitConfProperty p, const ch
                 snprintf(text, sizeof(text), "%s %s", name, value_to_string(p, e ? e->value[0] : def, buf));
         rc_err err = { { 0 } };
         int r = manager_write_file(m, unit, file, text, false, &err);
-        if (r < 0)
+        if (r < 0) {
                 log_warning_errno(r, "%s: cannot apply %s %s, ignoring: %s", unit, file, text,
                                   err.msg[0] ? err.msg : strerror(-r));
+                return;
+        }
+        /* Max, Min and Low changed: announce them as WriteFile does. */
+        rc_group *g = rc_group_find(m->engine, unit);
+        if (g)
+                manager_mark_dirty_path(m, g);
 }
 
 static uint64_t entry_value(const UnitConfEntry *e, UnitConfProperty p, int k) {

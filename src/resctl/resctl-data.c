@@ -40,6 +40,23 @@ uint64_t stats_get(const Stats *s, const char *key, uint64_t def) {
         return def;
 }
 
+int stats_add(Stats *s, const char *key, uint64_t delta) {
+        for (size_t i = 0; i < s->n; i++)
+                if (streq(s->v[i].key, key)) {
+                        s->v[i].value += delta;
+                        return 0;
+                }
+        KeyValue *v = realloc(s->v, (s->n + 1) * sizeof(KeyValue));
+        if (!v)
+                return -ENOMEM;
+        s->v = v;
+        v[s->n].key = strdup(key);
+        if (!v[s->n].key)
+                return -ENOMEM;
+        v[s->n++].value = delta;
+        return 0;
+}
+
 void stats_done(Stats *s) {
         for (size_t i = 0; i < s->n; i++)
                 free(s->v[i].key);
@@ -256,4 +273,58 @@ int group_load_stats(sd_bus *bus, Group *g, sd_bus_error *error) {
                 return r;
         g->loaded = true;
         return sd_bus_message_exit_container(reply);
+}
+
+void snapshot_done(Snapshot *s) {
+        resources_free(s->res, s->n_res);
+        for (size_t i = 0; s->charges && i < s->n_groups; i++)
+                stats_done(&s->charges[i]);
+        free(s->charges);
+        groups_free(s->groups, s->n_groups);
+        *s = (Snapshot) { 0 };
+}
+
+static int snapshot_count_charges(sd_bus *bus, Snapshot *s, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        s->charges = calloc(MAX(s->n_groups, 1u), sizeof(Stats));
+        if (!s->charges)
+                return -ENOMEM;
+        int r = manager_call(bus, "ListCharges", error, &reply, "s", "");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "(tsstut)");
+        if (r < 0)
+                return r;
+        uint64_t id, amount, flags;
+        uint32_t pid;
+        const char *g, *key;
+        while ((r = sd_bus_message_read(reply, "(tsstut)", &id, &g, &key, &amount, &pid, &flags)) > 0)
+                /* A group created between ListGroups and ListCharges is not
+                 * in this snapshot yet: its charges come with the next one. */
+                for (size_t i = 0; i < s->n_groups; i++)
+                        if (streq(s->groups[i].name, g)) {
+                                r = stats_add(&s->charges[i], key, 1);
+                                if (r < 0)
+                                        return r;
+                                break;
+                        }
+        return r;
+}
+
+int snapshot_load(sd_bus *bus, Snapshot *s, sd_bus_error *error) {
+        int r = resources_list(bus, &s->res, &s->n_res, error);
+        if (r < 0)
+                return r;
+        r = groups_list(bus, &s->groups, &s->n_groups, error);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < s->n_groups; i++) {
+                r = group_load_stats(bus, &s->groups[i], error);
+                /* A group that went between the two calls is left out. */
+                if (r < 0 && !sd_bus_error_has_name(error, SD_BUS_ERROR_UNKNOWN_OBJECT) &&
+                    !sd_bus_error_has_name(error, SD_BUS_ERROR_UNKNOWN_INTERFACE))
+                        return r;
+                sd_bus_error_free(error);
+        }
+        return snapshot_count_charges(bus, s, error);
 }

@@ -2,73 +2,68 @@
 
 /* export: the daemon's figures for dashboards and fleet schedulers.
  *
- * --format=openmetrics  OpenMetrics 1.0 text: families resctl_capacity,
- *                       resctl_usage, resctl_max, resctl_peak (gauges) and
- *                       resctl_events (counter, samples resctl_events_total),
- *                       labels group and resource, no timestamps, "# EOF".
+ * --format=openmetrics  OpenMetrics 1.0 text: one family per meaning and
+ *                       unit (counts of misc and rdma items; _bytes for dmem
+ *                       regions), labels group, controller, device and
+ *                       kind (misc, rdma) or region (dmem), counters with
+ *                       _total samples, no timestamps, "# EOF".
  * --format=prometheus   the same in the Prometheus text format 0.0.4, which
- *                       node-exporter's textfile collector parses (it reads
- *                       an OpenMetrics counter as an untyped metric).
- * --format=nfd          a node-feature-discovery feature file (features.d):
- *                       resctl.io/<key>.capacity and .free per resource.
+ *                       node-exporter's textfile collector parses.
+ * --format=nfd          a node-feature-discovery feature file (resctl-nfd.c).
  *
- * --output=FILE writes FILE.tmp and renames it over FILE, so that readers
- * see the old file or the new one, never half of one. */
+ * --follow (with --output=FILE) stays: it rewrites the file a second after
+ * the daemon signals a change, and every minute so that its timestamp
+ * stays fresh, and adds what only the signals tell, counted since it
+ * started: resctl_releases_total by reason (ChargeReleased) and
+ * resctl_eviction_requests_total (EvictionRequested).
+ *
+ * The output is written only from a complete read of the daemon's state:
+ * when the daemon cannot be read, --output=FILE keeps the old file (its
+ * resctl_export_last_success_timestamp_seconds and mtime then tell its
+ * age) and standard output gets "resctl_up 0" alone. --output=FILE writes a
+ * dot file next to FILE and renames it over FILE, so that readers see the
+ * old file or the new one, never half of one; node-exporter (*.prom) and
+ * NFD (dot files) both skip the temporary file. */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "macro.h"
 #include "resctl.h"
 
-/* NFD's limit for one feature file. */
-#define NFD_FILE_MAX (64u * 1024u)
-/* A Kubernetes label name: at most 63 characters after the namespace. */
-#define NFD_NAME_MAX 63
+/* NFD's expiry for the labels of an exporter that stopped: ten runs of
+ * resctl-export.timer. */
+#define NFD_EXPIRY_SEC (10u * 60u)
+/* --follow: a burst of signals is one rewrite; and one a minute at least. */
+#define FOLLOW_SETTLE_USEC (1000u * 1000u)
+#define FOLLOW_REFRESH_USEC (60u * 1000u * 1000u)
 
-typedef struct Snapshot {
-        Resource *res;
-        size_t n_res;
-        Group *groups;
-        size_t n_groups;
-} Snapshot;
+/* What --follow counts from the signals. */
+typedef struct Follow {
+        Stats releases;         /* "KEY\tREASON" -> charges released */
+        Stats evictions;        /* KEY -> EvictionRequested */
+        bool dirty;
+        uint64_t dirty_since;
+} Follow;
 
-static void snapshot_done(Snapshot *s) {
-        resources_free(s->res, s->n_res);
-        groups_free(s->groups, s->n_groups);
-        *s = (Snapshot) { 0 };
-}
+/* ChargeReleased's reasons (org.resctl.Manager(5)), each exported from 0. */
+static const char *const release_reasons[] = {
+        "uncharged", "owner-exited", "evicted", "resource-removed", "unit-stopped",
+};
 
-static int snapshot_load(sd_bus *bus, Snapshot *s) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        int r = resources_list(bus, &s->res, &s->n_res, &error);
-        if (r < 0)
-                return fail_bus("list resources", &error, r);
-        r = groups_list(bus, &s->groups, &s->n_groups, &error);
-        if (r < 0)
-                return fail_bus("list groups", &error, r);
-        for (size_t i = 0; i < s->n_groups; i++) {
-                r = group_load_stats(bus, &s->groups[i], &error);
-                /* A group that went between the two calls is left out. */
-                if (r < 0 && !sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_OBJECT) &&
-                    !sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_INTERFACE))
-                        return fail_bus("read group properties", &error, r);
-                sd_bus_error_free(&error);
-        }
-        return EXIT_SUCCESS;
-}
+/* ---- labels ---- */
 
-/* ---- OpenMetrics / Prometheus ---- */
-
-static void label_value(FILE *f, const char *s) {
-        for (; *s; s++)
-                switch (*s) {
+static void label_value(FILE *f, const char *s, size_t n) {
+        for (size_t i = 0; i < n && s[i]; i++)
+                switch (s[i]) {
                 case '\\':
                         fputs("\\\\", f);
                         break;
@@ -79,8 +74,113 @@ static void label_value(FILE *f, const char *s) {
                         fputs("\\n", f);
                         break;
                 default:
-                        fputc(*s, f);
+                        fputc(s[i], f);
                 }
+}
+
+static void label(FILE *f, bool *first, const char *name, const char *value, size_t n) {
+        fprintf(f, "%s%s=\"", *first ? "{" : ",", name);
+        label_value(f, value, n);
+        fputc('"', f);
+        *first = false;
+}
+
+/* The key split as the kernel names its parts: misc/KIND,
+ * rdma/DEVICE/KIND, dmem/DEVICE.../REGION (a dmem region is named
+ * "drm/0000:c1:00.0/vram0": device "drm/0000:c1:00.0", region "vram0"). */
+static void key_labels(FILE *f, bool *first, const char *key) {
+        const char *slash = strchr(key, '/');
+        if (!slash) {
+                label(f, first, "controller", "misc", SIZE_MAX);
+                label(f, first, "kind", key, SIZE_MAX);
+                return;
+        }
+        label(f, first, "controller", key, (size_t) (slash - key));
+        const char *rest = slash + 1, *last = strrchr(rest, '/');
+        bool dmem = key_counts_bytes(key);
+        if (last)
+                label(f, first, "device", rest, (size_t) (last - rest));
+        label(f, first, dmem ? "region" : "kind", last ? last + 1 : rest, SIZE_MAX);
+}
+
+/* ---- families ---- */
+
+typedef enum Units {
+        UNITS_ANY,      /* every resource: the value counts charges or refusals */
+        UNITS_ITEMS,    /* misc and rdma: the value counts items */
+        UNITS_BYTES,    /* dmem: the value counts bytes */
+} Units;
+
+typedef enum Source {
+        SOURCE_CAPACITY,
+        SOURCE_REFUSED,
+        SOURCE_GROUP,   /* the group's property stat */
+        SOURCE_CHARGES, /* charges the group holds itself */
+} Source;
+
+typedef struct Family {
+        const char *name;       /* without _total */
+        const char *type;
+        Units units;
+        Source source;
+        GroupStat stat;
+        uint64_t def;           /* when the daemon sent no value */
+        const char *help;
+} Family;
+
+static const Family families[] = {
+        { "resctl_capacity", "gauge", UNITS_ITEMS, SOURCE_CAPACITY, 0, 0,
+          "Capacity of a misc or rdma resource in items; +Inf when unlimited." },
+        { "resctl_capacity_bytes", "gauge", UNITS_BYTES, SOURCE_CAPACITY, 0, 0, "Size of a dmem region." },
+        { "resctl_refusals", "counter", UNITS_ANY, SOURCE_REFUSED, 0, 0,
+          "Charges of the resource refused so far, in all groups." },
+        { "resctl_usage", "gauge", UNITS_ITEMS, SOURCE_GROUP, STAT_USAGE, 0,
+          "Items charged to the group and its descendants." },
+        { "resctl_usage_bytes", "gauge", UNITS_BYTES, SOURCE_GROUP, STAT_USAGE, 0,
+          "Bytes of the region charged to the group and its descendants." },
+        { "resctl_peak", "gauge", UNITS_ITEMS, SOURCE_GROUP, STAT_PEAK, 0,
+          "Highest usage of the group in items since it was created." },
+        { "resctl_peak_bytes", "gauge", UNITS_BYTES, SOURCE_GROUP, STAT_PEAK, 0,
+          "Highest usage of the group in bytes since it was created." },
+        { "resctl_max", "gauge", UNITS_ITEMS, SOURCE_GROUP, STAT_MAX, UINT64_MAX,
+          "Limit of the group in items; +Inf when there is none." },
+        { "resctl_max_bytes", "gauge", UNITS_BYTES, SOURCE_GROUP, STAT_MAX, UINT64_MAX,
+          "Limit of the group in bytes; +Inf when there is none." },
+        { "resctl_min_bytes", "gauge", UNITS_BYTES, SOURCE_GROUP, STAT_MIN, 0,
+          "Hard protection the group asks for (dmem.min)." },
+        { "resctl_low_bytes", "gauge", UNITS_BYTES, SOURCE_GROUP, STAT_LOW, 0,
+          "Best-effort protection the group asks for (dmem.low)." },
+        { "resctl_effective_min_bytes", "gauge", UNITS_BYTES, SOURCE_GROUP, STAT_EFFECTIVE_MIN, 0,
+          "Hard protection the group gets, its ancestors' shares applied." },
+        { "resctl_effective_low_bytes", "gauge", UNITS_BYTES, SOURCE_GROUP, STAT_EFFECTIVE_LOW, 0,
+          "Best-effort protection the group gets, its ancestors' shares applied." },
+        { "resctl_events", "counter", UNITS_ANY, SOURCE_GROUP, STAT_EVENTS, 0,
+          "Charges refused at the group's level or below it (misc.events max)." },
+        { "resctl_events_local", "counter", UNITS_ANY, SOURCE_GROUP, STAT_EVENTS_LOCAL, 0,
+          "Charges refused by the group's own limit or capacity (misc.events.local max)." },
+        { "resctl_charges", "gauge", UNITS_ANY, SOURCE_CHARGES, 0, 0,
+          "Charges the group holds itself (not its descendants')." },
+};
+
+static bool units_match(Units u, const char *key) {
+        return u == UNITS_ANY || (u == UNITS_BYTES) == key_counts_bytes(key);
+}
+
+static bool is_counter(const char *type) {
+        return streq(type, "counter");
+}
+
+static void family_header(FILE *f, const char *name, const char *type, const char *help) {
+        /* OpenMetrics names a counter family without its _total suffix;
+         * the Prometheus text format names it as its samples. */
+        const char *suffix = arg.format == EXPORT_PROMETHEUS && is_counter(type) ? "_total" : "";
+        fprintf(f, "# HELP %s%s %s\n", name, suffix, help);
+        fprintf(f, "# TYPE %s%s %s\n", name, suffix, type);
+        if (arg.format != EXPORT_OPENMETRICS)
+                return;
+        const char *u = strrchr(name, '_');
+        if (u && (streq(u, "_bytes") || streq(u, "_seconds")))
+                fprintf(f, "# UNIT %s %s\n", name, u + 1);
 }
 
 static void sample_value(FILE *f, uint64_t v) {
@@ -90,113 +190,95 @@ static void sample_value(FILE *f, uint64_t v) {
                 fprintf(f, "%" PRIu64, v);
 }
 
-static void family_header(FILE *f, const char *family, const char *type, const char *help) {
-        /* OpenMetrics names a counter family without its _total suffix;
-         * the Prometheus text format names it as its samples. */
-        const char *suffix = arg.format == EXPORT_PROMETHEUS && streq(type, "counter") ? "_total" : "";
-        fprintf(f, "# HELP %s%s %s\n", family, suffix, help);
-        fprintf(f, "# TYPE %s%s %s\n", family, suffix, type);
+static void sample_reason(FILE *f, const Family *fam, const char *group, const char *key, const char *reason,
+                          uint64_t v) {
+        bool first = true;
+        fprintf(f, "%s%s", fam->name, is_counter(fam->type) ? "_total" : "");
+        if (group)
+                label(f, &first, "group", group, SIZE_MAX);
+        key_labels(f, &first, key);
+        if (reason)
+                label(f, &first, "reason", reason, SIZE_MAX);
+        fputs("} ", f);
+        sample_value(f, v);
+        fputc('\n', f);
 }
 
-static const struct {
-        const char *family;
-        const char *sample;
-        const char *type;
-        GroupStat stat;
-        uint64_t def;
-        const char *help;
-} group_metrics[] = {
-        { "resctl_usage", "resctl_usage", "gauge", STAT_USAGE, 0,
-          "Amount charged to the group and its descendants (items; bytes for dmem regions)." },
-        { "resctl_max", "resctl_max", "gauge", STAT_MAX, UINT64_MAX,
-          "Limit of the group (items; bytes for dmem regions); +Inf when there is none." },
-        { "resctl_peak", "resctl_peak", "gauge", STAT_PEAK, 0,
-          "Highest usage of the group since it was created." },
-        { "resctl_events", "resctl_events_total", "counter", STAT_EVENTS, 0,
-          "Charges refused at the group's level or below it (the kernel's misc.events max)." },
-};
+static void sample(FILE *f, const Family *fam, const char *group, const char *key, uint64_t v) {
+        sample_reason(f, fam, group, key, NULL, v);
+}
 
-static void write_metrics(FILE *f, const Snapshot *s) {
-        family_header(f, "resctl_capacity", "gauge",
-                      "Capacity of the resource (items; bytes for dmem regions); +Inf when unlimited.");
-        for (size_t i = 0; i < s->n_res; i++) {
-                fputs("resctl_capacity{resource=\"", f);
-                label_value(f, s->res[i].key);
-                fputs("\"} ", f);
-                sample_value(f, s->res[i].capacity);
-                fputc('\n', f);
+static uint64_t group_value(const Snapshot *s, size_t g, size_t i, const Family *fam) {
+        const Group *gr = &s->groups[g];
+        const char *key = s->res[i].key;
+        if (fam->source == SOURCE_CHARGES)
+                return stats_get(&s->charges[g], key, 0);
+        /* The kernel counts no events at its root (it has no misc.events
+         * there), so neither does the daemon; but every refusal happened at
+         * the root's level or below it. */
+        if (fam->stat == STAT_EVENTS && isempty(gr->parent))
+                return s->res[i].refused;
+        /* Protection is a property of dmem regions only. */
+        return stats_get(&gr->stats[fam->stat], key, fam->def);
+}
+
+static void write_family(FILE *f, const Snapshot *s, const Family *fam) {
+        family_header(f, fam->name, fam->type, fam->help);
+        if (fam->source == SOURCE_CAPACITY || fam->source == SOURCE_REFUSED) {
+                for (size_t i = 0; i < s->n_res; i++)
+                        if (units_match(fam->units, s->res[i].key))
+                                sample(f, fam, NULL, s->res[i].key,
+                                       fam->source == SOURCE_CAPACITY ? s->res[i].capacity : s->res[i].refused);
+                return;
         }
-        for (size_t m = 0; m < ELEMENTSOF(group_metrics); m++) {
-                family_header(f, group_metrics[m].family, group_metrics[m].type, group_metrics[m].help);
-                for (size_t g = 0; g < s->n_groups; g++) {
-                        const Group *gr = &s->groups[g];
-                        if (!gr->loaded)
-                                continue;
-                        for (size_t i = 0; i < s->n_res; i++) {
-                                const char *key = s->res[i].key;
-                                fprintf(f, "%s{group=\"", group_metrics[m].sample);
-                                label_value(f, gr->name);
-                                fputs("\",resource=\"", f);
-                                label_value(f, key);
-                                fputs("\"} ", f);
-                                sample_value(f, stats_get(&gr->stats[group_metrics[m].stat], key,
-                                                          group_metrics[m].def));
-                                fputc('\n', f);
-                        }
+        for (size_t g = 0; g < s->n_groups; g++) {
+                if (!s->groups[g].loaded)
+                        continue;
+                for (size_t i = 0; i < s->n_res; i++)
+                        if (units_match(fam->units, s->res[i].key))
+                                sample(f, fam, s->groups[g].name, s->res[i].key, group_value(s, g, i, fam));
+        }
+}
+
+static void write_up(FILE *f, bool up) {
+        family_header(f, "resctl_up", "gauge", "1 when resctld answered this export, 0 when it did not.");
+        fprintf(f, "resctl_up %d\n", up);
+}
+
+static const Family release_family = { "resctl_releases", "counter", UNITS_ANY, 0, 0, 0,
+        "Charges released, by reason, since this exporter started (resctl export --follow)." };
+static const Family eviction_family = { "resctl_eviction_requests", "counter", UNITS_ANY, 0, 0, 0,
+        "Charges asked to make room (EvictionRequested) since this exporter started (resctl export --follow)." };
+
+static void write_follow(FILE *f, const Snapshot *s, const Follow *fl) {
+        family_header(f, release_family.name, release_family.type, release_family.help);
+        for (size_t i = 0; i < s->n_res; i++) {
+                const char *key = s->res[i].key;
+                for (size_t k = 0; k < ELEMENTSOF(release_reasons); k++) {
+                        _cleanup_free_ char *id = NULL;
+                        if (asprintf(&id, "%s\t%s", key, release_reasons[k]) < 0)
+                                return;
+                        sample_reason(f, &release_family, NULL, key, release_reasons[k],
+                                      stats_get(&fl->releases, id, 0));
                 }
         }
+        family_header(f, eviction_family.name, eviction_family.type, eviction_family.help);
+        for (size_t i = 0; i < s->n_res; i++)
+                sample(f, &eviction_family, NULL, s->res[i].key, stats_get(&fl->evictions, s->res[i].key, 0));
+}
+
+static void write_metrics(FILE *f, const Snapshot *s, const struct timespec *now, const Follow *fl) {
+        write_up(f, true);
+        family_header(f, "resctl_export_last_success_timestamp_seconds", "gauge",
+                      "When resctld's state was last read for this file, in seconds since the epoch.");
+        fprintf(f, "resctl_export_last_success_timestamp_seconds %lld.%03ld\n", (long long) now->tv_sec,
+                now->tv_nsec / 1000000);
+        for (size_t m = 0; m < ELEMENTSOF(families); m++)
+                write_family(f, s, &families[m]);
+        if (fl)
+                write_follow(f, s, fl);
         if (arg.format == EXPORT_OPENMETRICS)
                 fputs("# EOF\n", f);
-}
-
-/* ---- node-feature-discovery ---- */
-
-/* "dmem/drm/0000:c1:00.0/vram0" -> "dmem-drm-0000-c1-00.0-vram0": what a
- * label name may hold ([A-Za-z0-9._-], alphanumeric at both ends). */
-static char *nfd_name(const char *key) {
-        char *s = strdup(key);
-        if (!s)
-                return NULL;
-        for (char *p = s; *p; p++)
-                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
-                      *p == '_' || *p == '-'))
-                        *p = '-';
-        return s;
-}
-
-static int write_nfd(FILE *f, const Snapshot *s) {
-        size_t size = 0;
-        const char *header = "# Written by \"resctl export --format=nfd\" (resctl(1)): capacity and free amount\n"
-                             "# of every resource resctld manages (items; bytes for dmem regions).\n";
-        fputs(header, f);
-        size += strlen(header);
-        for (size_t i = 0; i < s->n_res; i++) {
-                _cleanup_free_ char *name = nfd_name(s->res[i].key);
-                if (!name)
-                        return -ENOMEM;
-                if (strlen(name) + strlen(".capacity") > NFD_NAME_MAX) {
-                        hint("Leaving out %s: its feature name would exceed %u characters.", s->res[i].key,
-                             NFD_NAME_MAX);
-                        continue;
-                }
-                const Resource *r = &s->res[i];
-                uint64_t free_amount = r->capacity == UINT64_MAX ? UINT64_MAX
-                                       : r->capacity > r->usage  ? r->capacity - r->usage
-                                                                 : 0;
-                char line[256], a[FORMAT_VALUE_MAX], b[FORMAT_VALUE_MAX];
-                int n = snprintf(line, sizeof(line), "resctl.io/%s.capacity=%s\nresctl.io/%s.free=%s\n", name,
-                                 format_raw(a, r->capacity), name, format_raw(b, free_amount));
-                if (n < 0 || (size_t) n >= sizeof(line))
-                        continue;
-                if (size + (size_t) n > NFD_FILE_MAX) {
-                        hint("Leaving out %s and what follows: NFD reads at most %u bytes of a feature file.",
-                             r->key, NFD_FILE_MAX);
-                        break;
-                }
-                fputs(line, f);
-                size += (size_t) n;
-        }
-        return 0;
 }
 
 /* ---- output ---- */
@@ -216,9 +298,13 @@ static int write_all(int fd, const char *p, size_t n) {
 }
 
 static int write_atomic(const char *path, const char *text, size_t size) {
-        _cleanup_free_ char *tmp = NULL, *dir_copy = strdup(path);
-        if (!dir_copy || asprintf(&tmp, "%s.tmp", path) < 0)
+        _cleanup_free_ char *tmp = NULL, *dir_copy = strdup(path), *base_copy = strdup(path);
+        if (!dir_copy || !base_copy)
                 return fail_oom();
+        const char *dir = dirname(dir_copy), *base = basename(base_copy);
+        if (asprintf(&tmp, "%s/.%s.tmp", dir, base) < 0)
+                return fail_oom();
+        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
                 return fail("Failed to create %s: %s", tmp, strerror(errno));
@@ -234,10 +320,136 @@ static int write_atomic(const char *path, const char *text, size_t size) {
                 return fail("Failed to write %s: %s", path, strerror(-r));
         }
         /* The rename itself, on disk. */
-        int dfd = open(dirname(dir_copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
+        if (dfd >= 0)
                 (void) fsync(dfd);
-                close(dfd);
+        return EXIT_SUCCESS;
+}
+
+static bool output_is_stdout(void) {
+        return !arg.output || streq(arg.output, "-");
+}
+
+/* The daemon did not answer: standard output says so; a file is left as
+ * it is, so that its age shows. */
+static int export_down(const sd_bus_error *error, int r) {
+        if (output_is_stdout() && arg.format != EXPORT_NFD) {
+                write_up(stdout, false);
+                if (arg.format == EXPORT_OPENMETRICS)
+                        fputs("# EOF\n", stdout);
+        }
+        return fail_bus("read the state of resctld", error, r);
+}
+
+/* One read, one output. */
+static int export_once(sd_bus *bus, const Follow *fl) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(snapshot_done) Snapshot s = { 0 };
+        int r = snapshot_load(bus, &s, &error);
+        if (r < 0)
+                return r == -ENOMEM ? fail_oom() : export_down(&error, r);
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+        if (!f)
+                return fail_oom();
+        r = 0;
+        if (arg.format == EXPORT_NFD)
+                r = nfd_write(f, &s, (uint64_t) now.tv_sec + NFD_EXPIRY_SEC);
+        else
+                write_metrics(f, &s, &now, fl);
+        if (fclose(f) != 0 || r < 0)
+                return fail_oom();
+
+        if (output_is_stdout()) {
+                fwrite(text, 1, size, stdout);
+                return EXIT_SUCCESS;
+        }
+        return write_atomic(arg.output, text, size);
+}
+
+/* ---- --follow ---- */
+
+static void follow_dirty(Follow *fl) {
+        if (!fl->dirty)
+                fl->dirty_since = now_monotonic_usec();
+        fl->dirty = true;
+}
+
+static int on_follow_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Follow *fl = userdata;
+        const char *member = sd_bus_message_get_member(m), *group, *key, *reason;
+        uint64_t id, amount;
+        if (streq(member, "ChargeReleased") &&
+            sd_bus_message_read(m, "tssts", &id, &group, &key, &amount, &reason) >= 0) {
+                _cleanup_free_ char *k = NULL;
+                if (asprintf(&k, "%s\t%s", key, reason) < 0 || stats_add(&fl->releases, k, 1) < 0)
+                        return -ENOMEM;
+        } else if (streq(member, "EvictionRequested") &&
+                   sd_bus_message_read(m, "tsst", &id, &group, &key, &amount) >= 0) {
+                if (stats_add(&fl->evictions, key, 1) < 0)
+                        return -ENOMEM;
+        }
+        follow_dirty(fl);
+        return 0;
+}
+
+static int on_follow_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        follow_dirty(userdata);
+        return 0;
+}
+
+static volatile sig_atomic_t follow_stop;
+
+static void on_follow_sigterm(int sig) {
+        follow_stop = 1;
+}
+
+static void follow_done(Follow *fl) {
+        stats_done(&fl->releases);
+        stats_done(&fl->evictions);
+}
+
+static int export_follow(sd_bus *bus) {
+        _cleanup_(follow_done) Follow fl = { 0 };
+        /* Watching before the first read: no signal falls between. */
+        int r = sd_bus_match_signal(bus, NULL, RESCTL_SERVICE, RESCTL_PATH, RESCTL_IFACE, NULL, on_follow_signal, &fl);
+        if (r >= 0)
+                r = sd_bus_add_match(bus, NULL,
+                                     "type='signal',sender='" RESCTL_SERVICE "',interface='org.freedesktop.DBus.Properties',"
+                                     "member='PropertiesChanged',path_namespace='" RESCTL_GROUP_PREFIX "'",
+                                     on_follow_changed, &fl);
+        if (r < 0)
+                return fail("Failed to watch signals of %s: %s", RESCTL_SERVICE, strerror(-r));
+        struct sigaction sa = { .sa_handler = on_follow_sigterm, .sa_flags = SA_RESETHAND };
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+
+        uint64_t next = 0;
+        while (!follow_stop) {
+                r = sd_bus_process(bus, NULL);
+                if (r < 0) {
+                        if (r == -ENOMEM)
+                                return fail_oom();
+                        return fail("Failed to process bus messages: %s", strerror(-r));
+                }
+                if (r > 0)
+                        continue;
+                uint64_t now = now_monotonic_usec(), at = next;
+                if (fl.dirty)
+                        at = MIN(at, fl.dirty_since + FOLLOW_SETTLE_USEC);
+                if (now >= at) {
+                        fl.dirty = false;
+                        /* A failed read is said on stderr; the file keeps its age. */
+                        (void) export_once(bus, &fl);
+                        next = now + FOLLOW_REFRESH_USEC;
+                        continue;
+                }
+                r = sd_bus_wait(bus, at - now);
+                if (r < 0 && r != -EINTR)
+                        return fail("Failed to wait for bus messages: %s", strerror(-r));
         }
         return EXIT_SUCCESS;
 }
@@ -245,27 +457,9 @@ static int write_atomic(const char *path, const char *text, size_t size) {
 int verb_export(sd_bus *bus, int argc, char **argv) {
         if (arg.format == _EXPORT_FORMAT_INVALID)
                 arg.format = EXPORT_OPENMETRICS;
-        _cleanup_(snapshot_done) Snapshot s = { 0 };
-        int q = snapshot_load(bus, &s);
-        if (q != EXIT_SUCCESS)
-                return q;
-
-        _cleanup_free_ char *text = NULL;
-        size_t size = 0;
-        FILE *f = open_memstream(&text, &size);
-        if (!f)
-                return fail_oom();
-        int r = 0;
-        if (arg.format == EXPORT_NFD)
-                r = write_nfd(f, &s);
-        else
-                write_metrics(f, &s);
-        if (fclose(f) != 0 || r < 0)
-                return fail_oom();
-
-        if (!arg.output) {
-                fwrite(text, 1, size, stdout);
-                return EXIT_SUCCESS;
-        }
-        return write_atomic(arg.output, text, size);
+        if (!arg.follow)
+                return export_once(bus, NULL);
+        if (arg.format == EXPORT_NFD || output_is_stdout())
+                return fail_usage("--follow rewrites a metrics file: use --output=FILE with --format=openmetrics or prometheus.");
+        return export_follow(bus);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kparse.h"
@@ -61,6 +62,12 @@ bool utf8_enabled(void) {
                 cached = cs && (streq(cs, "UTF-8") || streq(cs, "utf8"));
         }
         return cached;
+}
+
+uint64_t now_monotonic_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
 }
 
 /* ---- numbers ---- */

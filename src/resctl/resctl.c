@@ -105,6 +105,7 @@ typedef enum VerbFlags {
         VERB_FORCE = 1 << 5,            /* --force applies */
         VERB_GROUP = 1 << 6,            /* --group applies */
         VERB_EXPORT = 1 << 7,           /* --format, --output apply */
+        VERB_TOP = 1 << 8,              /* --order, --iterations, --batch apply */
 } VerbFlags;
 
 typedef struct Verb {
@@ -137,7 +138,9 @@ static const Verb verbs[] = {
         { "unregister-resource", 1, 1, VERB_AUTH, verb_unregister_resource, "unregister-resource KEY" },
         { "set-capacity", 2, 2, VERB_AUTH, verb_set_capacity, "set-capacity KEY CAPACITY" },
         { "monitor", 0, 0, VERB_JSON, verb_monitor, "monitor" },
-        { "export", 0, 0, VERB_EXPORT, verb_export, "export [--format=openmetrics|prometheus|nfd] [--output=FILE]" },
+        { "export", 0, 0, VERB_EXPORT, verb_export,
+          "export [--format=openmetrics|prometheus|nfd] [--output=FILE] [--follow]" },
+        { "top", 0, 1, VERB_TOP, verb_top, "top [--order=usage|peak|max|refused|name] [--iterations=N] [--batch] [KEY]" },
 };
 
 static void help(void) {
@@ -154,6 +157,7 @@ static void help(void) {
                "  show GROUP                      Show all properties of a group\n"
                "  cat GROUP FILE                  Print a cgroup interface file (misc.max, ...)\n"
                "  monitor                         Print every signal as it comes, until ^C\n"
+               "  top [KEY]                       Show groups ordered by their use of KEY, live\n"
                "  export                          Write metrics (see --format, --output)\n"
                "\n%sControl Commands:%s\n"
                "  write GROUP FILE TEXT...        Write a cgroup interface file (runtime)\n"
@@ -182,7 +186,12 @@ static void help(void) {
                "     --group                      migrate: move all charges of a group\n"
                "     --format=FORMAT              export: openmetrics (default), prometheus\n"
                "                                  (node-exporter textfile) or nfd\n"
-               "     --output=FILE                export: replace FILE atomically\n"
+               "     --output=FILE                export: replace FILE atomically (- for stdout)\n"
+               "     --follow                     export: stay, rewrite FILE on changes, count\n"
+               "                                  releases and eviction requests\n"
+               "     --order=ORDER                top: usage (default), peak, max, refused, name\n"
+               "  -n --iterations=N               top: exit after N updates\n"
+               "  -b --batch                      top: plain output for scripts, no keys\n"
                "\nA charge taken without --persist belongs to the resctl process and is\n"
                "released when resctl exits, i.e. at once.\n"
                "\nKEY is a resource key: misc/sev (or sev), dmem/drm/0000:03:00.0/vram0,\n"
@@ -211,6 +220,8 @@ enum {
         ARG_GROUP,
         ARG_FORMAT,
         ARG_OUTPUT,
+        ARG_ORDER,
+        ARG_FOLLOW,
 };
 
 /* Which verb flag each verb-specific option needs, for the error line. */
@@ -225,6 +236,10 @@ static struct {
         { false, "--group", VERB_GROUP },
         { false, "--format", VERB_EXPORT },
         { false, "--output", VERB_EXPORT },
+        { false, "--follow", VERB_EXPORT },
+        { false, "--order", VERB_TOP },
+        { false, "--iterations", VERB_TOP },
+        { false, "--batch", VERB_TOP },
         { false, "--json", VERB_JSON },
 };
 
@@ -251,11 +266,15 @@ static int parse_argv(int argc, char *argv[]) {
                 { "group", no_argument, NULL, ARG_GROUP },
                 { "format", required_argument, NULL, ARG_FORMAT },
                 { "output", required_argument, NULL, ARG_OUTPUT },
+                { "order", required_argument, NULL, ARG_ORDER },
+                { "follow", no_argument, NULL, ARG_FOLLOW },
+                { "iterations", required_argument, NULL, 'n' },
+                { "batch", no_argument, NULL, 'b' },
                 { NULL, 0, NULL, 0 },
         };
         int c;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, ":hH:M:", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, ":hH:M:n:b", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -329,6 +348,34 @@ static int parse_argv(int argc, char *argv[]) {
                                 return -fail_usage("--output= needs a file name.");
                         arg.output = optarg;
                         mark_option("--output");
+                        break;
+                case ARG_FOLLOW:
+                        arg.follow = true;
+                        mark_option("--follow");
+                        break;
+                case ARG_ORDER:
+                        if (streq(optarg, "help")) {
+                                for (int i = 0; i < _TOP_ORDER_MAX; i++)
+                                        puts(top_order_to_string((TopOrder) i));
+                                return 0;
+                        }
+                        arg.top_order = top_order_from_string(optarg);
+                        if (arg.top_order == _TOP_ORDER_INVALID)
+                                return -fail_usage("Unknown order '%s': use --order=usage, peak, max, refused or name.",
+                                                   optarg);
+                        mark_option("--order");
+                        break;
+                case 'n': {
+                        uint64_t v;
+                        if (parse_id(optarg, &v) < 0 || v == 0 || v > UINT32_MAX)
+                                return -fail_usage("Invalid number of iterations '%s': use a number from 1.", optarg);
+                        arg.top_iterations = (unsigned) v;
+                        mark_option("--iterations");
+                        break;
+                }
+                case 'b':
+                        arg.top_batch = true;
+                        mark_option("--batch");
                         break;
                 case ':':
                         return -fail_usage("Option '%s' needs an argument; see 'resctl --help'.", argv[optind - 1]);

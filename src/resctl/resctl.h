@@ -34,6 +34,16 @@ typedef enum ExportFormat {
         _EXPORT_FORMAT_INVALID = -1,
 } ExportFormat;
 
+typedef enum TopOrder {
+        TOP_ORDER_USAGE,
+        TOP_ORDER_PEAK,
+        TOP_ORDER_MAX,
+        TOP_ORDER_REFUSED,
+        TOP_ORDER_NAME,
+        _TOP_ORDER_MAX,
+        _TOP_ORDER_INVALID = -1,
+} TopOrder;
+
 typedef struct Args {
         JsonMode json;
         bool legend;
@@ -47,6 +57,10 @@ typedef struct Args {
         bool group;                     /* migrate */
         ExportFormat format;            /* export */
         const char *output;             /* export */
+        bool follow;                    /* export */
+        TopOrder top_order;             /* top */
+        unsigned top_iterations;        /* top: 0 = until ^C or q */
+        bool top_batch;                 /* top */
 } Args;
 
 extern Args arg;
@@ -82,6 +96,9 @@ const char *ansi_red(void);
 const char *ansi_grey(void);
 const char *ansi_normal(void);
 bool utf8_enabled(void);
+
+/* CLOCK_MONOTONIC in microseconds, for the live verbs' redraw timing. */
+uint64_t now_monotonic_usec(void);
 
 /* dmem keys count bytes, misc and rdma keys count items. */
 bool key_counts_bytes(const char *key);
@@ -196,9 +213,32 @@ int charges_list(sd_bus *bus, const char *group, Charge **ret, size_t *n_ret, sd
 void charges_free(Charge *v, size_t n);
 /* GetAll on the group's object. */
 int group_load_stats(sd_bus *bus, Group *g, sd_bus_error *error);
+/* Adds delta to the value of key in s, appending key if it is new. */
+int stats_add(Stats *s, const char *key, uint64_t delta);
 /* Reads an a{st} from m into s. */
 int stats_read(sd_bus_message *m, Stats *s);
 void stats_done(Stats *s);
+
+/* Everything an export needs, read in one go: the resources, the groups
+ * with their properties, and per group the number of charges it holds
+ * itself (charges[i] belongs to groups[i]). */
+typedef struct Snapshot {
+        Resource *res;
+        size_t n_res;
+        Group *groups;
+        size_t n_groups;
+        Stats *charges;
+} Snapshot;
+
+/* 0, or a negative errno with error set by the bus when it has one. */
+int snapshot_load(sd_bus *bus, Snapshot *s, sd_bus_error *error);
+void snapshot_done(Snapshot *s);
+
+/* ---- resctl-nfd.c ---- */
+
+/* A node-feature-discovery feature file: capability labels of s, expiring
+ * at expiry (seconds since the epoch). */
+int nfd_write(FILE *f, const Snapshot *s, uint64_t expiry);
 
 /* ---- resctl-property.c: PROP=VALUE as unit files say it ---- */
 
@@ -227,6 +267,10 @@ int verb_unregister_resource(sd_bus *bus, int argc, char **argv);
 int verb_set_capacity(sd_bus *bus, int argc, char **argv);
 int verb_monitor(sd_bus *bus, int argc, char **argv);
 int verb_export(sd_bus *bus, int argc, char **argv);
+int verb_top(sd_bus *bus, int argc, char **argv);
+
+TopOrder top_order_from_string(const char *s);
+const char *top_order_to_string(TopOrder o);
 
 /* ---- resctl-spawn.c: the pager and the polkit agent ---- */
 

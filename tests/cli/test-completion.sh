@@ -58,7 +58,7 @@ want() {
 }
 
 want "resctl " status list-resources list-groups list-charges tree show cat write set-property charge \
-        uncharge migrate evict register-resource unregister-resource set-capacity monitor export
+        uncharge migrate evict register-resource unregister-resource set-capacity monitor export top
 want "resctl list-" list-resources list-groups list-charges
 want "resctl --no-l" --no-legend
 want "resctl --js" --json=
@@ -86,4 +86,7 @@ want "resctl evict d" dmem/drm/0000:c1:00.0/vram0
 want "resctl unregister-resource misc/" misc/sev misc/sev_es
 want "resctl register-resource " misc/ dmem/ rdma/
 want "resctl monitor " ""
+want "resctl top --order=r" refused
+want "resctl top -n 2 misc/" misc/sev misc/sev_es
+want "resctl --batch top d" dmem/drm/0000:c1:00.0/vram0
 echo "ok"
