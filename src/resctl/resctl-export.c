@@ -40,7 +40,7 @@
 #include "resctl.h"
 
 /* NFD's expiry for the labels of an exporter that stopped: ten runs of
- * resctl-export.timer. */
+ * resctl-export-prometheus.timer and resctl-export-nfd.timer. */
 #define NFD_EXPIRY_SEC (10u * 60u)
 /* --follow: a burst of signals is one rewrite; and one a minute at least. */
 #define FOLLOW_SETTLE_USEC (1000u * 1000u)

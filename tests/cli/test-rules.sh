@@ -66,7 +66,7 @@ cp "$rules" "$tmp/resctl.rules.yml"
     - exp_labels: {severity: warning, instance: node1, job: node}
       exp_annotations:
         summary: resctl metrics of node1 are 9m 0s old
-        description: Check 'systemctl status resctl-export.timer resctl-export.service resctld.service'.
+        description: Check 'systemctl status resctl-export-prometheus.timer resctl-export-prometheus.service resctld.service'.
 - eval_time: 20m
   alertname: ResctlRefusalsRising
 - eval_time: 20m
