@@ -830,6 +830,8 @@ static void register_listed(Manager *m, const char *file, const char *prefix) {
                                 (void) bus_send_signal(m, "CapacityChanged", "st", r->key, r->capacity);
                         if (old == 0 && r->capacity != 0)
                                 (void) unit_settings_apply_resource(m, r);
+                        else if (old != r->capacity)
+                                (void) unit_settings_capacity_changed(m, r);
                 } else if (rc_resource_lookup(m->engine, key, &r, NULL) < 0)
                         (void) manager_discovered_add(m, key, cap);
         }

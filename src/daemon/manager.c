@@ -326,6 +326,8 @@ int manager_register_resource(Manager *m, const char *key, uint64_t capacity, rc
         /* Unit settings wait for their resource (misc: for a capacity). */
         if (created || (old == 0 && res->capacity != 0))
                 (void) unit_settings_apply_resource(m, res);
+        else if (old != res->capacity)
+                (void) unit_settings_capacity_changed(m, res);
         return 0;
 }
 
@@ -348,6 +350,8 @@ int manager_set_capacity(Manager *m, const char *key, uint64_t capacity, rc_err 
         /* misc limits can be stored only while the capacity is non-zero. */
         if (old == 0 && capacity != 0)
                 (void) unit_settings_apply_resource(m, res);
+        else if (old != res->capacity)
+                (void) unit_settings_capacity_changed(m, res);
         return 0;
 }
 
@@ -554,6 +558,8 @@ int manager_discovered_add(Manager *m, const char *key, uint64_t capacity) {
                         (void) bus_send_signal(m, "CapacityChanged", "st", res->key, res->capacity);
                 if (old == 0 && res->capacity != 0)
                         (void) unit_settings_apply_resource(m, res);
+                else if (old != res->capacity)
+                        (void) unit_settings_capacity_changed(m, res);
                 return 0;
         }
         int r = rc_resource_register(m->engine, key, capacity, &res, &created, &err);

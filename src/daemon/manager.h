@@ -189,6 +189,8 @@ void record_migrate(Manager *m, const rc_charge *ch);
 /* unit-settings.c */
 int unit_settings_load(Manager *m);
 int unit_settings_apply_resource(Manager *m, const rc_resource *r);
+/* The capacity of r changed: percentage settings are applied again. */
+int unit_settings_capacity_changed(Manager *m, const rc_resource *r);
 int unit_settings_set(Manager *m, const char *unit, bool runtime, sd_bus_message *properties, sd_bus_error *error);
 void unit_settings_free_all(Manager *m);
 
