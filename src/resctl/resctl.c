@@ -138,6 +138,7 @@ static const Verb verbs[] = {
         { "set-capacity", 2, 2, VERB_AUTH, verb_set_capacity, "set-capacity KEY CAPACITY" },
         { "monitor", 0, 0, VERB_JSON, verb_monitor, "monitor" },
         { "export", 0, 0, VERB_EXPORT, verb_export, "export [--format=openmetrics|prometheus|nfd] [--output=FILE]" },
+        { "run", 1, MANY, VERB_AUTH, verb_run, "run [--group UNIT] --charge KEY=AMOUNT... [--] CMD [ARGS...]" },
 };
 
 static void help(void) {
@@ -167,6 +168,9 @@ static void help(void) {
                "  register-resource KEY CAPACITY  Register a resource, or set its capacity\n"
                "  unregister-resource KEY         Unregister a resource, releasing its charges\n"
                "  set-capacity KEY CAPACITY       Change the capacity of a resource\n"
+               "  run [--group UNIT] --charge KEY=AMOUNT... -- CMD [ARGS...]\n"
+               "                                  Take the charges, then become CMD: they are\n"
+               "                                  held exactly as long as CMD runs (all or none)\n"
                "\n%sOptions:%s\n"
                "  -h --help                       Show this help\n"
                "     --version                    Show package version\n"
@@ -393,10 +397,14 @@ int main(int argc, char *argv[]) {
         setlocale(LC_ALL, "");
         if (protect_unit_args(argc, argv) < 0)
                 return fail_oom();
-        int r = parse_argv(argc, argv);
+        /* Global options end at "run": what follows is its own. */
+        int run_at = run_verb_index(argc, argv);
+        int r = parse_argv(run_at, argv);
         unprotect_unit_args(argc, argv);
         if (r <= 0)
                 return r < 0 ? -r : EXIT_SUCCESS;
+        if (run_at < argc)
+                optind = run_at;
 
         const char *name = optind < argc ? argv[optind] : "status";
         const Verb *v = verb_find(name);

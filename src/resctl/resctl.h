@@ -216,6 +216,10 @@ int verb_unregister_resource(sd_bus *bus, int argc, char **argv);
 int verb_set_capacity(sd_bus *bus, int argc, char **argv);
 int verb_monitor(sd_bus *bus, int argc, char **argv);
 int verb_export(sd_bus *bus, int argc, char **argv);
+int verb_run(sd_bus *bus, int argc, char **argv);
+/* resctl-run.c: run's options follow it and its command follows them, so
+ * the global option parser stops at "run": its index in argv, or argc. */
+int run_verb_index(int argc, char **argv);
 
 /* ---- resctl-spawn.c: the pager and the polkit agent ---- */
 
