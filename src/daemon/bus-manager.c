@@ -648,6 +648,38 @@ static int method_write_file(sd_bus_message *msg, void *userdata, sd_bus_error *
         return reply_queue(m, msg, NULL);
 }
 
+static int method_protect(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *unit, *key;
+        uint64_t amount, flags, effective;
+        /* A parked call comes back here: read it from the start again. */
+        (void) sd_bus_message_rewind(msg, true);
+        int r = sd_bus_message_read(msg, "sstt", &unit, &key, &amount, &flags);
+        if (r < 0)
+                return r;
+        AUTHORIZE(m, msg, ACTION_MANAGE_LIMITS, NULL, error);
+        r = protect(m, unit, key, amount, flags, &effective, error);
+        if (r < 0)
+                return r;
+        return reply_queue(m, msg, "t", effective);
+}
+
+static int method_unprotect(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *unit, *key;
+        uint64_t flags;
+        /* A parked call comes back here: read it from the start again. */
+        (void) sd_bus_message_rewind(msg, true);
+        int r = sd_bus_message_read(msg, "sst", &unit, &key, &flags);
+        if (r < 0)
+                return r;
+        AUTHORIZE(m, msg, ACTION_MANAGE_LIMITS, NULL, error);
+        r = unprotect(m, unit, key, flags, error);
+        if (r < 0)
+                return r;
+        return reply_queue(m, msg, NULL);
+}
+
 /* Messages quote what the caller sent; a control character there would
  * break the promise of one line, so such characters are escaped (\n, \xNN). */
 static void bus_error_one_line(sd_bus_error *error) {
@@ -704,6 +736,8 @@ ONE_LINE(method_set_capacity)
 ONE_LINE(method_set_unit_properties)
 ONE_LINE(method_uncharge)
 ONE_LINE(method_write_file)
+ONE_LINE(method_protect)
+ONE_LINE(method_unprotect)
 
 /* Added to the contract: which resources the kernel charges (cgroupfs.c). */
 static int property_get_kernel_resources(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -757,6 +791,11 @@ static const sd_bus_vtable manager_vtable[] = {
                                  method_read_file_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("WriteFile", "sss", SD_BUS_PARAM(group) SD_BUS_PARAM(file) SD_BUS_PARAM(text), "",
                                  , method_write_file_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Protect", "sstt",
+                                 SD_BUS_PARAM(unit) SD_BUS_PARAM(key) SD_BUS_PARAM(amount) SD_BUS_PARAM(flags), "t",
+                                 SD_BUS_PARAM(effective), method_protect_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Unprotect", "sst", SD_BUS_PARAM(unit) SD_BUS_PARAM(key) SD_BUS_PARAM(flags), "", ,
+                                 method_unprotect_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("LimitHit", "sstst",
                                  SD_BUS_PARAM(group) SD_BUS_PARAM(key) SD_BUS_PARAM(requested)
                                          SD_BUS_PARAM(limit_group) SD_BUS_PARAM(limit),
@@ -766,6 +805,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_SIGNAL_WITH_NAMES("CapacityChanged", "st", SD_BUS_PARAM(key) SD_BUS_PARAM(capacity), 0),
         SD_BUS_SIGNAL_WITH_NAMES("EvictionRequested", "tsst",
                                  SD_BUS_PARAM(charge_id) SD_BUS_PARAM(group) SD_BUS_PARAM(key) SD_BUS_PARAM(amount),
+                                 0),
+        SD_BUS_SIGNAL_WITH_NAMES("ProtectionChanged", "sst", SD_BUS_PARAM(unit) SD_BUS_PARAM(key) SD_BUS_PARAM(effective),
                                  0),
         SD_BUS_SIGNAL_WITH_NAMES("ChargeReleased", "tssts",
                                  SD_BUS_PARAM(charge_id) SD_BUS_PARAM(group) SD_BUS_PARAM(key) SD_BUS_PARAM(amount)

@@ -86,6 +86,7 @@ Manager *manager_free(Manager *m) {
         free_runtime_limits(m);
         free_names(&m->dirty_groups);
         unit_settings_free_all(m);
+        protect_free_all(m);
         sd_event_source_disable_unref(m->commit_source);
         sd_event_source_disable_unref(m->dirty_timer);
         systemd_free(m);

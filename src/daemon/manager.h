@@ -93,6 +93,7 @@ typedef struct Manager {
         Hashmap owners;                 /* (pid, starttime) -> Owner */
         Hashmap runtime_limits;         /* "group file resource" -> text, from WriteFile */
         Hashmap units;                  /* unit name -> UnitSettings */
+        Hashmap protections;            /* "unit key kind" -> Protection (protect.c) */
 
         sd_bus_message **outgoing;      /* replies and signals held until commit */
         size_t n_outgoing, allocated_outgoing;
@@ -192,7 +193,19 @@ int unit_settings_apply_resource(Manager *m, const rc_resource *r);
 /* The capacity of r changed: percentage settings are applied again. */
 int unit_settings_capacity_changed(Manager *m, const rc_resource *r);
 int unit_settings_set(Manager *m, const char *unit, bool runtime, sd_bus_message *properties, sd_bus_error *error);
+/* The same for one key of a list property (misc, dmem), as if
+ * SetUnitProperties had been called with it (UnitConfProperty values). */
+int unit_settings_set_value(Manager *m, const char *unit, bool runtime, int property, const char *name,
+                            uint64_t value, sd_bus_error *error);
 void unit_settings_free_all(Manager *m);
+
+/* protect.c: Protect/Unprotect (flags 0x1 RUNTIME, 0x2 MIN) and their records. */
+int protect(Manager *m, const char *unit, const char *key, uint64_t amount, uint64_t flags, uint64_t *ret,
+            sd_bus_error *error);
+int unprotect(Manager *m, const char *unit, const char *key, uint64_t flags, sd_bus_error *error);
+int protect_load_record(Manager *m, char **f, size_t n, bool runtime);
+void protect_dump(Manager *m, Store *s, bool runtime);
+void protect_free_all(Manager *m);
 
 /* hardware-demo.c */
 int hardware_demo_register(Manager *m);

@@ -9,6 +9,7 @@
  *           C id group counter amount flags pid starttime | X id amount | M id group
  *           W group file hextext | w group file resource
  *           P group counter peak events events_local | F counter refused
+ *           T/t: Protect's records (protect.c)
  *           (D in the runtime store: forget the stats of that resource)
  *
  * Charges are collected while reading and restored at the end, in id
@@ -457,6 +458,9 @@ static int load_record(char **f, size_t n, void *userdata) {
                 return 0;
         case 'P':
                 return l->runtime ? load_stats(l, f, n) : -EBADMSG;
+        case 'T':
+        case 't':
+                return protect_load_record(m, f, n, l->runtime);
         case 'F': {
                 rc_counter *c;
                 if (!l->runtime || n != 3 || parse_u64(f[2], &v) < 0)
@@ -709,6 +713,7 @@ static int dump_state_all(Store *s, void *userdata) {
         dump_state(s, userdata);
         dump_charges(userdata, s, true);
         dump_moves(userdata, s);
+        protect_dump(userdata, s, false);
         return 0;
 }
 
@@ -769,6 +774,7 @@ static int dump_runtime(Store *s, void *userdata) {
                 for (HashNode *n = m->runtime_limits.buckets[b]; n; n = n->next)
                         dump_limit(m, s, (const char *) (n + 1));
         dump_charges(m, s, false);
+        protect_dump(m, s, true);
         list_for_each(l, &m->engine->resources) {
                 rc_resource *r = list_entry(l, rc_resource, link);
                 for (unsigned i = 0; i < r->n_counters; i++)

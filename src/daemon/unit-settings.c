@@ -1102,6 +1102,8 @@ static void changes_done(Changes *c) {
         changes_free(c->v, c->n);
 }
 
+static int set_changes(Manager *m, const char *unit, bool runtime, Changes changes, sd_bus_error *error);
+
 int unit_settings_set(Manager *m, const char *unit, bool runtime, sd_bus_message *properties, sd_bus_error *error) {
         if (!rc_unit_name_is_valid(unit))
                 return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
@@ -1110,7 +1112,25 @@ int unit_settings_set(Manager *m, const char *unit, bool runtime, sd_bus_message
         int r = read_changes(m, unit, properties, &changes.v, &changes.n, error);
         if (r < 0 || changes.n == 0)
                 return r;       /* an empty call changes nothing, and creates no directory */
+        return set_changes(m, unit, runtime, changes, error);
+}
 
+int unit_settings_set_value(Manager *m, const char *unit, bool runtime, int property, const char *name,
+                            uint64_t value, sd_bus_error *error) {
+        _cleanup_(changes_done) Changes changes = { .v = calloc(1, sizeof(Change)), .n = 1 };
+        if (!changes.v)
+                return -ENOMEM;
+        UnitConfProperty p = (UnitConfProperty) property;
+        changes.v[0].prop = p;
+        int r = unit_conf_set(&changes.v[0].add, p, name, 0, value);
+        if (r < 0)
+                return r;
+        return set_changes(m, unit, runtime, changes, error);
+}
+
+/* The changes of one call, checked: drop-ins, then the engine. */
+static int set_changes(Manager *m, const char *unit, bool runtime, Changes changes, sd_bus_error *error) {
+        int r;
         bool touched[_UNIT_CONF_PROPERTY_MAX] = { false };
         for (size_t i = 0; i < changes.n; i++)
                 touched[changes.v[i].prop] = true;
