@@ -105,6 +105,7 @@ typedef enum VerbFlags {
         VERB_FORCE = 1 << 5,            /* --force applies */
         VERB_GROUP = 1 << 6,            /* --group applies */
         VERB_EXPORT = 1 << 7,           /* --format, --output apply */
+        VERB_MIN = 1 << 8,              /* --min applies */
 } VerbFlags;
 
 typedef struct Verb {
@@ -138,6 +139,9 @@ static const Verb verbs[] = {
         { "set-capacity", 2, 2, VERB_AUTH, verb_set_capacity, "set-capacity KEY CAPACITY" },
         { "monitor", 0, 0, VERB_JSON, verb_monitor, "monitor" },
         { "export", 0, 0, VERB_EXPORT, verb_export, "export [--format=openmetrics|prometheus|nfd] [--output=FILE]" },
+        { "protect", 3, 3, VERB_AUTH | VERB_RUNTIME | VERB_MIN, verb_protect,
+          "protect [--runtime] [--min] UNIT KEY AMOUNT|N%" },
+        { "unprotect", 2, 2, VERB_AUTH | VERB_MIN, verb_unprotect, "unprotect [--min] UNIT KEY" },
         { "run", 1, MANY, VERB_AUTH, verb_run, "run [--group UNIT] --charge KEY=AMOUNT... [--] CMD [ARGS...]" },
 };
 
@@ -168,6 +172,9 @@ static void help(void) {
                "  register-resource KEY CAPACITY  Register a resource, or set its capacity\n"
                "  unregister-resource KEY         Unregister a resource, releasing its charges\n"
                "  set-capacity KEY CAPACITY       Change the capacity of a resource\n"
+               "  protect UNIT KEY AMOUNT|N%%      Protect AMOUNT of a dmem region for UNIT,\n"
+               "                                  raising low (min) along its ancestry\n"
+               "  unprotect UNIT KEY              Take back what protect added\n"
                "  run [--group UNIT] --charge KEY=AMOUNT... -- CMD [ARGS...]\n"
                "                                  Take the charges, then become CMD: they are\n"
                "                                  held exactly as long as CMD runs (all or none)\n"
@@ -180,7 +187,8 @@ static void help(void) {
                "  -H --host=[USER@]HOST           Operate on a remote host (over ssh)\n"
                "  -M --machine=CONTAINER          Operate on a local container\n"
                "     --no-ask-password            Do not ask for a password (polkit)\n"
-               "     --runtime                    set-property: until the next reboot only\n"
+               "     --runtime                    set-property, protect: until the next reboot only\n"
+               "     --min                        protect, unprotect: min instead of low\n"
                "     --persist                    charge: keep the charge after resctl exits\n"
                "     --force                      evict: release the victims' charges now\n"
                "     --group                      migrate: move all charges of a group\n"
@@ -215,6 +223,7 @@ enum {
         ARG_GROUP,
         ARG_FORMAT,
         ARG_OUTPUT,
+        ARG_MIN,
 };
 
 /* Which verb flag each verb-specific option needs, for the error line. */
@@ -230,6 +239,7 @@ static struct {
         { false, "--format", VERB_EXPORT },
         { false, "--output", VERB_EXPORT },
         { false, "--json", VERB_JSON },
+        { false, "--min", VERB_MIN },
 };
 
 static void mark_option(const char *name) {
@@ -255,6 +265,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "group", no_argument, NULL, ARG_GROUP },
                 { "format", required_argument, NULL, ARG_FORMAT },
                 { "output", required_argument, NULL, ARG_OUTPUT },
+                { "min", no_argument, NULL, ARG_MIN },
                 { NULL, 0, NULL, 0 },
         };
         int c;
@@ -333,6 +344,10 @@ static int parse_argv(int argc, char *argv[]) {
                                 return -fail_usage("--output= needs a file name.");
                         arg.output = optarg;
                         mark_option("--output");
+                        break;
+                case ARG_MIN:
+                        arg.min = true;
+                        mark_option("--min");
                         break;
                 case ':':
                         return -fail_usage("Option '%s' needs an argument; see 'resctl --help'.", argv[optind - 1]);

@@ -47,6 +47,7 @@ typedef struct Args {
         bool group;                     /* migrate */
         ExportFormat format;            /* export */
         const char *output;             /* export */
+        bool min;                       /* protect, unprotect */
 } Args;
 
 extern Args arg;
@@ -217,6 +218,8 @@ int verb_set_capacity(sd_bus *bus, int argc, char **argv);
 int verb_monitor(sd_bus *bus, int argc, char **argv);
 int verb_export(sd_bus *bus, int argc, char **argv);
 int verb_run(sd_bus *bus, int argc, char **argv);
+int verb_protect(sd_bus *bus, int argc, char **argv);
+int verb_unprotect(sd_bus *bus, int argc, char **argv);
 /* resctl-run.c: run's options follow it and its command follows them, so
  * the global option parser stops at "run": its index in argv, or argc. */
 int run_verb_index(int argc, char **argv);
