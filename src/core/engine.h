@@ -28,6 +28,7 @@
 #define RC_DEFAULT_SLICE "system.slice"
 
 #define RC_CHARGE_PERSIST UINT32_C(0x1)
+#define RC_CHARGE_UNIT UINT32_C(0x4)           /* belongs to the group's unit (daemon) */
 #define RC_EVICT_FORCE UINT32_C(0x1)
 
 typedef enum rc_controller {

@@ -279,10 +279,18 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         Caller *caller;
         AUTHORIZE(m, msg, ACTION_CHARGE, &caller, error);
 
-        if (flags & ~(uint64_t) RC_CHARGE_PERSIST)
+        if (flags & ~(uint64_t) (RC_CHARGE_PERSIST | RC_CHARGE_UNIT))
                 return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
-                                         "Unknown flags 0x%llx: only 0x1 (PERSIST) is defined.",
-                                         (unsigned long long) (flags & ~(uint64_t) RC_CHARGE_PERSIST));
+                                         "Unknown flags 0x%llx: 0x1 (PERSIST) and 0x4 (UNIT) are defined.",
+                                         (unsigned long long) (flags & ~(uint64_t) (RC_CHARGE_PERSIST | RC_CHARGE_UNIT)));
+        if ((flags & RC_CHARGE_UNIT) && (flags & RC_CHARGE_PERSIST))
+                return sd_bus_error_set(error, RESCTL_ERROR_INVALID_ARGUMENT,
+                                        "Flags 0x1 (PERSIST) and 0x4 (UNIT) exclude each other: a charge lasts until "
+                                        "Uncharge or as long as its unit, not both.");
+        if ((flags & RC_CHARGE_UNIT) && !systemd_active(m))
+                return sd_bus_error_set(error, RESCTL_ERROR_INVALID_ARGUMENT,
+                                        "Flag 0x4 (UNIT) needs systemd, which is not on the bus: nothing would say "
+                                        "when the unit stops (use PERSIST and Uncharge).");
         rc_err err = { { 0 } };
         rc_counter *c;
         r = rc_counter_find(m->engine, key, &c, &err);
@@ -301,7 +309,7 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         if (r < 0)
                 return r;
         Owner *o = NULL;
-        if (!(flags & RC_CHARGE_PERSIST)) {
+        if (!(flags & (RC_CHARGE_PERSIST | RC_CHARGE_UNIT))) {
                 r = owner_get(m, caller->pid, caller->starttime, &o);
                 if (r < 0) {
                         rc_group_gc(m->engine, g);
@@ -326,6 +334,8 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                 (void) sd_bus_error_copy(error, &refused);
                 return q;
         }
+        if (flags & RC_CHARGE_UNIT)
+                unit_charges_taken(m, ch);
         return reply_queue(m, msg, "t", ch->id);
 }
 

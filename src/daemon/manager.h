@@ -207,6 +207,15 @@ int protect_load_record(Manager *m, char **f, size_t n, bool runtime);
 void protect_dump(Manager *m, Store *s, bool runtime);
 void protect_free_all(Manager *m);
 
+/* unit-charges.c: charges that belong to a unit (Charge flag 0x4 UNIT). */
+/* systemd reports the unit inactive, failed or gone: its unit charges go. */
+void unit_charges_stopped(Manager *m, const char *unit);
+/* A unit charge was taken: if the unit is not known to run, ask systemd. */
+void unit_charges_taken(Manager *m, const rc_charge *ch);
+/* After a synchronization: ask about units that hold unit charges but do not run. */
+void unit_charges_retain(Manager *m);
+int unit_charges_check(Manager *m, const char *unit);
+
 /* hardware-demo.c */
 int hardware_demo_register(Manager *m);
 

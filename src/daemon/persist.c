@@ -490,7 +490,7 @@ static void restore_charge(Manager *m, PendingCharge *p) {
         }
         Owner *o = NULL;
         bool gone = false;
-        if (!(p->flags & RC_CHARGE_PERSIST) && owner_get(m, p->pid, p->starttime, &o) < 0)
+        if (!(p->flags & (RC_CHARGE_PERSIST | RC_CHARGE_UNIT)) && owner_get(m, p->pid, p->starttime, &o) < 0)
                 gone = true;
         rc_charge *ch;
         int r = rc_charge_restore(m->engine, p->id, g, c, p->amount, (uint64_t) (uintptr_t) o, p->flags, &ch);

@@ -129,7 +129,8 @@ static const Verb verbs[] = {
         { "write", 3, MANY, VERB_AUTH, verb_write, "write GROUP FILE TEXT..." },
         { "set-property", 2, MANY, VERB_AUTH | VERB_RUNTIME, verb_set_property,
           "set-property [--runtime] UNIT PROPERTY=VALUE..." },
-        { "charge", 3, 3, VERB_JSON | VERB_AUTH | VERB_PERSIST, verb_charge, "charge [--persist] GROUP KEY AMOUNT" },
+        { "charge", 3, 3, VERB_JSON | VERB_AUTH | VERB_PERSIST, verb_charge,
+          "charge [--persist|--until-stop] GROUP KEY AMOUNT" },
         { "uncharge", 1, 2, VERB_AUTH, verb_uncharge, "uncharge ID [AMOUNT]" },
         { "migrate", 2, MANY, VERB_JSON | VERB_AUTH | VERB_GROUP, verb_migrate,
           "migrate ID... DST or migrate --group SRC DST" },
@@ -190,6 +191,7 @@ static void help(void) {
                "     --runtime                    set-property, protect: until the next reboot only\n"
                "     --min                        protect, unprotect: min instead of low\n"
                "     --persist                    charge: keep the charge after resctl exits\n"
+               "     --until-stop                 charge: keep it while the unit GROUP runs\n"
                "     --force                      evict: release the victims' charges now\n"
                "     --group                      migrate: move all charges of a group\n"
                "     --format=FORMAT              export: openmetrics (default), prometheus\n"
@@ -224,6 +226,7 @@ enum {
         ARG_FORMAT,
         ARG_OUTPUT,
         ARG_MIN,
+        ARG_UNTIL_STOP,
 };
 
 /* Which verb flag each verb-specific option needs, for the error line. */
@@ -240,6 +243,7 @@ static struct {
         { false, "--output", VERB_EXPORT },
         { false, "--json", VERB_JSON },
         { false, "--min", VERB_MIN },
+        { false, "--until-stop", VERB_PERSIST },
 };
 
 static void mark_option(const char *name) {
@@ -266,6 +270,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "format", required_argument, NULL, ARG_FORMAT },
                 { "output", required_argument, NULL, ARG_OUTPUT },
                 { "min", no_argument, NULL, ARG_MIN },
+                { "until-stop", no_argument, NULL, ARG_UNTIL_STOP },
                 { NULL, 0, NULL, 0 },
         };
         int c;
@@ -345,6 +350,10 @@ static int parse_argv(int argc, char *argv[]) {
                         arg.output = optarg;
                         mark_option("--output");
                         break;
+                case ARG_UNTIL_STOP:
+                        arg.until_stop = true;
+                        mark_option("--until-stop");
+                        break;
                 case ARG_MIN:
                         arg.min = true;
                         mark_option("--min");
@@ -359,6 +368,8 @@ static int parse_argv(int argc, char *argv[]) {
                 }
         if (arg.host && arg.machine)
                 return -fail_usage("Use either --host= or --machine=, not both.");
+        if (arg.persist && arg.until_stop)
+                return -fail_usage("Use either --persist or --until-stop, not both.");
         return 1;
 }
 

@@ -43,6 +43,7 @@ typedef struct Args {
         const char *machine;
         bool runtime;                   /* set-property */
         bool persist;                   /* charge */
+        bool until_stop;                /* charge */
         bool force;                     /* evict */
         bool group;                     /* migrate */
         ExportFormat format;            /* export */
