@@ -261,6 +261,17 @@ static int resolve_own_group(Manager *m, Caller *c, rc_group **ret, sd_bus_error
         return r < 0 ? bus_error_from_rc(error, r, &err) : 0;
 }
 
+/* A unit charge from inside its own unit (ExecStartPre=) may come before
+ * systemd's signals told us the unit runs and under which slice: the
+ * caller's cgroup says it, so the limits of the right slice apply. */
+static int resolve_unit_group(Manager *m, Caller *c, const char *group, rc_group **ret, rc_err *err) {
+        _cleanup_free_ char *unit = NULL, *slice = NULL;
+        if (!systemd_unit_is_live(m, group) && !rc_unit_name_is_slice(group) && pid_unit(c->pid, &unit, &slice) >= 0 &&
+            unit && slice && streq(unit, group))
+                return rc_group_get(m->engine, group, slice, ret, err);
+        return manager_group_get(m, group, ret, err);
+}
+
 static int charge_error(sd_bus_error *error, int r, const rc_refusal *refusal, const rc_err *err) {
         if (r == -EBUSY && refusal->capacity)
                 return sd_bus_error_set(error, RESCTL_ERROR_CAPACITY_EXCEEDED, err->msg);
@@ -302,7 +313,8 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         if (isempty(group))
                 r = resolve_own_group(m, caller, &g, error);
         else {
-                r = manager_group_get(m, group, &g, &err);
+                r = flags & RC_CHARGE_UNIT ? resolve_unit_group(m, caller, group, &g, &err)
+                                           : manager_group_get(m, group, &g, &err);
                 if (r < 0)
                         return bus_error_from_rc(error, r, &err);
         }
