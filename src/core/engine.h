@@ -225,7 +225,9 @@ uint64_t rc_group_effective_protection(rc_engine *e, rc_group *g, const rc_count
  * setting raised to amount, each ancestor's raised to the protected usage
  * of its children (their min(usage, setting) summed, with the raised
  * values), so that no level is overcommitted and every ancestor passes
- * g's share down whole. Values are only ever raised. Nothing changes
+ * g's share down whole. Values are only ever raised, and not at all when
+ * g's setting covers amount and its effective protection already covers
+ * what it uses of amount. Nothing changes
  * here: the caller applies the steps (new != old). */
 typedef struct rc_protect_step {
         rc_group *group;

@@ -152,13 +152,18 @@ int rc_protect_plan(rc_engine *e, rc_group *g, const rc_counter *c, uint64_t amo
         if (!v)
                 return -ENOMEM;
         size_t n = 0;
+        /* Already there (its setting covers amount, and what it uses up to
+         * amount is protected): nothing to raise anywhere. */
+        const rc_pool *gp = group_pool_get(g, c);
+        bool done = pool_setting(gp, min) >= amount &&
+                    rc_group_effective_protection(e, g, c, min) >= MIN(amount, gp ? gp->usage : 0);
         /* How much the protected usage of the level below grew. */
         uint64_t grown = 0;
         for (rc_group *x = g; x != e->root; x = x->parent) {
                 const rc_pool *p = group_pool_get(x, c);
                 uint64_t old = pool_setting(p, min), usage = p ? p->usage : 0;
                 uint64_t need = x == g ? amount : pool_children_protected(p, min) + grown;
-                uint64_t new = MAX(old, need);
+                uint64_t new = done ? old : MAX(old, need);
                 v[n++] = (rc_protect_step) { x, old, new };
                 grown = MIN(usage, new) - MIN(usage, old);
         }

@@ -773,6 +773,21 @@ TEST(test_protect_overcommitted_parent) {
         CHECK_EQ_U64(protect(&p, p.c, 50 * MiB, true, &changed), 52428800);
         CHECK_EQ_U64(changed, 0);
         rc_engine_free(p.x.e);
+
+        /* Asking for nothing, or for what C has already, raises nothing,
+         * overcommitted as B is. */
+        p = prot_new("dmem.min", 50 * MiB, 50 * MiB, 50 * MiB, 0);
+        set(&p.x, p.a, "dmem.min", 50 * MiB);
+        CHECK_EQ_U64(rc_group_effective_protection(p.x.e, p.c, p.x.v, true), 34952533);
+        CHECK_EQ_U64(protect(&p, p.c, 0, true, &changed), 34952533);
+        CHECK_EQ_U64(changed, 0);
+        CHECK_EQ_U64(protect(&p, p.c, 30 * MiB, true, &changed), 34952533);
+        CHECK_EQ_U64(changed, 0);
+        CHECK_EQ_U64(pool(p.b, p.x.v)->min, 50 * MiB);
+        /* One byte more than C gets makes B and A cover all of it. */
+        CHECK_EQ_U64(protect(&p, p.c, 34952534, true, &changed), 50 * MiB);
+        CHECK_EQ_U64(changed, 2);
+        rc_engine_free(p.x.e);
 }
 
 /* PROT-05's siblings (C=20M, D=10M, E=30M; B.low 50M, of which C and D
