@@ -124,8 +124,10 @@ fi
 MACHINE=resctl-sys$$
 say "booting systemd in $T/root"
 # The source tree is bound in: the container mounts its own /tmp (and the
-# tree may live there).
-systemd-nspawn --quiet --directory="$T/root" --boot --register=no --keep-unit --machine="$MACHINE" \
+# tree may live there). A network namespace of its own: services copied
+# from the host (a database, say) must not find the host's ports taken
+# and hold the boot up.
+systemd-nspawn --quiet --directory="$T/root" --boot --register=no --keep-unit --machine="$MACHINE" --private-network \
         --bind-ro="$SOURCE_ROOT:/resctl-src" \
         -- systemd.firstboot=off </dev/null >"$T/console.log" 2>&1 &
 NSPAWN_PID=$!
