@@ -28,6 +28,7 @@
 #define RC_DEFAULT_SLICE "system.slice"
 
 #define RC_CHARGE_PERSIST UINT32_C(0x1)
+#define RC_CHARGE_UNIT UINT32_C(0x4)           /* belongs to the group's unit (daemon) */
 #define RC_EVICT_FORCE UINT32_C(0x1)
 
 typedef enum rc_controller {
@@ -221,6 +222,26 @@ uint64_t rc_effective_protection(uint64_t usage, uint64_t parent_usage, uint64_t
 void rc_protection_calculate(rc_engine *e, rc_group *root_for_calc, rc_group *g, const rc_counter *c);
 void rc_pool_set_min(rc_engine *e, rc_group *g, const rc_counter *c, uint64_t v);
 void rc_pool_set_low(rc_engine *e, rc_group *g, const rc_counter *c, uint64_t v);
+/* g's effective min (or low) against the root as the reclaim target, as
+ * the EffectiveMin/EffectiveLow properties show it: 0 while g uses nothing. */
+uint64_t rc_group_effective_protection(rc_engine *e, rc_group *g, const rc_counter *c, bool min);
+
+/* Protect: the min (or low) values that give g an effective protection
+ * of `amount` against the root, from g up to the root's child: g's own
+ * setting raised to amount, each ancestor's raised to the protected usage
+ * of its children (their min(usage, setting) summed, with the raised
+ * values), so that no level is overcommitted and every ancestor passes
+ * g's share down whole. Values are only ever raised, and not at all when
+ * g's setting covers amount and its effective protection already covers
+ * what it uses of amount. Nothing changes
+ * here: the caller applies the steps (new != old). */
+typedef struct rc_protect_step {
+        rc_group *group;
+        uint64_t old, new;
+} rc_protect_step;
+int rc_protect_plan(rc_engine *e, rc_group *g, const rc_counter *c, uint64_t amount, bool min,
+                    rc_protect_step **ret, size_t *n_ret);
+
 /* dmem_cgroup_state_evict_valuable(). limit == NULL: no limit pool (device full). */
 bool rc_evict_valuable(rc_engine *e, const rc_counter *c, rc_group *limit, rc_group *test,
                        bool ignore_low, bool *hit_low);

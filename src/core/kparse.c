@@ -285,3 +285,67 @@ int rc_parse_size_unit(const char *s, uint64_t *ret) {
 
         return shift_checked(v, shift, ret);
 }
+
+#define PERCENT_DECIMALS 7
+#define PERCENT_UNIT (RC_PERCENT_WHOLE / 100)   /* 1% */
+
+int rc_parse_percent(const char *s, uint64_t *ret) {
+        bool overflow;
+        uint64_t whole, frac = 0;
+        size_t n = parse_digits(s, 10, &whole, &overflow);
+        if (n == 0)
+                return -EINVAL;
+        s += n;
+        if (*s == '.') {
+                s++;
+                unsigned k = 0;
+                uint64_t scale = PERCENT_UNIT;
+                for (; is_digit(*s); s++, k++) {
+                        if (k == PERCENT_DECIMALS)
+                                return -EINVAL;
+                        scale /= 10;
+                        frac += (uint64_t) (*s - '0') * scale;
+                }
+                if (k == 0)
+                        return -EINVAL;
+        }
+        if (s[0] != '%' || s[1] != 0)
+                return -EINVAL;
+        if (overflow || whole > 100 || whole * PERCENT_UNIT + frac > RC_PERCENT_WHOLE)
+                return -ERANGE;
+        *ret = whole * PERCENT_UNIT + frac;
+        return 0;
+}
+
+uint64_t rc_percent_of(uint64_t total, uint64_t parts) {
+        __extension__ typedef unsigned __int128 u128;
+        return (uint64_t) ((u128) total * parts / RC_PERCENT_WHOLE);
+}
+
+const char *rc_percent_format(uint64_t parts, char buf[static 32]) {
+        uint64_t whole = parts / PERCENT_UNIT, frac = parts % PERCENT_UNIT;
+        char digits[PERCENT_DECIMALS + 1];
+        int k = PERCENT_DECIMALS;
+        digits[k] = 0;
+        for (int i = PERCENT_DECIMALS - 1; i >= 0; i--, frac /= 10)
+                digits[i] = (char) ('0' + frac % 10);
+        while (k > 0 && digits[k - 1] == '0')
+                digits[--k] = 0;
+        /* snprintf would pull stdio into the pure parser: build by hand. */
+        char tmp[24];
+        int t = 0;
+        do
+                tmp[t++] = (char) ('0' + whole % 10);
+        while ((whole /= 10) > 0);
+        size_t o = 0;
+        while (t > 0)
+                buf[o++] = tmp[--t];
+        if (k > 0) {
+                buf[o++] = '.';
+                memcpy(buf + o, digits, (size_t) k);
+                o += (size_t) k;
+        }
+        buf[o++] = '%';
+        buf[o] = 0;
+        return buf;
+}

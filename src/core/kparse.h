@@ -44,3 +44,14 @@ int rc_memparse_strict(const char *s, uint64_t *ret);
  * case, base 1024), or "max"/"infinity" for UINT64_MAX. -ERANGE on overflow,
  * -EINVAL for anything else (empty, sign, blank, fraction, other suffix). */
 int rc_parse_size_unit(const char *s, uint64_t *ret);
+
+/* Percentages of a capacity ("10%", "12.5%"), held as parts of
+ * RC_PERCENT_WHOLE (= 100%), so up to 7 decimals are exact. 0% to 100%;
+ * -ERANGE above 100%, -EINVAL for anything else (no '%', sign, blank,
+ * more than 7 decimals). */
+#define RC_PERCENT_WHOLE UINT64_C(1000000000)
+int rc_parse_percent(const char *s, uint64_t *ret);
+/* That share of total, rounded down (exact: 128-bit intermediate). */
+uint64_t rc_percent_of(uint64_t total, uint64_t parts);
+/* "12.5%": the shortest text that parses back to parts. buf: 32 bytes. */
+const char *rc_percent_format(uint64_t parts, char buf[static 32]);

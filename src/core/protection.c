@@ -3,6 +3,9 @@
 /* page_counter's min/low protection (mm/page_counter.c) and dmem's
  * evict_valuable decision (kernel/cgroup/dmem.c), for dmem pools. */
 
+#include <errno.h>
+#include <stdlib.h>
+
 #include "engine.h"
 #include "group-internal.h"
 #include "macro.h"
@@ -123,4 +126,48 @@ bool rc_evict_valuable(rc_engine *e, const rc_counter *c, rc_group *limit, rc_gr
                 return false;
         }
         return true;
+}
+
+uint64_t rc_group_effective_protection(rc_engine *e, rc_group *g, const rc_counter *c, bool min) {
+        const rc_pool *p = group_pool_get(g, c);
+        if (!p || p->usage == 0)
+                return 0;
+        rc_protection_calculate(e, NULL, g, c);
+        return min ? p->emin : p->elow;
+}
+
+static uint64_t pool_setting(const rc_pool *p, bool min) {
+        return p ? (min ? p->min : p->low) : 0;
+}
+
+static uint64_t pool_children_protected(const rc_pool *p, bool min) {
+        return p ? (min ? p->children_min_usage : p->children_low_usage) : 0;
+}
+
+int rc_protect_plan(rc_engine *e, rc_group *g, const rc_counter *c, uint64_t amount, bool min,
+                    rc_protect_step **ret, size_t *n_ret) {
+        if (!g->parent)
+                return -EINVAL;         /* the root has no min or low */
+        rc_protect_step *v = calloc(g->depth - e->root->depth, sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        size_t n = 0;
+        /* Already there (its setting covers amount, and what it uses up to
+         * amount is protected): nothing to raise anywhere. */
+        const rc_pool *gp = group_pool_get(g, c);
+        bool done = pool_setting(gp, min) >= amount &&
+                    rc_group_effective_protection(e, g, c, min) >= MIN(amount, gp ? gp->usage : 0);
+        /* How much the protected usage of the level below grew. */
+        uint64_t grown = 0;
+        for (rc_group *x = g; x != e->root; x = x->parent) {
+                const rc_pool *p = group_pool_get(x, c);
+                uint64_t old = pool_setting(p, min), usage = p ? p->usage : 0;
+                uint64_t need = x == g ? amount : pool_children_protected(p, min) + grown;
+                uint64_t new = done ? old : MAX(old, need);
+                v[n++] = (rc_protect_step) { x, old, new };
+                grown = MIN(usage, new) - MIN(usage, old);
+        }
+        *ret = v;
+        *n_ret = n;
+        return 0;
 }

@@ -364,6 +364,17 @@ static int resolve_own_group(Manager *m, Caller *c, rc_group **ret, sd_bus_error
         return r < 0 ? bus_error_from_rc(error, r, &err) : 0;
 }
 
+/* A unit charge from inside its own unit (ExecStartPre=) may come before
+ * systemd's signals told us the unit runs and under which slice: the
+ * caller's cgroup says it, so the limits of the right slice apply. */
+static int resolve_unit_group(Manager *m, Caller *c, const char *group, rc_group **ret, rc_err *err) {
+        _cleanup_free_ char *unit = NULL, *slice = NULL;
+        if (!systemd_unit_is_live(m, group) && !rc_unit_name_is_slice(group) && pid_unit(c->pid, &unit, &slice) >= 0 &&
+            unit && slice && streq(unit, group))
+                return rc_group_get(m->engine, group, slice, ret, err);
+        return manager_group_get(m, group, ret, err);
+}
+
 static int charge_error(sd_bus_error *error, int r, const rc_refusal *refusal, const rc_err *err) {
         if (r == -EBUSY && refusal->capacity)
                 return sd_bus_error_set(error, RESCTL_ERROR_CAPACITY_EXCEEDED, err->msg);
@@ -400,10 +411,18 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         Caller *caller;
         AUTHORIZE(m, msg, ACTION_CHARGE, &caller, error);
 
-        if (flags & ~(uint64_t) RC_CHARGE_PERSIST)
+        if (flags & ~(uint64_t) (RC_CHARGE_PERSIST | RC_CHARGE_UNIT))
                 return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
-                                         "Unknown flags 0x%llx: only 0x1 (PERSIST) is defined.",
-                                         (unsigned long long) (flags & ~(uint64_t) RC_CHARGE_PERSIST));
+                                         "Unknown flags 0x%llx: 0x1 (PERSIST) and 0x4 (UNIT) are defined.",
+                                         (unsigned long long) (flags & ~(uint64_t) (RC_CHARGE_PERSIST | RC_CHARGE_UNIT)));
+        if ((flags & RC_CHARGE_UNIT) && (flags & RC_CHARGE_PERSIST))
+                return sd_bus_error_set(error, RESCTL_ERROR_INVALID_ARGUMENT,
+                                        "Flags 0x1 (PERSIST) and 0x4 (UNIT) exclude each other: a charge lasts until "
+                                        "Uncharge or as long as its unit, not both.");
+        if ((flags & RC_CHARGE_UNIT) && !systemd_active(m))
+                return sd_bus_error_set(error, RESCTL_ERROR_INVALID_ARGUMENT,
+                                        "Flag 0x4 (UNIT) needs systemd, which is not on the bus: nothing would say "
+                                        "when the unit stops (use PERSIST and Uncharge).");
         rc_err err = { { 0 } };
         rc_counter *c;
         r = rc_counter_find(m->engine, key, &c, &err);
@@ -419,7 +438,8 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         if (isempty(group))
                 r = resolve_own_group(m, caller, &g, error);
         else {
-                r = manager_group_get(m, group, &g, &err);
+                r = flags & RC_CHARGE_UNIT ? resolve_unit_group(m, caller, group, &g, &err)
+                                           : manager_group_get(m, group, &g, &err);
                 if (r < 0)
                         return bus_error_from_rc(error, r, &err);
         }
@@ -429,7 +449,7 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         if (r < 0)
                 return r;
         Owner *o = NULL;
-        if (!(flags & RC_CHARGE_PERSIST)) {
+        if (!(flags & (RC_CHARGE_PERSIST | RC_CHARGE_UNIT))) {
                 if (!owner_find(m, caller->pid, caller->starttime, caller->uid)) {
                         r = quota_check(m, caller->uid, QUOTA_OWNERS, 1, error);
                         if (r < 0) {
@@ -459,6 +479,8 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                 (void) sd_bus_error_copy(error, &refused);
                 return q;
         }
+        if (flags & RC_CHARGE_UNIT)
+                unit_charges_taken(m, ch);
         return reply_queue(m, msg, "t", ch->id);
 }
 
@@ -843,6 +865,38 @@ static int method_write_file(sd_bus_message *msg, void *userdata, sd_bus_error *
         return reply_queue(m, msg, NULL);
 }
 
+static int method_protect(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *unit, *key;
+        uint64_t amount, flags, effective;
+        /* A parked call comes back here: read it from the start again. */
+        (void) sd_bus_message_rewind(msg, true);
+        int r = sd_bus_message_read(msg, "sstt", &unit, &key, &amount, &flags);
+        if (r < 0)
+                return r;
+        AUTHORIZE(m, msg, ACTION_MANAGE_LIMITS, NULL, error);
+        r = protect(m, unit, key, amount, flags, &effective, error);
+        if (r < 0)
+                return r;
+        return reply_queue(m, msg, "t", effective);
+}
+
+static int method_unprotect(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *unit, *key;
+        uint64_t flags;
+        /* A parked call comes back here: read it from the start again. */
+        (void) sd_bus_message_rewind(msg, true);
+        int r = sd_bus_message_read(msg, "sst", &unit, &key, &flags);
+        if (r < 0)
+                return r;
+        AUTHORIZE(m, msg, ACTION_MANAGE_LIMITS, NULL, error);
+        r = unprotect(m, unit, key, flags, error);
+        if (r < 0)
+                return r;
+        return reply_queue(m, msg, NULL);
+}
+
 /* Messages quote what the caller sent; a control character there would
  * break the promise of one line, so such characters are escaped (\n, \xNN). */
 static void bus_error_one_line(sd_bus_error *error) {
@@ -902,6 +956,8 @@ ONE_LINE(method_set_capacity)
 ONE_LINE(method_set_unit_properties)
 ONE_LINE(method_uncharge)
 ONE_LINE(method_write_file)
+ONE_LINE(method_protect)
+ONE_LINE(method_unprotect)
 
 /* Added to the contract: which resources the kernel charges (cgroupfs.c). */
 static int property_get_kernel_resources(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -961,6 +1017,11 @@ static const sd_bus_vtable manager_vtable[] = {
                                  method_read_file_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("WriteFile", "sss", SD_BUS_PARAM(group) SD_BUS_PARAM(file) SD_BUS_PARAM(text), "",
                                  , method_write_file_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Protect", "sstt",
+                                 SD_BUS_PARAM(unit) SD_BUS_PARAM(key) SD_BUS_PARAM(amount) SD_BUS_PARAM(flags), "t",
+                                 SD_BUS_PARAM(effective), method_protect_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Unprotect", "sst", SD_BUS_PARAM(unit) SD_BUS_PARAM(key) SD_BUS_PARAM(flags), "", ,
+                                 method_unprotect_one_line, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("LimitHit", "sstst",
                                  SD_BUS_PARAM(group) SD_BUS_PARAM(key) SD_BUS_PARAM(requested)
                                          SD_BUS_PARAM(limit_group) SD_BUS_PARAM(limit),
@@ -970,6 +1031,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_SIGNAL_WITH_NAMES("CapacityChanged", "st", SD_BUS_PARAM(key) SD_BUS_PARAM(capacity), 0),
         SD_BUS_SIGNAL_WITH_NAMES("EvictionRequested", "tsst",
                                  SD_BUS_PARAM(charge_id) SD_BUS_PARAM(group) SD_BUS_PARAM(key) SD_BUS_PARAM(amount),
+                                 0),
+        SD_BUS_SIGNAL_WITH_NAMES("ProtectionChanged", "sst", SD_BUS_PARAM(unit) SD_BUS_PARAM(key) SD_BUS_PARAM(effective),
                                  0),
         SD_BUS_SIGNAL_WITH_NAMES("ChargeReleased", "tssts",
                                  SD_BUS_PARAM(charge_id) SD_BUS_PARAM(group) SD_BUS_PARAM(key) SD_BUS_PARAM(amount)

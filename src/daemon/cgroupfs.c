@@ -1073,6 +1073,8 @@ static void capacity_set(Manager *m, rc_resource *r, uint64_t cap) {
         (void) bus_send_signal(m, "CapacityChanged", "st", r->key, r->capacity);
         if (old == 0 && r->capacity != 0)
                 (void) unit_settings_apply_resource(m, r);
+        else
+                (void) unit_settings_capacity_changed(m, r);
 }
 
 /* The kernel's capacity file is the one source of truth of a kernel-backed

@@ -142,6 +142,7 @@ Manager *manager_free(Manager *m) {
         quota_free(m);
         free_names(&m->dirty_groups);
         unit_settings_free_all(m);
+        protect_free_all(m);
         sd_event_source_disable_unref(m->commit_source);
         sd_event_source_disable_unref(m->dirty_timer);
         sd_event_source_disable_unref(m->storage_retry);
@@ -451,6 +452,8 @@ int manager_register_resource(Manager *m, const char *key, uint64_t capacity, rc
         /* Unit settings wait for their resource (misc: for a capacity). */
         if (created || (old == 0 && res->capacity != 0))
                 (void) unit_settings_apply_resource(m, res);
+        else if (old != res->capacity)
+                (void) unit_settings_capacity_changed(m, res);
         return 0;
 }
 
@@ -473,6 +476,8 @@ int manager_set_capacity(Manager *m, const char *key, uint64_t capacity, rc_err 
         /* misc limits can be stored only while the capacity is non-zero. */
         if (old == 0 && capacity != 0)
                 (void) unit_settings_apply_resource(m, res);
+        else if (old != res->capacity)
+                (void) unit_settings_capacity_changed(m, res);
         return 0;
 }
 
@@ -736,6 +741,8 @@ int manager_discovered_add(Manager *m, const char *key, uint64_t capacity) {
                         (void) bus_send_signal(m, "CapacityChanged", "st", res->key, res->capacity);
                 if (old == 0 && res->capacity != 0)
                         (void) unit_settings_apply_resource(m, res);
+                else if (old != res->capacity)
+                        (void) unit_settings_capacity_changed(m, res);
                 return 0;
         }
         int r = rc_resource_register(m->engine, key, capacity, &res, &created, &err);

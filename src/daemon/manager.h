@@ -125,6 +125,7 @@ typedef struct Manager {
         Hashmap runtime_limit_groups;   /* group name -> its runtime_limits entries */
         Hashmap units;                  /* unit name -> UnitSettings */
         Hashmap users;                  /* uid -> what it holds (quota.c) */
+        Hashmap protections;            /* "unit key kind" -> Protection (protect.c) */
 
         sd_bus_message **outgoing;      /* replies and signals held until commit */
         size_t n_outgoing, allocated_outgoing;
@@ -261,9 +262,32 @@ void record_migrate(Manager *m, const rc_charge *ch);
 /* unit-settings.c */
 int unit_settings_load(Manager *m);
 int unit_settings_apply_resource(Manager *m, const rc_resource *r);
+/* The capacity of r changed: percentage settings are applied again. */
+int unit_settings_capacity_changed(Manager *m, const rc_resource *r);
 int unit_settings_set(Manager *m, const char *unit, bool runtime, sd_bus_message *properties, sd_bus_error *error);
+/* The same for one key of a list property (misc, dmem), as if
+ * SetUnitProperties had been called with it (UnitConfProperty values). */
+int unit_settings_set_value(Manager *m, const char *unit, bool runtime, int property, const char *name,
+                            uint64_t value, sd_bus_error *error);
 void unit_settings_free_all(Manager *m);
 void unit_settings_clean_temporaries(Manager *m);
+
+/* protect.c: Protect/Unprotect (flags 0x1 RUNTIME, 0x2 MIN) and their records. */
+int protect(Manager *m, const char *unit, const char *key, uint64_t amount, uint64_t flags, uint64_t *ret,
+            sd_bus_error *error);
+int unprotect(Manager *m, const char *unit, const char *key, uint64_t flags, sd_bus_error *error);
+int protect_load_record(Manager *m, char **f, size_t n, bool runtime);
+void protect_dump(Manager *m, Store *s, bool runtime);
+void protect_free_all(Manager *m);
+
+/* unit-charges.c: charges that belong to a unit (Charge flag 0x4 UNIT). */
+/* systemd reports the unit inactive, failed or gone: its unit charges go. */
+void unit_charges_stopped(Manager *m, const char *unit);
+/* A unit charge was taken: if the unit is not known to run, ask systemd. */
+void unit_charges_taken(Manager *m, const rc_charge *ch);
+/* After a synchronization: ask about units that hold unit charges but do not run. */
+void unit_charges_retain(Manager *m);
+int unit_charges_check(Manager *m, const char *unit);
 
 /* hardware-demo.c */
 int hardware_demo_register(Manager *m);

@@ -9,6 +9,7 @@
  *           C id group counter amount flags pid starttime [uid] | X id amount | M id group
  *           W group file hextext | w group file resource
  *           P group counter peak events events_local | F counter refused
+ *           T/t: Protect's records (protect.c)
  *           (D in the runtime store: forget the stats of that resource)
  *
  * Charges are collected while reading and restored at the end, in id
@@ -492,6 +493,9 @@ static int load_record(char **f, size_t n, void *userdata) {
                 return 0;
         case 'P':
                 return l->runtime ? load_stats(l, f, n) : -EBADMSG;
+        case 'T':
+        case 't':
+                return protect_load_record(m, f, n, l->runtime);
         case 'F': {
                 rc_counter *c;
                 if (!l->runtime || n != 3 || parse_u64(f[2], &v) < 0)
@@ -521,7 +525,7 @@ static void restore_charge(Manager *m, PendingCharge *p) {
         }
         Owner *o = NULL;
         bool gone = false;
-        if (!(p->flags & RC_CHARGE_PERSIST) && owner_get(m, p->pid, p->starttime, p->uid, -EBADF, &o) < 0)
+        if (!(p->flags & (RC_CHARGE_PERSIST | RC_CHARGE_UNIT)) && owner_get(m, p->pid, p->starttime, p->uid, -EBADF, &o) < 0)
                 gone = true;
         rc_charge *ch;
         int r = rc_charge_restore(m->engine, p->id, g, c, p->amount, (uint64_t) (uintptr_t) o, p->flags, &ch);
@@ -751,6 +755,7 @@ static int dump_state_all(Store *s, void *userdata) {
         dump_state(s, userdata);
         dump_charges(userdata, s, true);
         dump_moves(userdata, s);
+        protect_dump(userdata, s, false);
         return 0;
 }
 
@@ -811,6 +816,7 @@ static int dump_runtime(Store *s, void *userdata) {
                 for (HashNode *n = m->runtime_limits.buckets[b]; n; n = n->next)
                         dump_limit(m, s, manager_runtime_limit_key(n));
         dump_charges(m, s, false);
+        protect_dump(m, s, true);
         list_for_each(l, &m->engine->resources) {
                 rc_resource *r = list_entry(l, rc_resource, link);
                 for (unsigned i = 0; i < r->n_counters; i++)

@@ -490,6 +490,8 @@ static void sync_maybe_done(Systemd *s) {
                 log_info("Following systemd's unit tree: %zu unit(s) with a cgroup run.", s->units.n_entries);
         } else
                 log_debug("Resynchronized with systemd: %zu unit(s) with a cgroup run.", s->units.n_entries);
+        /* Unit charges of units that do not run (stopped while we were away). */
+        unit_charges_retain(s->manager);
         call_ready(s);
 }
 
@@ -629,6 +631,7 @@ static int on_unit_removed(sd_bus_message *msg, void *userdata, sd_bus_error *re
         const char *name;
         if (s->reloading || sd_bus_message_read(msg, "so", &name, NULL) < 0)
                 return 0;
+        unit_charges_stopped(s->manager, name);
         SdUnit *u = unit_find(s, name);
         if (u) {
                 bool counted = u->counted;
@@ -677,6 +680,7 @@ static int on_properties_changed(sd_bus_message *msg, void *userdata, sd_bus_err
         SdUnit *u = unit_find(s, name);
         if (!active_state_is_live(p.active_state)) {
                 /* Stopped: nothing to ask. An answer in flight is void. */
+                unit_charges_stopped(s->manager, name);
                 if (u) {
                         bool counted = u->counted;
                         unit_gone(u);

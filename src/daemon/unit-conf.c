@@ -138,6 +138,15 @@ const UnitConfEntry *unit_conf_find(const UnitConf *c, UnitConfProperty p, const
 }
 
 int unit_conf_set(UnitConf *c, UnitConfProperty p, const char *name, rc_rdma_kind kind, uint64_t value) {
+        return unit_conf_set_full(c, p, name, kind, value, false);
+}
+
+uint64_t unit_conf_entry_absolute(const UnitConfEntry *e, int k, uint64_t capacity) {
+        return e->percent[k] ? rc_percent_of(capacity, e->value[k]) : e->value[k];
+}
+
+int unit_conf_set_full(UnitConf *c, UnitConfProperty p, const char *name, rc_rdma_kind kind, uint64_t value,
+                       bool percent) {
         if (!property_is_list(p) || !name)
                 return -EINVAL;
         unsigned slot = p == UNIT_CONF_RDMA_MAX ? (unsigned) kind : 0;
@@ -158,6 +167,7 @@ int unit_conf_set(UnitConf *c, UnitConfProperty p, const char *name, rc_rdma_kin
         }
         e->value[slot] = value;
         e->set[slot] = true;
+        e->percent[slot] = percent;
         return 0;
 }
 
@@ -199,7 +209,7 @@ int unit_conf_check_value(UnitConfProperty p, uint64_t value, rc_err *err) {
         return 0;
 }
 
-static const char *value_to_string(uint64_t v, char buf[static 21]) {
+static const char *value_to_string(uint64_t v, char buf[static 32]) {
         if (v == UINT64_MAX)
                 return "max";
         snprintf(buf, 21, "%" PRIu64, v);
@@ -220,7 +230,23 @@ static void bad_line(unsigned *n_bad, const char *fn, unsigned line, const char 
                 (*n_bad)++;
 }
 
-static int parse_size_value(UnitConfProperty p, const char *s, uint64_t *ret, char *why, size_t why_size) {
+static int parse_size_value(UnitConfProperty p, const char *s, uint64_t *ret, bool *ret_percent, char *why,
+                            size_t why_size) {
+        *ret_percent = false;
+        if (strchr(s, '%')) {
+                if (p == UNIT_CONF_RDMA_MAX) {
+                        snprintf(why, why_size, "'%s': rdma devices have no capacity to take a percentage of", s);
+                        return -EINVAL;
+                }
+                int r = rc_parse_percent(s, ret);
+                if (r == -ERANGE)
+                        snprintf(why, why_size, "'%s' is more than 100%%", s);
+                else if (r < 0)
+                        snprintf(why, why_size, "'%s' is not a percentage (e.g. 10%% or 12.5%%, at most 7 decimals)", s);
+                else
+                        *ret_percent = true;
+                return r;
+        }
         int r = rc_parse_size_unit(s, ret);
         if (r == -ERANGE) {
                 snprintf(why, why_size, "'%s' does not fit in 64 bits", s);
@@ -235,6 +261,16 @@ static int parse_size_value(UnitConfProperty p, const char *s, uint64_t *ret, ch
                 snprintf(why, why_size, "'%s' is too large: use at most %" PRIu64 " or max", s, RC_S32_MAX);
                 return r;
         }
+        return 0;
+}
+
+int unit_conf_parse_value(UnitConfProperty p, const char *s, uint64_t *ret, bool *ret_percent, rc_err *err) {
+        char why[300];
+        if (!property_is_list(p))
+                return rc_errf(err, EINVAL, "%s takes no value list", p == UNIT_CONF_SLICE ? "Slice" : "?");
+        int r = parse_size_value(p, s, ret, ret_percent, why, sizeof(why));
+        if (r < 0)
+                return rc_errf(err, -r, "%s: %s", properties[p].name, why);
         return 0;
 }
 
@@ -279,11 +315,12 @@ static int parse_list_entry(UnitConf *c, UnitConfProperty p, const char *orig, c
                 return 0;
         }
         uint64_t x;
-        if (parse_size_value(p, v, &x, why, sizeof(why)) < 0) {
+        bool percent;
+        if (parse_size_value(p, v, &x, &percent, why, sizeof(why)) < 0) {
                 bad_line(n_bad, fn, line, "%s=%s: %s, ignoring.", prop, orig, why);
                 return 0;
         }
-        return unit_conf_set(c, p, key.name, 0, x);
+        return unit_conf_set_full(c, p, key.name, 0, x, percent);
 }
 
 /* "mlx5_0 hca_handle=2 hca_object=max", the kernel's rdma.max line; all of
@@ -321,7 +358,8 @@ static int parse_rdma_entry(UnitConf *c, const char *orig, char *value, const ch
                                  "RdmaMax=%s: '%s' is not hca_handle=N or hca_object=N, ignoring.", orig, tok);
                         return 0;
                 }
-                if (parse_size_value(UNIT_CONF_RDMA_MAX, eq + 1, &limits[kind], why, sizeof(why)) < 0) {
+                bool percent;
+                if (parse_size_value(UNIT_CONF_RDMA_MAX, eq + 1, &limits[kind], &percent, why, sizeof(why)) < 0) {
                         bad_line(n_bad, fn, line, "RdmaMax=%s: %s: %s, ignoring.", orig, tok, why);
                         return 0;
                 }
@@ -477,7 +515,7 @@ char *unit_conf_format_dropin(const UnitConf *c, const char *property) {
               "[" SECTION "]\n",
               f);
         const char *name = properties[p].name;
-        char buf[21];
+        char buf[32];
         if (p == UNIT_CONF_SLICE)
                 fprintf(f, "%s=%s\n", name, c->slice ? c->slice : "");
         else {
@@ -487,7 +525,9 @@ char *unit_conf_format_dropin(const UnitConf *c, const char *property) {
                 for (size_t i = 0; i < l->n; i++) {
                         const UnitConfEntry *e = &l->entries[i];
                         if (p != UNIT_CONF_RDMA_MAX) {
-                                fprintf(f, "%s=%s:%s\n", name, e->name, value_to_string(e->value[0], buf));
+                                fprintf(f, "%s=%s:%s\n", name, e->name,
+                                        e->percent[0] ? rc_percent_format(e->value[0], buf)
+                                                      : value_to_string(e->value[0], buf));
                                 continue;
                         }
                         fprintf(f, "%s=%s", name, e->name);

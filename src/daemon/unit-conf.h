@@ -38,6 +38,9 @@ typedef struct UnitConfEntry {
         char *name;
         uint64_t value[_RC_RDMA_KIND_MAX];
         bool set[_RC_RDMA_KIND_MAX];
+        /* value is a share of the resource's capacity, in parts of
+         * RC_PERCENT_WHOLE: the limit in force follows the capacity. */
+        bool percent[_RC_RDMA_KIND_MAX];
 } UnitConfEntry;
 
 /* Insertion order; setting an existing name replaces its value in place. */
@@ -80,6 +83,16 @@ int unit_conf_check_value(UnitConfProperty p, uint64_t value, rc_err *err);
 /* Sets name's value (for rdma: of one kind) in a list property. No checks:
  * callers check with the two functions above. */
 int unit_conf_set(UnitConf *c, UnitConfProperty p, const char *name, rc_rdma_kind kind, uint64_t value);
+/* The same, for a value that may be a percentage (parts of RC_PERCENT_WHOLE). */
+int unit_conf_set_full(UnitConf *c, UnitConfProperty p, const char *name, rc_rdma_kind kind, uint64_t value,
+                       bool percent);
+/* A value as unit files and the bus's text form give it: a size
+ * ("4G", "max") or, except for RdmaMax (rdma has no capacity), a
+ * percentage ("12.5%"). */
+int unit_conf_parse_value(UnitConfProperty p, const char *s, uint64_t *ret, bool *ret_percent, rc_err *err);
+/* The absolute value of an entry's kind k for a resource of that capacity
+ * (percentages round down). */
+uint64_t unit_conf_entry_absolute(const UnitConfEntry *e, int k, uint64_t capacity);
 int unit_conf_set_slice(UnitConf *c, const char *slice);
 /* NULL when the list has no entry of that name. */
 const UnitConfEntry *unit_conf_find(const UnitConf *c, UnitConfProperty p, const char *name);

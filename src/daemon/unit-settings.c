@@ -388,13 +388,21 @@ static const char *value_to_string(UnitConfProperty p, uint64_t v, char buf[stat
 
 /* The resource a setting is about, when it can take a limit now; settings
  * of others wait for unit_settings_apply_resource(). */
-static bool resource_ready(Manager *m, UnitConfProperty p, const char *name) {
+static const rc_resource *resource_ready(Manager *m, UnitConfProperty p, const char *name) {
         const rc_resource *r = rc_resource_find(m->engine, unit_conf_property_controller(p), name);
-        return r && !(r->controller == RC_MISC && r->capacity == 0);
+        return r && !(r->controller == RC_MISC && r->capacity == 0) ? r : NULL;
+}
+
+static bool entry_has_percent(const UnitConfEntry *e) {
+        for (int k = 0; e && k < _RC_RDMA_KIND_MAX; k++)
+                if (e->set[k] && e->percent[k])
+                        return true;
+        return false;
 }
 
 /* Writes one key's value (for rdma: the kinds in `kinds`) as e says it,
- * or the default where e has none. */
+ * or the default where e has none. A percentage becomes the share of the
+ * capacity the resource has now. */
 static void apply_key(Manager *m, const char *unit, UnitConfProperty p, const char *name, const UnitConfEntry *e,
                       const bool kinds[_RC_RDMA_KIND_MAX], bool forget) {
         const char *file = unit_conf_property_file(p);
@@ -407,9 +415,15 @@ static void apply_key(Manager *m, const char *unit, UnitConfProperty p, const ch
                 else if (kinds[k] && asprintf(&key, "%s/%s", name, rc_rdma_kind_to_string((rc_rdma_kind) k)) >= 0)
                         manager_forget_runtime_limit(m, unit, file, key);
         }
-        if (!resource_ready(m, p, name)) {
+        const rc_resource *res = resource_ready(m, p, name);
+        if (!res) {
                 log_debug("%s: %s of %s waits for the resource to be registered (misc: with a capacity).", unit,
                           unit_conf_property_to_string(p), name);
+                return;
+        }
+        if (entry_has_percent(e) && (res->controller == RC_RDMA || res->capacity == RC_MAX)) {
+                log_warning("%s: %s of %s is a percentage, but %s has no capacity; ignoring.", unit,
+                            unit_conf_property_to_string(p), name, res->key);
                 return;
         }
         char text[512], buf[21];
@@ -422,7 +436,8 @@ static void apply_key(Manager *m, const char *unit, UnitConfProperty p, const ch
                                               rc_rdma_kind_to_string((rc_rdma_kind) k),
                                               value_to_string(p, e && e->set[k] ? e->value[k] : def, buf));
         } else
-                snprintf(text, sizeof(text), "%s %s", name, value_to_string(p, e ? e->value[0] : def, buf));
+                snprintf(text, sizeof(text), "%s %s", name,
+                         value_to_string(p, e ? unit_conf_entry_absolute(e, 0, res->capacity) : def, buf));
         rc_err err = { { 0 } };
         int r = manager_write_file(m, unit, file, text, false, &err);
         if (r < 0) {
@@ -440,6 +455,10 @@ static uint64_t entry_value(const UnitConfEntry *e, UnitConfProperty p, int k) {
         return e && e->set[k] ? e->value[k] : unit_conf_property_default(p);
 }
 
+static bool entry_percent(const UnitConfEntry *e, int k) {
+        return e && e->set[k] && e->percent[k];
+}
+
 /* One key of a list property: write it when its value changed between old
  * and new, or when force names it. */
 static void apply_list_key(Manager *m, const char *unit, UnitConfProperty p, const char *name, const UnitConf *old,
@@ -449,7 +468,8 @@ static void apply_list_key(Manager *m, const char *unit, UnitConfProperty p, con
         bool kinds[_RC_RDMA_KIND_MAX] = { false }, any = false;
         int n_kinds = p == UNIT_CONF_RDMA_MAX ? _RC_RDMA_KIND_MAX : 1;
         for (int k = 0; k < n_kinds; k++) {
-                kinds[k] = (f && f->set[k]) || entry_value(o, p, k) != entry_value(n, p, k);
+                kinds[k] = (f && f->set[k]) || entry_value(o, p, k) != entry_value(n, p, k) ||
+                           entry_percent(o, k) != entry_percent(n, k);
                 any = any || kinds[k];
         }
         if (any)
@@ -686,6 +706,23 @@ int unit_settings_apply_resource(Manager *m, const rc_resource *r) {
         return 0;
 }
 
+int unit_settings_capacity_changed(Manager *m, const rc_resource *r) {
+        if (r->controller == RC_MISC && r->capacity == 0)
+                return 0;
+        hashmap_for_each(node, &m->units) {
+                UnitSettings *us = container_of(node, UnitSettings, node);
+                for (int i = 0; i < _UNIT_CONF_LIST_MAX; i++) {
+                        UnitConfProperty p = (UnitConfProperty) i;
+                        if (unit_conf_property_controller(p) != r->controller)
+                                continue;
+                        const UnitConfEntry *e = unit_conf_find(&us->conf, p, r->name);
+                        if (entry_has_percent(e))
+                                apply_key(m, us->name, p, r->name, e, e->percent, false);
+                }
+        }
+        return 0;
+}
+
 const char *manager_unit_slice(Manager *m, const char *unit) {
         const char *slice = unit ? systemd_unit_slice(m, unit) : NULL;
         if (slice)
@@ -717,15 +754,22 @@ static void changes_free(Change *v, size_t n) {
         free(v);
 }
 
-static int read_list_property(Manager *m, const char *unit, sd_bus_message *msg, Change *c, sd_bus_error *error) {
+/* a(st), or a(ss) whose values are written as in unit files ("4G", "max",
+ * "10%"): the only way to pass a percentage. */
+static int read_list_property(Manager *m, const char *unit, sd_bus_message *msg, Change *c, bool text,
+                              sd_bus_error *error) {
         const char *prop = unit_conf_property_to_string(c->prop);
         rc_controller controller = unit_conf_property_controller(c->prop);
-        int r = sd_bus_message_enter_container(msg, 'a', "(st)");
+        int r = sd_bus_message_enter_container(msg, 'a', text ? "(ss)" : "(st)");
         if (r < 0)
                 return r;
-        const char *key;
-        uint64_t value;
-        while ((r = sd_bus_message_read(msg, "(st)", &key, &value)) > 0) {
+        for (;;) {
+                const char *key, *s = NULL;
+                uint64_t value;
+                bool percent = false;
+                r = text ? sd_bus_message_read(msg, "(ss)", &key, &s) : sd_bus_message_read(msg, "(st)", &key, &value);
+                if (r <= 0)
+                        break;
                 rc_key k;
                 rc_err err = { { 0 } };
                 r = unit_conf_parse_key(c->prop, key, &k, &err);
@@ -735,14 +779,22 @@ static int read_list_property(Manager *m, const char *unit, sd_bus_message *msg,
                         return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
                                                  "%s: RdmaMax key '%s' needs a kind: %s/hca_handle or %s/hca_object",
                                                  unit, key, k.name, k.name);
-                r = unit_conf_check_value(c->prop, value, &err);
+                r = s ? unit_conf_parse_value(c->prop, s, &value, &percent, &err)
+                      : unit_conf_check_value(c->prop, value, &err);
                 if (r < 0)
                         return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT, "%s: %s", unit, err.msg);
-                if (!rc_resource_find(m->engine, controller, k.name))
+                const rc_resource *res = rc_resource_find(m->engine, controller, k.name);
+                if (!res)
                         return sd_bus_error_setf(error, RESCTL_ERROR_NO_SUCH_RESOURCE,
                                                  "%s: %s %s/%s is not registered (see ListResources)", unit, prop,
                                                  rc_controller_to_string(controller), k.name);
-                r = unit_conf_set(&c->add, c->prop, k.name, k.kind < 0 ? 0 : (rc_rdma_kind) k.kind, value);
+                if (percent && res->capacity == RC_MAX)
+                        return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
+                                                 "%s: %s %s is a percentage, but %s has no capacity (max); give an "
+                                                 "absolute value",
+                                                 unit, prop, s, res->key);
+                r = unit_conf_set_full(&c->add, c->prop, k.name, k.kind < 0 ? 0 : (rc_rdma_kind) k.kind, value,
+                                       percent);
                 if (r < 0)
                         return r;
         }
@@ -774,6 +826,9 @@ static int read_changes(Manager *m, const char *unit, sd_bus_message *msg, Chang
                 r = sd_bus_message_peek_type(msg, NULL, &contents);
                 if (r < 0)
                         break;
+                bool text = p != UNIT_CONF_SLICE && contents && streq(contents, "a(ss)");
+                if (text)
+                        want = "a(ss)";
                 if (!contents || !streq(contents, want)) {
                         r = sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
                                               "%s: %s takes a variant of type %s, not %s", unit, name, want,
@@ -818,7 +873,7 @@ static int read_changes(Manager *m, const char *unit, sd_bus_message *msg, Chang
                         }
                         r = unit_conf_set_slice(&c->add, *slice ? slice : NULL);
                 } else
-                        r = read_list_property(m, unit, msg, c, error);
+                        r = read_list_property(m, unit, msg, c, text, error);
                 if (r >= 0)
                         r = sd_bus_message_exit_container(msg);
                 if (r >= 0)
@@ -1138,6 +1193,8 @@ static void changes_done(Changes *c) {
         changes_free(c->v, c->n);
 }
 
+static int set_changes(Manager *m, const char *unit, bool runtime, Changes changes, sd_bus_error *error);
+
 int unit_settings_set(Manager *m, const char *unit, bool runtime, sd_bus_message *properties, sd_bus_error *error) {
         if (!rc_unit_name_is_valid(unit))
                 return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
@@ -1146,7 +1203,25 @@ int unit_settings_set(Manager *m, const char *unit, bool runtime, sd_bus_message
         int r = read_changes(m, unit, properties, &changes.v, &changes.n, error);
         if (r < 0 || changes.n == 0)
                 return r;       /* an empty call changes nothing, and creates no directory */
+        return set_changes(m, unit, runtime, changes, error);
+}
 
+int unit_settings_set_value(Manager *m, const char *unit, bool runtime, int property, const char *name,
+                            uint64_t value, sd_bus_error *error) {
+        _cleanup_(changes_done) Changes changes = { .v = calloc(1, sizeof(Change)), .n = 1 };
+        if (!changes.v)
+                return -ENOMEM;
+        UnitConfProperty p = (UnitConfProperty) property;
+        changes.v[0].prop = p;
+        int r = unit_conf_set(&changes.v[0].add, p, name, 0, value);
+        if (r < 0)
+                return r;
+        return set_changes(m, unit, runtime, changes, error);
+}
+
+/* The changes of one call, checked: drop-ins, then the engine. */
+static int set_changes(Manager *m, const char *unit, bool runtime, Changes changes, sd_bus_error *error) {
+        int r;
         bool touched[_UNIT_CONF_PROPERTY_MAX] = { false };
         for (size_t i = 0; i < changes.n; i++)
                 touched[changes.v[i].prop] = true;
@@ -1197,10 +1272,11 @@ int unit_settings_set(Manager *m, const char *unit, bool runtime, sd_bus_message
                                 const UnitConfEntry *e = &touched_keys->entries[k];
                                 if (!e->set[kind])
                                         continue;
-                                r = unit_conf_set(&force, c->prop, e->name, (rc_rdma_kind) kind, e->value[kind]);
+                                r = unit_conf_set_full(&force, c->prop, e->name, (rc_rdma_kind) kind,
+                                                       e->value[kind], e->percent[kind]);
                                 if (r >= 0 && l->n > 0)
-                                        r = unit_conf_set(&work, c->prop, e->name, (rc_rdma_kind) kind,
-                                                          e->value[kind]);
+                                        r = unit_conf_set_full(&work, c->prop, e->name, (rc_rdma_kind) kind,
+                                                               e->value[kind], e->percent[kind]);
                                 if (r < 0)
                                         return r;
                         }

@@ -15,6 +15,7 @@
 #include "resctl.h"
 
 #define CHARGE_PERSIST UINT64_C(1)
+#define CHARGE_UNIT UINT64_C(4)
 #define EVICT_FORCE UINT64_C(1)
 
 static int parse_amount_arg(const char *what, const char *s, uint64_t *ret) {
@@ -92,7 +93,7 @@ int verb_charge(sd_bus *bus, int argc, char **argv) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r = manager_call(bus, "Charge", &error, &reply, "sstt", argv[0], argv[1], amount,
-                             arg.persist ? CHARGE_PERSIST : 0);
+                             arg.persist ? CHARGE_PERSIST : arg.until_stop ? CHARGE_UNIT : 0);
         if (r < 0)
                 return fail_bus("charge", &error, r);
         r = sd_bus_message_read(reply, "t", &id);
@@ -110,7 +111,7 @@ int verb_charge(sd_bus *bus, int argc, char **argv) {
                 json_finish(&j);
         } else
                 printf("%" PRIu64 "\n", id);
-        if (!arg.persist)
+        if (!arg.persist && !arg.until_stop)
                 hint("Charge %" PRIu64 " belongs to this resctl process and is released when it exits, "
                      "i.e. now; use --persist to keep it until 'resctl uncharge %" PRIu64 "'.",
                      id, id);

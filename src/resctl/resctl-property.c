@@ -10,6 +10,8 @@
  *                                           [("mlx5_0/hca_handle", 2), ("mlx5_0/hca_object", UINT64_MAX)]
  *   MiscMax=                                an empty list: resets the property
  *   Slice=tenant-a.slice                    ("Slice", s "tenant-a.slice"); "" resets
+ *   MiscMax=sev:10%                         ("MiscMax", a(ss) [("sev", "10%")]): a percentage
+ *                                           travels as text, the daemon parses it
  *
  * Only the syntax is checked here; whether the resource exists and the
  * value fits is the daemon's to say. */
@@ -55,6 +57,10 @@ static char *strstrip(char *s) {
         return s;
 }
 
+/* Entries go as (ss) when the assignment holds a percentage. */
+static int value_append(sd_bus_message *m, const char *assignment, const char *key, const char *v, bool text,
+                        char **why);
+
 static int value_parse(const char *assignment, const char *v, uint64_t *ret, char **why) {
         int r = parse_size(v, ret);
         if (r == -ERANGE)
@@ -65,8 +71,20 @@ static int value_parse(const char *assignment, const char *v, uint64_t *ret, cha
         return 0;
 }
 
+static int value_append(sd_bus_message *m, const char *assignment, const char *key, const char *v, bool text,
+                        char **why) {
+        if (text)
+                return sd_bus_message_append(m, "(ss)", key, v);
+        uint64_t x;
+        int r = value_parse(assignment, v, &x, why);
+        if (r < 0)
+                return r;
+        return sd_bus_message_append(m, "(st)", key, x);
+}
+
 /* KEY:VALUE (split at the last ':', dmem region names hold ':'), or KEY VALUE. */
-static int append_entry(sd_bus_message *m, const char *assignment, const char *example, char *s, char **why) {
+static int append_entry(sd_bus_message *m, const char *assignment, const char *example, char *s, bool text,
+                        char **why) {
         char *key = s, *value;
         size_t n = strcspn(s, WHITESPACE);
         if (s[n]) {
@@ -85,18 +103,15 @@ static int append_entry(sd_bus_message *m, const char *assignment, const char *e
         if (!*key || !*value)
                 return why_set(why, "Invalid assignment '%s': expected RESOURCE:VALUE (e.g. %s).", assignment,
                                example);
-        uint64_t x;
-        int r = value_parse(assignment, value, &x, why);
-        if (r < 0)
-                return r;
-        return sd_bus_message_append(m, "(st)", key, x);
+        return value_append(m, assignment, key, value, text, why);
 }
 
 /* "mlx5_0 hca_handle=2 hca_object=max": one entry per kind, "dev/kind". */
-static int append_rdma(sd_bus_message *m, const char *assignment, const char *example, char *s, char **why) {
+static int append_rdma(sd_bus_message *m, const char *assignment, const char *example, char *s, bool text,
+                       char **why) {
         if (!strchr(s, '='))
                 /* The bus's own form, "mlx5_0/hca_handle:2", is fine too. */
-                return append_entry(m, assignment, example, s, why);
+                return append_entry(m, assignment, example, s, text, why);
         char *dev = strsep(&s, WHITESPACE);
         if (!*dev || strchr(dev, '=') || strchr(dev, '/'))
                 return why_set(why, "Invalid assignment '%s': name the device, then its limits (e.g. %s).", assignment,
@@ -113,14 +128,10 @@ static int append_rdma(sd_bus_message *m, const char *assignment, const char *ex
                 if (!streq(tok, "hca_handle") && !streq(tok, "hca_object"))
                         return why_set(why, "Invalid assignment '%s': unknown kind '%s', use hca_handle or hca_object.",
                                        assignment, tok);
-                uint64_t x;
-                int r = value_parse(assignment, eq + 1, &x, why);
-                if (r < 0)
-                        return r;
                 _cleanup_free_ char *key = NULL;
                 if (asprintf(&key, "%s/%s", dev, tok) < 0)
                         return -ENOMEM;
-                r = sd_bus_message_append(m, "(st)", key, x);
+                int r = value_append(m, assignment, key, eq + 1, text, why);
                 if (r < 0)
                         return r;
                 any = true;
@@ -153,21 +164,22 @@ int property_append(sd_bus_message *m, const char *assignment, char **why) {
         if (streq(prop, "Slice"))
                 return sd_bus_message_append(m, "(sv)", prop, "s", value);
 
+        bool text = strchr(value, '%');
         int r = sd_bus_message_open_container(m, 'r', "sv");
         if (r >= 0)
                 r = sd_bus_message_append(m, "s", prop);
         if (r >= 0)
-                r = sd_bus_message_open_container(m, 'v', "a(st)");
+                r = sd_bus_message_open_container(m, 'v', text ? "a(ss)" : "a(st)");
         if (r >= 0)
-                r = sd_bus_message_open_container(m, 'a', "(st)");
+                r = sd_bus_message_open_container(m, 'a', text ? "(ss)" : "(st)");
         if (r < 0)
                 return r;
         /* An empty value is an empty list: the reset. */
         if (*value) {
                 if (streq(prop, "RdmaMax"))
-                        r = append_rdma(m, assignment, properties[p].example, value, why);
+                        r = append_rdma(m, assignment, properties[p].example, value, text, why);
                 else
-                        r = append_entry(m, assignment, properties[p].example, value, why);
+                        r = append_entry(m, assignment, properties[p].example, value, text, why);
                 if (r < 0)
                         return r;
         }

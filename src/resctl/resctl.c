@@ -106,6 +106,7 @@ typedef enum VerbFlags {
         VERB_GROUP = 1 << 6,            /* --group applies */
         VERB_EXPORT = 1 << 7,           /* --format, --output apply */
         VERB_TOP = 1 << 8,              /* --order, --iterations, --batch apply */
+        VERB_MIN = 1 << 9,              /* --min applies */
 } VerbFlags;
 
 typedef struct Verb {
@@ -129,7 +130,8 @@ static const Verb verbs[] = {
         { "write", 3, MANY, VERB_AUTH, verb_write, "write GROUP FILE TEXT..." },
         { "set-property", 2, MANY, VERB_AUTH | VERB_RUNTIME, verb_set_property,
           "set-property [--runtime] UNIT PROPERTY=VALUE..." },
-        { "charge", 3, 3, VERB_JSON | VERB_AUTH | VERB_PERSIST, verb_charge, "charge [--persist] GROUP KEY AMOUNT" },
+        { "charge", 3, 3, VERB_JSON | VERB_AUTH | VERB_PERSIST, verb_charge,
+          "charge [--persist|--until-stop] GROUP KEY AMOUNT" },
         { "uncharge", 1, 2, VERB_AUTH, verb_uncharge, "uncharge ID [AMOUNT]" },
         { "migrate", 2, MANY, VERB_JSON | VERB_AUTH | VERB_GROUP, verb_migrate,
           "migrate ID... DST or migrate --group SRC DST" },
@@ -141,6 +143,10 @@ static const Verb verbs[] = {
         { "export", 0, 0, VERB_EXPORT, verb_export,
           "export [--format=openmetrics|prometheus|nfd] [--output=FILE] [--follow]" },
         { "top", 0, 1, VERB_TOP, verb_top, "top [--order=usage|peak|max|refused|name] [--iterations=N] [--batch] [KEY]" },
+        { "protect", 3, 3, VERB_AUTH | VERB_RUNTIME | VERB_MIN, verb_protect,
+          "protect [--runtime] [--min] UNIT KEY AMOUNT|N%" },
+        { "unprotect", 2, 2, VERB_AUTH | VERB_MIN, verb_unprotect, "unprotect [--min] UNIT KEY" },
+        { "run", 1, MANY, VERB_AUTH, verb_run, "run [--group UNIT] --charge KEY=AMOUNT... [--] CMD [ARGS...]" },
 };
 
 static void help(void) {
@@ -171,6 +177,12 @@ static void help(void) {
                "  register-resource KEY CAPACITY  Register a resource, or set its capacity\n"
                "  unregister-resource KEY         Unregister a resource, releasing its charges\n"
                "  set-capacity KEY CAPACITY       Change the capacity of a resource\n"
+               "  protect UNIT KEY AMOUNT|N%%      Protect AMOUNT of a dmem region for UNIT,\n"
+               "                                  raising low (min) along its ancestry\n"
+               "  unprotect UNIT KEY              Take back what protect added\n"
+               "  run [--group UNIT] --charge KEY=AMOUNT... -- CMD [ARGS...]\n"
+               "                                  Take the charges, then become CMD: they are\n"
+               "                                  held exactly as long as CMD runs (all or none)\n"
                "\n%sOptions:%s\n"
                "  -h --help                       Show this help\n"
                "     --version                    Show package version\n"
@@ -180,8 +192,10 @@ static void help(void) {
                "  -H --host=[USER@]HOST           Operate on a remote host (over ssh)\n"
                "  -M --machine=CONTAINER          Operate on a local container\n"
                "     --no-ask-password            Do not ask for a password (polkit)\n"
-               "     --runtime                    set-property: until the next reboot only\n"
+               "     --runtime                    set-property, protect: until the next reboot only\n"
+               "     --min                        protect, unprotect: min instead of low\n"
                "     --persist                    charge: keep the charge after resctl exits\n"
+               "     --until-stop                 charge: keep it while the unit GROUP runs\n"
                "     --force                      evict: release the victims' charges now\n"
                "     --group                      migrate: move all charges of a group\n"
                "     --format=FORMAT              export: openmetrics (default), prometheus\n"
@@ -222,6 +236,8 @@ enum {
         ARG_OUTPUT,
         ARG_ORDER,
         ARG_FOLLOW,
+        ARG_MIN,
+        ARG_UNTIL_STOP,
 };
 
 /* Which verb flag each verb-specific option needs, for the error line. */
@@ -241,6 +257,8 @@ static struct {
         { false, "--iterations", VERB_TOP },
         { false, "--batch", VERB_TOP },
         { false, "--json", VERB_JSON },
+        { false, "--min", VERB_MIN },
+        { false, "--until-stop", VERB_PERSIST },
 };
 
 static void mark_option(const char *name) {
@@ -270,6 +288,8 @@ static int parse_argv(int argc, char *argv[]) {
                 { "follow", no_argument, NULL, ARG_FOLLOW },
                 { "iterations", required_argument, NULL, 'n' },
                 { "batch", no_argument, NULL, 'b' },
+                { "min", no_argument, NULL, ARG_MIN },
+                { "until-stop", no_argument, NULL, ARG_UNTIL_STOP },
                 { NULL, 0, NULL, 0 },
         };
         int c;
@@ -377,6 +397,14 @@ static int parse_argv(int argc, char *argv[]) {
                         arg.top_batch = true;
                         mark_option("--batch");
                         break;
+                case ARG_UNTIL_STOP:
+                        arg.until_stop = true;
+                        mark_option("--until-stop");
+                        break;
+                case ARG_MIN:
+                        arg.min = true;
+                        mark_option("--min");
+                        break;
                 case ':':
                         return -fail_usage("Option '%s' needs an argument; see 'resctl --help'.", argv[optind - 1]);
                 case '?':
@@ -387,6 +415,8 @@ static int parse_argv(int argc, char *argv[]) {
                 }
         if (arg.host && arg.machine)
                 return -fail_usage("Use either --host= or --machine=, not both.");
+        if (arg.persist && arg.until_stop)
+                return -fail_usage("Use either --persist or --until-stop, not both.");
         return 1;
 }
 
@@ -440,10 +470,14 @@ int main(int argc, char *argv[]) {
         setlocale(LC_ALL, "");
         if (protect_unit_args(argc, argv) < 0)
                 return fail_oom();
-        int r = parse_argv(argc, argv);
+        /* Global options end at "run": what follows is its own. */
+        int run_at = run_verb_index(argc, argv);
+        int r = parse_argv(run_at, argv);
         unprotect_unit_args(argc, argv);
         if (r <= 0)
                 return r < 0 ? -r : EXIT_SUCCESS;
+        if (run_at < argc)
+                optind = run_at;
 
         const char *name = optind < argc ? argv[optind] : "status";
         const Verb *v = verb_find(name);

@@ -53,6 +53,7 @@ typedef struct Args {
         const char *machine;
         bool runtime;                   /* set-property */
         bool persist;                   /* charge */
+        bool until_stop;                /* charge */
         bool force;                     /* evict */
         bool group;                     /* migrate */
         ExportFormat format;            /* export */
@@ -61,6 +62,7 @@ typedef struct Args {
         TopOrder top_order;             /* top */
         unsigned top_iterations;        /* top: 0 = until ^C or q */
         bool top_batch;                 /* top */
+        bool min;                       /* protect, unprotect */
 } Args;
 
 extern Args arg;
@@ -271,6 +273,13 @@ int verb_top(sd_bus *bus, int argc, char **argv);
 
 TopOrder top_order_from_string(const char *s);
 const char *top_order_to_string(TopOrder o);
+
+int verb_run(sd_bus *bus, int argc, char **argv);
+int verb_protect(sd_bus *bus, int argc, char **argv);
+int verb_unprotect(sd_bus *bus, int argc, char **argv);
+/* resctl-run.c: run's options follow it and its command follows them, so
+ * the global option parser stops at "run": its index in argv, or argc. */
+int run_verb_index(int argc, char **argv);
 
 /* ---- resctl-spawn.c: the pager and the polkit agent ---- */
 

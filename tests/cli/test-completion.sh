@@ -58,7 +58,7 @@ want() {
 }
 
 want "resctl " status list-resources list-groups list-charges tree show cat write set-property charge \
-        uncharge migrate evict register-resource unregister-resource set-capacity monitor export top
+        uncharge migrate evict register-resource unregister-resource set-capacity monitor export top protect unprotect run
 want "resctl list-" list-resources list-groups list-charges
 want "resctl --no-l" --no-legend
 want "resctl --js" --json=

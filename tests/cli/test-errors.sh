@@ -13,11 +13,15 @@ expect_error 2 "^Option '--host' needs an argument" resctl list-groups --host
 expect_error 2 "^Unknown JSON mode 'long'" resctl --json=long list-groups
 expect_error 2 "^Unknown export format 'csv'" resctl export --format=csv
 expect_error 2 "^--persist does not apply to 'list-groups'\.$" resctl --persist list-groups
+expect_error 2 "^--until-stop does not apply to 'list-groups'\.$" resctl --until-stop list-groups
+expect_error 2 "^Use either --persist or --until-stop, not both\.$" resctl charge --persist --until-stop a.slice sev 1
+# No systemd on this bus: nothing would tell when the unit stops.
+expect_error 1 "^Failed to charge: Flag 0x4 \(UNIT\) needs systemd" resctl charge --until-stop vm.service sev 1
 expect_error 2 "^--json does not apply to 'cat'\.$" resctl --json=short cat -.slice misc.capacity
 expect_error 2 "^Use either --host= or --machine=, not both\.$" resctl -H a -M b status
 expect_error 2 "^Too few arguments: resctl show GROUP$" resctl show
 expect_error 2 "^Too many arguments: resctl list-groups$" resctl list-groups extra
-expect_error 2 "^Too few arguments: resctl charge \[--persist\] GROUP KEY AMOUNT$" resctl charge a.slice sev
+expect_error 2 "^Too few arguments: resctl charge \[--persist[|]--until-stop\] GROUP KEY AMOUNT$" resctl charge a.slice sev
 expect_error 2 "^Invalid amount 'lots': use a number" resctl charge a.slice sev lots
 expect_error 2 "^Invalid amount '99999999999T': it does not fit in 64 bits\.$" resctl charge a.slice sev 99999999999T
 expect_error 2 "^Invalid charge id 'x1'" resctl uncharge x1

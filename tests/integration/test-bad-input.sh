@@ -153,7 +153,9 @@ expect_error org.freedesktop.DBus.Error.InvalidArgs WriteFile ss bad.slice misc.
 expect_error org.freedesktop.DBus.Error.UnknownMethod Frobnicate s x
 expect_error $INVAL SetUnitProperties "sba(sv)" bad-u.slice false 1 MiscMax s "sev:1"
 expect_error $INVAL SetUnitProperties "sba(sv)" bad-u.slice false 1 MiscMax "a(su)" 1 sev 1
-expect_error $INVAL SetUnitProperties "sba(sv)" bad-u.slice false 1 MiscMax "a(ss)" 1 sev 1
+# a(ss) is the text form ("10%", "4G"): a value it cannot parse is refused.
+expect_error $INVAL SetUnitProperties "sba(sv)" bad-u.slice false 1 MiscMax "a(ss)" 1 sev lots
+expect_error $INVAL SetUnitProperties "sba(sv)" bad-u.slice false 1 MiscMax "a(sb)" 1 sev true
 expect_error $INVAL SetUnitProperties "sba(sv)" bad-u.slice false 1 Slice "a(st)" 0
 expect_error $INVAL SetUnitProperties "sba(sv)" bad-u.slice false 1 Slice t 1
 batch_end "wrong signatures"

@@ -421,6 +421,80 @@ else
         fail "resctld logged no errors and never restarted" "$(IN journalctl -u resctld -p err --no-pager 2>&1 | tail -5)"
 fi
 
+# 8a. Admission control at unit start (resctl.unit(5)): a unit charge
+#     taken in ExecStartPre= lives as long as the unit; two fit in
+#     sev-vms.slice's MiscMax=sev:2, the third unit fails to start until one
+#     stops; a kill -9 of resctld in between changes nothing, and a unit
+#     that stops while resctld is down has its charge released at start.
+if [[ -n $RESCTL ]]; then
+        IN mkdir -p /etc/systemd/system/sev-vms.slice.d
+        IN sh -c 'printf "[X-Resctl]\nMiscMax=sev:2\n" >/etc/systemd/system/sev-vms.slice.d/50-sev.conf'
+        IN sh -c 'printf "[Service]\nSlice=sev-vms.slice\nExecStartPre=/usr/bin/resctl charge --until-stop %%n sev 1\nExecStart=/bin/sleep infinity\n" \
+                >/etc/systemd/system/rc-sev@.service'
+        IN systemctl daemon-reload
+        IN systemctl start sev-vms.slice
+        unit_charges() { call ListCharges s "" | grep -o "\"$1\" \"misc/sev\" 1 0 4" | wc -l; }
+        sev_usage_is() { readfile_has sev-vms.slice misc.current "sev $1"; }
+        if poll "$WAIT" readfile_has sev-vms.slice misc.max 'sev 2' &&
+                IN systemctl start rc-sev@1.service rc-sev@2.service && is_active rc-sev@1.service &&
+                is_active rc-sev@2.service && [[ $(unit_charges rc-sev@1.service) == 1 ]] &&
+                [[ $(unit_charges rc-sev@2.service) == 1 ]] && sev_usage_is 2 &&
+                group_parent_is rc-sev@1.service sev-vms.slice; then
+                pass "ExecStartPre=resctl charge --until-stop: two units start within MiscMax=sev:2, each holds a unit charge (flags 4)"
+        else
+                fail "two units with a unit charge start" "$(call ListCharges s '' 2>&1)" \
+                        "$(IN journalctl -u 'rc-sev@*' --no-pager -o cat 2>&1 | tail -6)"
+        fi
+        third_refused() {
+                ! IN systemctl start rc-sev@3.service 2>/dev/null && ! is_active rc-sev@3.service &&
+                        IN journalctl -u rc-sev@3.service --no-pager -o cat 2>/dev/null |
+                        grep -q 'Failed to charge: sev-vms.slice: misc/sev max 2 reached'
+        }
+        if third_refused && [[ $(unit_charges rc-sev@3.service) == 0 ]] && sev_usage_is 2; then
+                pass "the third unit fails to start; its journal says 'Failed to charge: sev-vms.slice: misc/sev max 2 reached'"
+        else
+                fail "the third unit fails to start" "$(IN systemctl status rc-sev@3.service --no-pager 2>&1 | tail -6)"
+        fi
+        # kill -9: systemd restarts resctld (Restart=on-failure); nothing changes.
+        IN systemctl kill -s KILL resctld
+        restarted() { is_active resctld && [[ $(IN systemctl show -P NRestarts resctld) -ge 1 ]]; }
+        if poll "$WAIT" restarted && [[ $(unit_charges rc-sev@1.service) == 1 ]] &&
+                [[ $(unit_charges rc-sev@2.service) == 1 ]] && sev_usage_is 2 && third_refused; then
+                pass "after kill -9 of resctld: both unit charges are back, the third unit still fails to start"
+        else
+                fail "kill -9 of resctld changes nothing" "$(call ListCharges s '' 2>&1)" \
+                        "$(IN systemctl show -p NRestarts -p ActiveState resctld 2>&1)"
+        fi
+        IN systemctl stop rc-sev@1.service
+        if poll "$WAIT" sev_usage_is 1 && [[ $(unit_charges rc-sev@1.service) == 0 ]] &&
+                IN systemctl start rc-sev@3.service && is_active rc-sev@3.service &&
+                [[ $(unit_charges rc-sev@3.service) == 1 ]]; then
+                pass "stopping one unit releases its charge (unit-stopped): the third unit starts"
+        else
+                fail "stopping one unit lets the third start" "$(call ListCharges s '' 2>&1)" \
+                        "$(IN journalctl -u rc-sev@3.service --no-pager -o cat 2>&1 | tail -4)"
+        fi
+        # A unit that stops while resctld is down: released when it starts.
+        IN systemctl stop resctld
+        IN systemctl stop rc-sev@2.service
+        IN systemctl start resctld
+        if poll "$WAIT" sev_usage_is 1 && [[ $(unit_charges rc-sev@2.service) == 0 ]] &&
+                [[ $(unit_charges rc-sev@3.service) == 1 ]]; then
+                pass "a unit that stopped while resctld was down has its charge released at start"
+        else
+                fail "a unit stopped while resctld was down: charge released at start" "$(call ListCharges s '' 2>&1)" \
+                        "$(IN journalctl -u resctld --no-pager -n 10 -o cat 2>&1)"
+        fi
+        # A failed unit (its main process killed) releases too.
+        IN systemctl kill -s KILL rc-sev@3.service
+        if poll "$WAIT" sev_usage_is 0 && [[ $(unit_charges rc-sev@3.service) == 0 ]]; then
+                pass "a unit that fails releases its unit charge"
+        else
+                fail "a unit that fails releases its unit charge" "$(call ListCharges s '' 2>&1)"
+        fi
+        IN systemctl reset-failed 'rc-sev@*' 2>/dev/null
+fi
+
 # 9. The kernel backend under systemd, sandboxed as installed. This kernel
 #    has no misc controller, so the cgroup root is a double in the kernel's
 #    formats; a unit's [X-Resctl] limit lands in its cgroup once that exists,

@@ -473,6 +473,60 @@ TEST(test_dmem_02) {
         CHECK_EQ_INT(dmem_write("drm/0000:03:00.0/vram0 123456789012345678901", &v), -ERANGE);
 }
 
+/* Percentages of a capacity (unit settings): parsed exactly, applied rounding down. */
+TEST(test_percent) {
+        uint64_t v = 7;
+        CHECK_EQ_INT(rc_parse_percent("0%", &v), 0);
+        CHECK_EQ_U64(v, 0);
+        CHECK_EQ_INT(rc_parse_percent("100%", &v), 0);
+        CHECK_EQ_U64(v, RC_PERCENT_WHOLE);
+        CHECK_EQ_INT(rc_parse_percent("100.0000000%", &v), 0);
+        CHECK_EQ_U64(v, RC_PERCENT_WHOLE);
+        CHECK_EQ_INT(rc_parse_percent("12.5%", &v), 0);
+        CHECK_EQ_U64(v, 125000000);
+        CHECK_EQ_INT(rc_parse_percent("0.0000001%", &v), 0);
+        CHECK_EQ_U64(v, 1);
+        CHECK_EQ_INT(rc_parse_percent("010%", &v), 0);        /* decimal, not octal */
+        CHECK_EQ_U64(v, 100000000);
+
+        v = 7;
+        CHECK_EQ_INT(rc_parse_percent("100.0000001%", &v), -ERANGE);
+        CHECK_EQ_INT(rc_parse_percent("101%", &v), -ERANGE);
+        CHECK_EQ_INT(rc_parse_percent("99999999999999999999999%", &v), -ERANGE);
+        CHECK_EQ_INT(rc_parse_percent("0.00000001%", &v), -EINVAL);  /* 8 decimals */
+        CHECK_EQ_INT(rc_parse_percent("10", &v), -EINVAL);
+        CHECK_EQ_INT(rc_parse_percent("%", &v), -EINVAL);
+        CHECK_EQ_INT(rc_parse_percent("", &v), -EINVAL);
+        CHECK_EQ_INT(rc_parse_percent("-5%", &v), -EINVAL);
+        CHECK_EQ_INT(rc_parse_percent("+5%", &v), -EINVAL);
+        CHECK_EQ_INT(rc_parse_percent("5.%", &v), -EINVAL);
+        CHECK_EQ_INT(rc_parse_percent(".5%", &v), -EINVAL);
+        CHECK_EQ_INT(rc_parse_percent("5 %", &v), -EINVAL);
+        CHECK_EQ_INT(rc_parse_percent("5%%", &v), -EINVAL);
+        CHECK_EQ_INT(rc_parse_percent("5G%", &v), -EINVAL);
+        CHECK_EQ_U64(v, 7);                                     /* untouched on failure */
+
+        /* Rounding down, exact for byte counts near 2^64. */
+        CHECK_EQ_U64(rc_percent_of(400, 10 * (RC_PERCENT_WHOLE / 100)), 40);
+        CHECK_EQ_U64(rc_percent_of(9, 10 * (RC_PERCENT_WHOLE / 100)), 0);     /* 0.9 -> 0 */
+        CHECK_EQ_U64(rc_percent_of(99, 125000000), 12);                        /* 12.375 -> 12 */
+        CHECK_EQ_U64(rc_percent_of(UINT64_C(17179869184), 800000000), UINT64_C(13743895347)); /* 80% of 16G */
+        CHECK_EQ_U64(rc_percent_of(UINT64_MAX - 1, RC_PERCENT_WHOLE), UINT64_MAX - 1);
+        CHECK_EQ_U64(rc_percent_of(UINT64_MAX, 500000000), UINT64_MAX / 2);
+        CHECK_EQ_U64(rc_percent_of(12345, 0), 0);
+
+        char buf[32];
+        CHECK_EQ_STR(rc_percent_format(0, buf), "0%");
+        CHECK_EQ_STR(rc_percent_format(RC_PERCENT_WHOLE, buf), "100%");
+        CHECK_EQ_STR(rc_percent_format(125000000, buf), "12.5%");
+        CHECK_EQ_STR(rc_percent_format(1, buf), "0.0000001%");
+        const char *round_trip[] = { "33.3333333%", "7%", "0.5%", "99.99%" };
+        for (size_t i = 0; i < sizeof(round_trip) / sizeof(round_trip[0]); i++) {
+                CHECK_EQ_INT(rc_parse_percent(round_trip[i], &v), 0);
+                CHECK_EQ_STR(rc_percent_format(v, buf), round_trip[i]);
+        }
+}
+
 int main(void) {
         RUN(test_strstrip);
         RUN(test_strsep);
@@ -483,5 +537,6 @@ int main(void) {
         RUN(test_misc_10);
         RUN(test_rdma_07);
         RUN(test_dmem_02);
+        RUN(test_percent);
         return TEST_EXIT();
 }

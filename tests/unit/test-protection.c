@@ -725,6 +725,125 @@ TEST(test_evict_not_dmem) {
         rc_engine_free(x.e);
 }
 
+/* ---- Protect: one unit's effective protection, raising its ancestry ------- */
+
+/* Applies a plan as Protect does and returns the unit's effective value. */
+static uint64_t protect(Prot *p, rc_group *g, uint64_t amount, bool min, size_t *n_changed) {
+        rc_protect_step *v = NULL;
+        size_t n = 0;
+        CHECK_EQ_INT(rc_protect_plan(p->x.e, g, p->x.v, amount, min, &v, &n), 0);
+        CHECK_EQ_U64(n, g->depth);
+        *n_changed = 0;
+        for (size_t i = 0; i < n; i++) {
+                CHECK(v[i].new >= v[i].old);
+                if (v[i].new != v[i].old) {
+                        set(&p->x, v[i].group, min ? "dmem.min" : "dmem.low", v[i].new);
+                        (*n_changed)++;
+                }
+        }
+        free(v);
+        return rc_group_effective_protection(p->x.e, g, p->x.v, min);
+}
+
+/* PROT-01's overcommitted B (children's protected usage 75M > 50M):
+ * protecting C's 50M raises B to 75M and A to 75M, and then neither the
+ * root nor A as the reclaim target can take C's 50M. */
+TEST(test_protect_overcommitted_parent) {
+        Prot p = prot_new("dmem.min", 50 * MiB, 50 * MiB, 50 * MiB, 0);
+        bool hit;
+        CHECK_EQ_U64(rc_group_effective_protection(p.x.e, p.c, p.x.v, true), 0);  /* A has no min */
+        CHECK(ev(&p, p.c, false, &hit));                        /* before: evictable */
+        size_t changed;
+        CHECK_EQ_U64(protect(&p, p.c, 50 * MiB, true, &changed), 52428800);
+        CHECK_EQ_U64(changed, 2);                               /* C's 75M already covers 50M */
+        CHECK_EQ_U64(pool(p.c, p.x.v)->min, 75 * MiB);
+        CHECK_EQ_U64(pool(p.b, p.x.v)->min, 75 * MiB);
+        CHECK_EQ_U64(pool(p.a, p.x.v)->min, 75 * MiB);
+        CHECK_EQ_U64(pool(p.b, p.x.v)->emin, 75 * MiB);
+        /* D's share is whole too now: nothing is overcommitted. */
+        CHECK_EQ_U64(rc_group_effective_protection(p.x.e, p.d, p.x.v, true), 25 * MiB);
+        for (int il = 0; il < 2; il++) {
+                CHECK(!ev(&p, p.c, il, &hit));                  /* A's limit: used 50M <= emin 50M */
+                CHECK(!hit);
+                CHECK(!rc_evict_valuable(p.x.e, p.x.v, NULL, p.c, il, &hit));   /* device full */
+                CHECK(!hit);
+                CHECK(ev(&p, p.e, il, &hit));                   /* E has no protection */
+        }
+        /* Asking again changes nothing. */
+        CHECK_EQ_U64(protect(&p, p.c, 50 * MiB, true, &changed), 52428800);
+        CHECK_EQ_U64(changed, 0);
+        rc_engine_free(p.x.e);
+
+        /* Asking for nothing, or for what C has already, raises nothing,
+         * overcommitted as B is. */
+        p = prot_new("dmem.min", 50 * MiB, 50 * MiB, 50 * MiB, 0);
+        set(&p.x, p.a, "dmem.min", 50 * MiB);
+        CHECK_EQ_U64(rc_group_effective_protection(p.x.e, p.c, p.x.v, true), 34952533);
+        CHECK_EQ_U64(protect(&p, p.c, 0, true, &changed), 34952533);
+        CHECK_EQ_U64(changed, 0);
+        CHECK_EQ_U64(protect(&p, p.c, 30 * MiB, true, &changed), 34952533);
+        CHECK_EQ_U64(changed, 0);
+        CHECK_EQ_U64(pool(p.b, p.x.v)->min, 50 * MiB);
+        /* One byte more than C gets makes B and A cover all of it. */
+        CHECK_EQ_U64(protect(&p, p.c, 34952534, true, &changed), 50 * MiB);
+        CHECK_EQ_U64(changed, 2);
+        rc_engine_free(p.x.e);
+}
+
+/* PROT-05's siblings (C=20M, D=10M, E=30M; B.low 50M, of which C and D
+ * claim 30M): protecting E's 30M needs B at 60M and A at 60M; C and D
+ * keep their shares, E gets exactly 30M where the recursive term gave it
+ * only the unclaimed 20M before. */
+TEST(test_protect_siblings) {
+        Prot p = prot_new("dmem.low", 20971520, 10485760, 31457280, 0);
+        bool hit;
+        set(&p.x, p.a, "dmem.low", 50 * MiB);
+        CHECK_EQ_U64(rc_group_effective_protection(p.x.e, p.e, p.x.v, false), 20971520);
+        size_t changed;
+        CHECK_EQ_U64(protect(&p, p.e, 30 * MiB, false, &changed), 31457280);
+        CHECK_EQ_U64(changed, 3);
+        CHECK_EQ_U64(pool(p.e, p.x.v)->low, 30 * MiB);
+        CHECK_EQ_U64(pool(p.b, p.x.v)->low, 60 * MiB);
+        CHECK_EQ_U64(pool(p.a, p.x.v)->low, 60 * MiB);
+        CHECK_EQ_U64(rc_group_effective_protection(p.x.e, p.c, p.x.v, false), 20971520);
+        CHECK_EQ_U64(rc_group_effective_protection(p.x.e, p.d, p.x.v, false), 10485760);
+        /* PROT-05 had E evictable in pass 1; now it is low-protected. */
+        CHECK(!ev(&p, p.e, false, &hit));
+        CHECK(hit);
+        CHECK(ev(&p, p.e, true, &hit));
+        CHECK(!ev(&p, p.c, false, &hit));
+        CHECK(hit);
+        rc_engine_free(p.x.e);
+}
+
+/* More than the unit uses: its setting takes the amount, its ancestors
+ * only what its usage can claim, and the effective value is the usage. */
+TEST(test_protect_above_usage_and_never_lower) {
+        Prot p = prot_new("dmem.low", 20971520, 10485760, 0, 0);
+        set(&p.x, p.b, "dmem.low", 500 * MiB);                  /* someone else's, higher than needed */
+        size_t changed;
+        CHECK_EQ_U64(protect(&p, p.c, 100 * MiB, false, &changed), 20971520);
+        CHECK_EQ_U64(pool(p.c, p.x.v)->low, 100 * MiB);
+        CHECK_EQ_U64(pool(p.b, p.x.v)->low, 500 * MiB);         /* never lowered */
+        /* A: B's protected usage is its usage, 30M. */
+        CHECK_EQ_U64(pool(p.a, p.x.v)->low, 30 * MiB);
+        CHECK_EQ_U64(changed, 2);
+
+        /* A direct child of the root: the raw setting is what counts, but
+         * a unit that uses nothing has nothing protected. */
+        rc_group *solo = group(&p.x, "solo.slice");
+        CHECK_EQ_U64(protect(&p, solo, GiB, false, &changed), 0);
+        CHECK_EQ_U64(changed, 1);
+        CHECK_EQ_U64(pool(solo, p.x.v)->low, GiB);
+        charge(&p.x, solo, p.x.v, 10 * MiB);
+        CHECK_EQ_U64(rc_group_effective_protection(p.x.e, solo, p.x.v, false), GiB);
+
+        rc_protect_step *v = NULL;
+        size_t n = 0;
+        CHECK_EQ_INT(rc_protect_plan(p.x.e, p.x.e->root, p.x.v, 1, false, &v, &n), -EINVAL);
+        rc_engine_free(p.x.e);
+}
+
 int main(void) {
         RUN(test_effective_protection_rules);
         RUN(test_effective_protection_no_wrap);
@@ -741,5 +860,8 @@ int main(void) {
         RUN(test_ttm_03);
         RUN(test_evict_device_full);
         RUN(test_evict_not_dmem);
+        RUN(test_protect_overcommitted_parent);
+        RUN(test_protect_siblings);
+        RUN(test_protect_above_usage_and_never_lower);
         return TEST_EXIT();
 }

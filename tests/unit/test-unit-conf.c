@@ -533,6 +533,66 @@ TEST(test_property_helpers) {
         CHECK_EQ_INT(unit_conf_check_value(UNIT_CONF_MISC_MAX, UINT64_MAX - 1, &err), 0);
 }
 
+/* Percentages stay percentages in the model and in drop-ins; only RdmaMax
+ * (no capacity) and values over 100% are skipped. */
+TEST(test_percent) {
+        UnitConf c = { 0 };
+        CHECK_EQ_INT(parse(&c, "[X-Resctl]\n"
+                               "MiscMax=sev:10%\n"
+                               "DMemMax=" REGION ":80%\n"
+                               "DMemLow=" REGION " 12.5%\n"
+                               "DMemMin=" REGION ":0%\n"
+                               "MiscMax=tdx:100%\n"),
+                     0);
+        const UnitConfEntry *e = unit_conf_find(&c, UNIT_CONF_MISC_MAX, "sev");
+        CHECK(e && e->percent[0]);
+        CHECK_EQ_U64(get(&c, UNIT_CONF_MISC_MAX, "sev"), 100000000);
+        CHECK_EQ_U64(unit_conf_entry_absolute(e, 0, 400), 40);
+        CHECK_EQ_U64(unit_conf_entry_absolute(e, 0, 9), 0);
+        e = unit_conf_find(&c, UNIT_CONF_DMEM_LOW, REGION);
+        CHECK_EQ_U64(unit_conf_entry_absolute(e, 0, 99), 12);
+        e = unit_conf_find(&c, UNIT_CONF_DMEM_MIN, REGION);
+        CHECK(e && e->percent[0]);
+        CHECK_EQ_U64(unit_conf_entry_absolute(e, 0, 1000), 0);
+        e = unit_conf_find(&c, UNIT_CONF_MISC_MAX, "tdx");
+        CHECK_EQ_U64(unit_conf_entry_absolute(e, 0, 1000), 1000);
+
+        char *s = unit_conf_format_dropin(&c, "MiscMax");
+        CHECK_EQ_STR(s, HEADER "MiscMax=\nMiscMax=sev:10%\nMiscMax=tdx:100%\n");
+        free(s);
+        s = unit_conf_format_dropin(&c, "DMemLow");
+        CHECK_EQ_STR(s, HEADER "DMemLow=\nDMemLow=" REGION ":12.5%\n");
+        free(s);
+
+        /* An absolute value replaces a percentage and back. */
+        CHECK_EQ_INT(parse_one(&c, "MiscMax=sev:8"), 0);
+        e = unit_conf_find(&c, UNIT_CONF_MISC_MAX, "sev");
+        CHECK(e && !e->percent[0]);
+        CHECK_EQ_U64(unit_conf_entry_absolute(e, 0, 400), 8);
+
+        CHECK_EQ_INT(parse_one(&c, "MiscMax=sev:101%"), 1);
+        CHECK_EQ_INT(parse_one(&c, "MiscMax=sev:12.55555555%"), 1);
+        CHECK_EQ_INT(parse_one(&c, "MiscMax=sev:-1%"), 1);
+        CHECK_EQ_INT(parse_one(&c, "MiscMax=sev:10%%"), 1);
+        CHECK_EQ_INT(parse_one(&c, "RdmaMax=mlx5_0 hca_handle=50%"), 1);
+        CHECK_EQ_U64(get(&c, UNIT_CONF_MISC_MAX, "sev"), 8);
+        CHECK(!unit_conf_find(&c, UNIT_CONF_RDMA_MAX, "mlx5_0"));
+
+        uint64_t v;
+        bool percent;
+        rc_err err = { { 0 } };
+        CHECK_EQ_INT(unit_conf_parse_value(UNIT_CONF_DMEM_MAX, "12.5%", &v, &percent, &err), 0);
+        CHECK(percent);
+        CHECK_EQ_U64(v, 125000000);
+        CHECK_EQ_INT(unit_conf_parse_value(UNIT_CONF_DMEM_MAX, "4G", &v, &percent, &err), 0);
+        CHECK(!percent);
+        CHECK_EQ_U64(v, UINT64_C(4294967296));
+        CHECK_EQ_INT(unit_conf_parse_value(UNIT_CONF_MISC_MAX, "150%", &v, &percent, &err), -ERANGE);
+        CHECK_EQ_STR(err.msg, "MiscMax: '150%' is more than 100%");
+        CHECK_EQ_INT(unit_conf_parse_value(UNIT_CONF_RDMA_MAX, "5%", &v, &percent, &err), -EINVAL);
+        unit_conf_done(&c);
+}
+
 int main(void) {
         log_set_max_level(LOG_WARNING);
         RUN(test_all_properties);
@@ -550,5 +610,6 @@ int main(void) {
         RUN(test_format_dropin);
         RUN(test_copy_and_reset);
         RUN(test_property_helpers);
+        RUN(test_percent);
         return TEST_EXIT();
 }
