@@ -1073,7 +1073,7 @@ int unit_settings_set(Manager *m, const char *unit, bool runtime, sd_bus_message
                 if (access(path, F_OK) >= 0)
                         return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
                                                  "%s: %s is set persistently in %s, which masks runtime settings; "
-                                                 "set it with runtime=false",
+                                                 "make the change persistent instead",
                                                  unit, prop, path);
         }
 

@@ -231,6 +231,8 @@ int verb_list_charges(sd_bus *bus, int argc, char **argv) {
 /* ---- status ---- */
 
 int verb_status(sd_bus *bus, int argc, char **argv) {
+        if (argc > 0)
+                return verb_status_groups(bus, argc, argv);
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         Resource *res = NULL;
         size_t n_res = 0, n_groups = 0, n_charges = 0, n_persist = 0;
@@ -362,10 +364,12 @@ static void tree_print(const Group *v, size_t n, size_t at, const char *prefix, 
                         continue;
                 char a[FORMAT_VALUE_MAX], b[FORMAT_VALUE_MAX], c[FORMAT_VALUE_MAX];
                 uint64_t max = stats_get(&g->stats[STAT_MAX], key, UINT64_MAX);
-                printf("%s%s%s%-*s  usage %s, peak %s%s%s%s\n", sub, has_children ? vert : "  ", ansi_grey(), (int) w,
-                       key, format_amount(a, key, usage->v[k].value),
+                bool over = group_over_max(g, key);
+                printf("%s%s%s%-*s  usage %s, peak %s%s%s%s%s%s\n", sub, has_children ? vert : "  ", ansi_grey(),
+                       (int) w, key, format_amount(a, key, usage->v[k].value),
                        format_amount(c, key, stats_get(&g->stats[STAT_PEAK], key, 0)), max == UINT64_MAX ? "" : ", max ",
-                       max == UINT64_MAX ? "" : format_amount(b, key, max), ansi_normal());
+                       max == UINT64_MAX ? "" : format_amount(b, key, max), over ? ansi_red() : "",
+                       over ? " (over max)" : "", ansi_normal());
         }
 
         size_t last_child = SIZE_MAX;
@@ -396,6 +400,8 @@ static void tree_json(Json *j, const Group *v, size_t n, size_t at) {
                 json_limit(j, stats_get(&g->stats[STAT_MAX], key, UINT64_MAX));
                 json_key(j, "peak");
                 json_uint(j, stats_get(&g->stats[STAT_PEAK], key, 0));
+                json_key(j, "over_max");
+                json_bool(j, group_over_max(g, key));
                 json_end_object(j);
         }
         json_end_array(j);
@@ -452,6 +458,44 @@ int verb_tree(sd_bus *bus, int argc, char **argv) {
 
 /* ---- show ---- */
 
+static bool property_wanted(const char *name) {
+        if (arg.n_properties == 0)
+                return true;
+        for (size_t i = 0; i < arg.n_properties; i++)
+                if (streq(arg.properties[i], name))
+                        return true;
+        return false;
+}
+
+/* A property asked for with -p that the object does not have is a typo:
+ * said before anything is printed. */
+static int check_properties(sd_bus_message *reply) {
+        for (size_t i = 0; i < arg.n_properties; i++) {
+                bool found = false;
+                int r = sd_bus_message_rewind(reply, true);
+                if (r >= 0)
+                        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+                while (r >= 0 && !found && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                        const char *name;
+                        r = sd_bus_message_read(reply, "s", &name);
+                        if (r < 0)
+                                break;
+                        found = streq(name, arg.properties[i]);
+                        r = sd_bus_message_skip(reply, "v");
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                }
+                if (r < 0)
+                        return fail_bus("show group", NULL, r);
+                if (!found)
+                        return fail_usage("Unknown property '%s' of %s: use Name, Parent, Usage, Peak, Max, Min, Low, "
+                                          "EffectiveMin, EffectiveLow, Events or EventsLocal.",
+                                          arg.properties[i], RESCTL_GROUP_IFACE);
+        }
+        int r = sd_bus_message_rewind(reply, true);
+        return r < 0 ? fail_bus("show group", NULL, r) : EXIT_SUCCESS;
+}
+
 int verb_show(sd_bus *bus, int argc, char **argv) {
         _cleanup_free_ char *path = NULL;
         int q = check_group(bus, argv[0], "show group", &path);
@@ -463,6 +507,9 @@ int verb_show(sd_bus *bus, int argc, char **argv) {
                                    &reply, "s", RESCTL_GROUP_IFACE);
         if (r < 0)
                 return fail_bus("show group", &error, r);
+        q = check_properties(reply);
+        if (q != EXIT_SUCCESS)
+                return q;
         Json j;
         json_init(&j, stdout, arg.json);
         if (arg.json != JSON_OFF)
@@ -475,6 +522,12 @@ int verb_show(sd_bus *bus, int argc, char **argv) {
                         r = sd_bus_message_peek_type(reply, NULL, &contents);
                 if (r < 0)
                         break;
+                if (!property_wanted(name)) {
+                        r = sd_bus_message_skip(reply, "v");
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                        continue;
+                }
                 r = sd_bus_message_enter_container(reply, 'v', contents);
                 if (r < 0)
                         break;
@@ -486,7 +539,9 @@ int verb_show(sd_bus *bus, int argc, char **argv) {
                         if (arg.json != JSON_OFF) {
                                 json_key(&j, name);
                                 json_string(&j, s);
-                        } else
+                        } else if (arg.value)
+                                printf("%s\n", s);
+                        else
                                 printf("%s=%s\n", name, s);
                 } else if (streq(contents, "a{st}")) {
                         Stats s = { 0 };
@@ -505,7 +560,8 @@ int verb_show(sd_bus *bus, int argc, char **argv) {
                                 json_end_object(&j);
                         } else {
                                 /* KEY:VALUE, as unit files write it; raw numbers. */
-                                printf("%s=", name);
+                                if (!arg.value)
+                                        printf("%s=", name);
                                 for (size_t i = 0; i < s.n; i++) {
                                         char b[FORMAT_VALUE_MAX];
                                         printf("%s%s:%s", i ? " " : "", s.v[i].key, format_raw(b, s.v[i].value));

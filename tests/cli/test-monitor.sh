@@ -18,7 +18,7 @@ wait_for "JSON monitor to start" grep -q '^Monitoring org\.resctl\.Manager' "$tm
 
 expect 0 resctl set-property tenant-a.slice MiscMax=sev:1 DMemMax=drm/0000:c1:00.0/vram0:1G
 expect 0 resctl charge --persist tenant-a.slice sev 1                         # id 1
-expect 1 resctl charge --persist tenant-a.slice sev 1                         # LimitHit
+expect 150 resctl charge --persist tenant-a.slice sev 1                         # LimitHit
 expect 0 resctl charge --persist tenant-a.slice "$dmem" 1G                    # id 2
 expect 0 resctl evict "$dmem" tenant-a.slice 512M                             # EvictionRequested
 expect 0 resctl evict --force "$dmem" tenant-a.slice 512M                     # and ChargeReleased evicted
