@@ -191,6 +191,13 @@ int unit_settings_load(Manager *m);
 int unit_settings_apply_resource(Manager *m, const rc_resource *r);
 int unit_settings_set(Manager *m, const char *unit, bool runtime, sd_bus_message *properties, sd_bus_error *error);
 void unit_settings_free_all(Manager *m);
+/* The unit search path (colon-separated), highest priority first. */
+const char *unit_settings_unit_path(Manager *m);
+
+/* unit-lookup.c: 1 if systemd knows unit (it runs, or has a unit file) or
+ * systemd does not run; 0 if not, with *ret_suggestions the closest names
+ * ("a, b", NULL if none; free it). */
+int unit_lookup_known(Manager *m, const char *unit, char **ret_suggestions);
 
 /* hardware-demo.c */
 int hardware_demo_register(Manager *m);

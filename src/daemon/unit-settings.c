@@ -130,6 +130,10 @@ static int search_path_get(Manager *m, SearchPath *ret) {
         return 0;
 }
 
+const char *unit_settings_unit_path(Manager *m) {
+        return m->unit_path ? m->unit_path : DEFAULT_UNIT_PATH;
+}
+
 static int read_full_file(const char *path, char **ret) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)

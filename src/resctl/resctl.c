@@ -163,7 +163,28 @@ int exit_status_from_bus_error(const sd_bus_error *error, int r) {
         }
 }
 
+static bool always = true, runtime_given, no_ask_password;
+
+/* Endings of the daemon's messages that name what to set in the bus call,
+ * and what that is on resctl's command line. */
+static const struct {
+        const char *error;
+        const char *suffix;
+        const bool *applies;
+        const char *instead;
+} translations[] = {
+        { "org.resctl.Error.NoSuchGroup", "; set the Charge flag 0x2 (CREATE) to charge it anyway.", &always,
+          "; use --create to charge it anyway." },
+        { "org.resctl.Error.InvalidArgument", "; make the change persistent instead", &runtime_given,
+          "; drop --runtime to change the persistent setting" },
+        { SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
+          ", and the call does not allow interactive authorization.", &no_ask_password,
+          "; drop --no-ask-password to be asked for a password." },
+};
+
 int fail_bus(const char *what, const sd_bus_error *error, int r) {
+        runtime_given = arg.runtime;
+        no_ask_password = !arg.ask_password;
         const char *msg = NULL, *name = NULL;
         if (error && sd_bus_error_is_set(error)) {
                 name = error->name;
@@ -172,15 +193,21 @@ int fail_bus(const char *what, const sd_bus_error *error, int r) {
         if (!msg)
                 msg = strerror(r < 0 ? -r : r);
         int status = exit_status_from_bus_error(error, r);
-        /* The daemon speaks of the bus API; name resctl's own flag here. */
-        const char *extra = "";
-        if (name && streq(name, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED) && !arg.ask_password)
-                extra = " (drop --no-ask-password to be asked for a password)";
-        else if (name && streq(name, "org.resctl.Error.InvalidArgument") && arg.runtime &&
-                 strstr(msg, "masks runtime settings"))
-                extra = " (drop --runtime)";
+        /* The daemon speaks of the bus API; say it with resctl's own flags. */
+        size_t keep = strlen(msg);
+        const char *instead = "";
+        for (size_t i = 0; name && i < ELEMENTSOF(translations); i++) {
+                const char *suffix = translations[i].suffix;
+                size_t n = strlen(msg), k = strlen(suffix);
+                if (streq(name, translations[i].error) && n >= k && streq(msg + n - k, suffix) &&
+                    *translations[i].applies) {
+                        keep = n - k;
+                        instead = translations[i].instead;
+                        break;
+                }
+        }
         /* Messages of resctld end with a period or not; either reads fine. */
-        return fail_status(status, name, "Failed to %s: %s%s", what, msg, extra);
+        return fail_status(status, name, "Failed to %s: %.*s%s", what, (int) keep, msg, instead);
 }
 
 /* ---- calls ---- */

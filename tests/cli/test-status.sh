@@ -38,7 +38,7 @@ expect 0 resctl set-property tenant-a.slice MiscMax=sev:1
 cp "$tmp/err" "$tmp/out"
 compare set-property-below.stderr
 # The daemon speaks of the bus API; resctl names its own flag.
-expect_error 2 "^Failed to set unit properties: tenant-a\.slice: DMemMax is set persistently in .*, which masks runtime settings; make the change persistent instead \(drop --runtime\)$" \
+expect_error 2 "^Failed to set unit properties: tenant-a\.slice: DMemMax is set persistently in .*, which masks runtime settings; drop --runtime to change the persistent setting$" \
         resctl set-property --runtime tenant-a.slice DMemMax=drm/0000:c1:00.0/vram0:1G
 expect 0 resctl set-property tenant-a.slice DMemMax=drm/0000:c1:00.0/vram0:1G
 grep -qx "Warning: tenant-a\.slice: $dmem max 1G is below its usage 2G: new charges are refused and the holders were asked to evict (EvictionRequested)\." "$tmp/err" ||
