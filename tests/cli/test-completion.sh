@@ -101,6 +101,7 @@ want "resctl show -p Usage t" tenant-a.slice tenant.slice
 
 # zsh: the same daemon, through compinit and _resctl.
 if command -v zsh >/dev/null && zsh -f -c 'zmodload zsh/zpty' 2>/dev/null; then
+        export ZCOMPDUMP="$tmp/zcompdump"
         zwant() {  # LINE MATCH...: zsh offers exactly these
                 local line=$1 got exp
                 shift

@@ -13,7 +13,12 @@ local dir=$1 line=$2
 zpty z zsh -f -i || exit 1
 zpty -w z "PS1='' PROMPT='' RPROMPT=''; unsetopt beep; fpath=(${(q)dir} \$fpath)"
 zpty -w z "PATH=${(q)PATH}"
-zpty -w z 'autoload -U compinit && compinit -u -D'
+# $ZCOMPDUMP (when set) is reused from one run to the next: compinit is quick then.
+if [[ -n $ZCOMPDUMP ]]; then
+        zpty -w z "autoload -U compinit && compinit -u -d ${(q)ZCOMPDUMP}"
+else
+        zpty -w z 'autoload -U compinit && compinit -u -D'
+fi
 zpty -w z 'zstyle ":completion:*" insert-tab false'
 # The completion's matches: printed between markers, nothing inserted.
 zpty -w z 'compadd() {
