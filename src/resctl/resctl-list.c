@@ -338,47 +338,53 @@ static bool stat_interesting(const Group *g, const char *key) {
                stats_get(&g->stats[STAT_MAX], key, UINT64_MAX) != UINT64_MAX;
 }
 
-static void tree_print(const Group *v, size_t n, size_t at, const char *prefix, bool last, bool top) {
+/* One row for the group, then one below it for each resource worth a line
+ * (in the tree column, as systemd-cgls puts processes below their cgroup),
+ * then its child groups. */
+static int tree_add(Table *t, const Group *v, size_t n, size_t at, size_t parent, size_t *n_over) {
         const Group *g = &v[at];
-        const char *branch = utf8_enabled() ? (last ? "\xe2\x94\x94\xe2\x94\x80" : "\xe2\x94\x9c\xe2\x94\x80")
-                                            : (last ? "`-" : "|-");
-        const char *vert = utf8_enabled() ? "\xe2\x94\x82 " : "| ";
-        printf("%s%s%s%s%s\n", prefix, top ? "" : branch, ansi_bold(), g->name, ansi_normal());
-
-        /* What comes below this group's line is indented by this much. */
-        char sub[1024];
-        snprintf(sub, sizeof(sub), "%s%s", prefix, top ? "" : (last ? "  " : vert));
-        bool has_children = false;
-        for (size_t i = 0; i < n; i++)
-                if (streq(v[i].parent, g->name))
-                        has_children = true;
-
+        size_t row = table_rows(t);
+        if (table_add(t, g->name) < 0 || table_add(t, "") < 0 || table_add(t, "") < 0 || table_add(t, "") < 0 ||
+            table_set_parent(t, row, parent) < 0)
+                return -ENOMEM;
         const Stats *usage = &g->stats[STAT_USAGE];
-        size_t w = 0;
-        for (size_t k = 0; k < usage->n; k++)
-                if (stat_interesting(g, usage->v[k].key))
-                        w = MAX(w, strlen(usage->v[k].key));
         for (size_t k = 0; k < usage->n; k++) {
                 const char *key = usage->v[k].key;
                 if (!stat_interesting(g, key))
                         continue;
-                char a[FORMAT_VALUE_MAX], b[FORMAT_VALUE_MAX], c[FORMAT_VALUE_MAX];
+                char a[FORMAT_VALUE_MAX], b[FORMAT_VALUE_MAX], c[FORMAT_VALUE_MAX], m[FORMAT_VALUE_MAX + 16];
                 uint64_t max = stats_get(&g->stats[STAT_MAX], key, UINT64_MAX);
                 bool over = group_over_max(g, key);
-                printf("%s%s%s%-*s  usage %s, peak %s%s%s%s%s%s\n", sub, has_children ? vert : "  ", ansi_grey(),
-                       (int) w, key, format_amount(a, key, usage->v[k].value),
-                       format_amount(c, key, stats_get(&g->stats[STAT_PEAK], key, 0)), max == UINT64_MAX ? "" : ", max ",
-                       max == UINT64_MAX ? "" : format_amount(b, key, max), over ? ansi_red() : "",
-                       over ? " (over max)" : "", ansi_normal());
+                *n_over += over;
+                snprintf(m, sizeof(m), "%s%s", max == UINT64_MAX ? "-" : format_amount(b, key, max), over ? "!" : "");
+                size_t krow = table_rows(t);
+                if (table_add(t, key) < 0 || table_add(t, format_amount(a, key, usage->v[k].value)) < 0 ||
+                    table_add(t, format_amount(c, key, stats_get(&g->stats[STAT_PEAK], key, 0))) < 0 ||
+                    table_add(t, m) < 0 || table_set_parent(t, krow, row) < 0)
+                        return -ENOMEM;
         }
+        for (size_t i = 0; i < n; i++)
+                if (streq(v[i].parent, g->name)) {
+                        int r = tree_add(t, v, n, i, row, n_over);
+                        if (r < 0)
+                                return r;
+                }
+        return 0;
+}
 
-        size_t last_child = SIZE_MAX;
-        for (size_t i = 0; i < n; i++)
-                if (streq(v[i].parent, g->name))
-                        last_child = i;
-        for (size_t i = 0; i < n; i++)
-                if (streq(v[i].parent, g->name))
-                        tree_print(v, n, i, sub, i == last_child, false);
+static int tree_print(const Group *v, size_t n, size_t root) {
+        static const char *const headers[] = { "GROUP", "USAGE", "PEAK", "MAX" };
+        _cleanup_(table_freep) Table *t = table_new_tree(4, headers, 0xe);
+        if (!t)
+                return -ENOMEM;
+        size_t n_over = 0;
+        int r = tree_add(t, v, n, root, SIZE_MAX, &n_over);
+        if (r < 0)
+                return r;
+        r = table_print(t, stdout);
+        if (r >= 0 && n_over > 0 && arg.legend)
+                printf("\n%s!%s usage above max.\n", ansi_red(), ansi_normal());
+        return r;
 }
 
 static void tree_json(Json *j, const Group *v, size_t n, size_t at) {
@@ -451,9 +457,9 @@ int verb_tree(sd_bus *bus, int argc, char **argv) {
                 tree_json(&j, v, n, root);
                 json_finish(&j);
         } else
-                tree_print(v, n, root, "", true, true);
+                r = tree_print(v, n, root);
         groups_free(v, n);
-        return EXIT_SUCCESS;
+        return r < 0 ? fail_oom() : EXIT_SUCCESS;
 }
 
 /* ---- show ---- */

@@ -704,6 +704,7 @@ int main(int argc, char *argv[]) {
         /* Decided while stdout is still ours, before a pager takes it. */
         (void) colors_enabled();
         (void) colors_enabled_stderr();
+        (void) columns();
 
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         r = bus_open(&bus);

@@ -130,10 +130,20 @@ typedef struct Table Table;
 /* headers: n_columns strings. Columns whose header is in right_aligned (a
  * bitmask) are aligned right. */
 Table *table_new(unsigned n_columns, const char *const *headers, unsigned right_aligned);
+/* The same, the first column a tree: table_set_parent() hangs a row (0 is
+ * the first after the headers) below an earlier one. */
+Table *table_new_tree(unsigned n_columns, const char *const *headers, unsigned right_aligned);
+int table_set_parent(Table *t, size_t row, size_t parent);
 int table_add(Table *t, const char *cell);
 size_t table_rows(const Table *t);
-/* Prints the header (unless --no-legend) and the rows, columns aligned. */
-void table_print(const Table *t, FILE *f);
+/* Prints the header (unless --no-legend) and the rows, columns aligned,
+ * cut to columns() when that is known (names and keys first, with "…").
+ * 0 or a negative errno. */
+int table_print(const Table *t, FILE *f);
+/* The width to fit tables in: $COLUMNS, else the terminal's; 0 when
+ * stdout is neither (a pipe: nothing is cut). Decided once, before a pager
+ * takes stdout. */
+unsigned columns(void);
 void table_free(Table *t);
 static inline void table_freep(Table **t) {
         table_free(*t);

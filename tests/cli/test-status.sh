@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # systemctl's habits: status GROUP, show -p NAME --value, VERB --help; a
 # limit or capacity set below the usage warns and says what follows, and
-# status and tree mark the groups over their max.
+# status and tree mark the groups over their max; tables and the tree fit
+# narrow terminals (COLUMNS=40).
 . "$(dirname "$0")/lib.sh"
 setup
 
@@ -62,4 +63,26 @@ t = json.load(open(sys.argv[1]))
 over = {r["key"]: r["over_max"] for r in t["resources"]}
 assert over["misc/sev"] and over["dmem/drm/0000:c1:00.0/vram0"] and not over["misc/sev_es"], over
 ' "$tmp/out" || fail "tree --json: over_max"
+
+# Narrow terminals: COLUMNS=40 cuts names and keys to fit (libsmartcols),
+# never the numbers; a pipe without COLUMNS gets whole cells.
+fits() {  # WIDTH: every line of $tmp/out fits, in characters
+        python3 -c '
+import sys
+w = int(sys.argv[2])
+for line in open(sys.argv[1], encoding="utf-8"):
+    assert len(line.rstrip("\n")) <= w, (len(line), line)
+' "$tmp/out" "$1"
+}
+for v in list-charges list-resources list-groups "status vm1.service" tree; do
+        # shellcheck disable=SC2086
+        expect 0 env COLUMNS=40 "$RESCTL" --no-pager $v
+        fits 40 || fail "COLUMNS=40 resctl $v does not fit: $(cat "$tmp/out")"
+done
+check narrow-tree env COLUMNS=40 "$RESCTL" --no-pager tree tenant-a.slice
+expect 0 env COLUMNS=40 "$RESCTL" --no-pager list-charges
+grep -qE '^ +1 vm1\.s[^ ]* +misc/sev +3 ' "$tmp/out" || fail "COLUMNS=40 list-charges: $(cat "$tmp/out")"
+grep -qE ' 2G ' "$tmp/out" || fail "COLUMNS=40 cut an amount: $(cat "$tmp/out")"
+expect 0 resctl list-charges
+grep -q 'dmem/drm/0000:c1:00\.0/vram0' "$tmp/out" || fail "a pipe without COLUMNS got cut cells: $(cat "$tmp/out")"
 echo "ok"
