@@ -64,26 +64,30 @@ static bool dir_has_unit(const char *dir, void *userdata) {
         return dir_has(dir, names[0]) || (names[1] && dir_has(dir, names[1]));
 }
 
-/* Damerau-Levenshtein distance (adjacent swaps count one), capped. */
+/* Damerau-Levenshtein distance (an adjacent swap counts one), over three
+ * rows of the table: the one two back is what a swap looks at. */
 static unsigned distance(const char *a, const char *b) {
         size_t n = strlen(a), k = strlen(b);
         if (n > 255 || k > 255)
                 return UINT32_MAX;
-        unsigned d[256][256];
-        for (size_t i = 0; i <= n; i++)
-                d[i][0] = (unsigned) i;
+        unsigned rows[3][256], *two = rows[0], *one = rows[1], *cur = rows[2];
         for (size_t j = 0; j <= k; j++)
-                d[0][j] = (unsigned) j;
-        for (size_t i = 1; i <= n; i++)
+                one[j] = (unsigned) j;
+        for (size_t i = 1; i <= n; i++) {
+                cur[0] = (unsigned) i;
                 for (size_t j = 1; j <= k; j++) {
-                        unsigned cost = a[i - 1] != b[j - 1];
-                        unsigned v = MIN(d[i - 1][j] + 1, d[i][j - 1] + 1);
-                        v = MIN(v, d[i - 1][j - 1] + cost);
+                        unsigned v = MIN(one[j] + 1, cur[j - 1] + 1);
+                        v = MIN(v, one[j - 1] + (a[i - 1] != b[j - 1]));
                         if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                                v = MIN(v, d[i - 2][j - 2] + 1);
-                        d[i][j] = v;
+                                v = MIN(v, two[j - 2] + 1);
+                        cur[j] = v;
                 }
-        return d[n][k];
+                unsigned *t = two;
+                two = one;
+                one = cur;
+                cur = t;
+        }
+        return one[k];
 }
 
 #define N_SUGGESTIONS 3
