@@ -13,6 +13,14 @@ expect 0 resctl set-property vm1.service Slice=tenant-a.slice
 expect 0 resctl charge --persist vm1.service sev 3
 expect 0 resctl charge --persist vm1.service "$dmem" 2G
 
+# Without systemd on the bus, any unit name may be charged; --create is the
+# Charge flag 0x2 (the refusal of unknown units under systemd is checked in
+# the system tier, tests/system/test-systemd.sh).
+expect 0 resctl --json=short charge --persist --create fresh.service sev 1
+grep -qx '{"id":3,"persist":true}' "$tmp/out" || fail "charge --create: $(cat "$tmp/out")"
+expect 0 resctl uncharge 3
+expect_error 2 "^--create does not apply to 'uncharge'" resctl uncharge --create 3
+
 # status GROUP...
 check status-group resctl status tenant-a.slice vm1.service
 check status-group.json resctl --json=pretty status vm1.service
