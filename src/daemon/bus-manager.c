@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 
 #include "log.h"
+#include "log-unit.h"
 #include "macro.h"
 #include "manager.h"
 
@@ -399,6 +400,26 @@ static int owner_error(sd_bus_error *error, int r, const Caller *caller) {
                                  (int) caller->pid, strerror(-r));
 }
 
+/* Charge flag 0x2: the caller names a unit systemd does not know on purpose. */
+#define CHARGE_CREATE UINT64_C(2)
+
+/* 0 if systemd knows unit (or does not run), else NoSuchGroup naming it
+ * and the closest names, logged for the unit's journal. */
+static int refuse_unknown_unit(Manager *m, const char *unit, const rc_counter *c, uint64_t amount,
+                               sd_bus_error *error) {
+        _cleanup_free_ char *close = NULL;
+        int r = unit_lookup_known(m, unit, &close);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        log_refusal(MESSAGE_ID_UNKNOWN_UNIT, unit, c->key,
+                    "%s: refused a charge of %" PRIu64 " %s: systemd knows no such unit (not loaded, no unit file)%s%s.",
+                    unit, amount, c->key, close ? "; close names: " : "", close ? close : "");
+        return sd_bus_error_setf(error, RESCTL_ERROR_NO_SUCH_GROUP,
+                                 "%s: systemd knows no such unit (not loaded, no unit file)%s%s%s; set the Charge flag "
+                                 "0x2 (CREATE) to charge it anyway.",
+                                 unit, close ? "; did you mean " : "", close ? close : "", close ? "?" : "");
+}
+
 static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         const char *group, *key;
@@ -411,10 +432,11 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         Caller *caller;
         AUTHORIZE(m, msg, ACTION_CHARGE, &caller, error);
 
-        if (flags & ~(uint64_t) (RC_CHARGE_PERSIST | RC_CHARGE_UNIT))
+        if (flags & ~(uint64_t) (RC_CHARGE_PERSIST | CHARGE_CREATE | RC_CHARGE_UNIT))
                 return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
-                                         "Unknown flags 0x%llx: 0x1 (PERSIST) and 0x4 (UNIT) are defined.",
-                                         (unsigned long long) (flags & ~(uint64_t) (RC_CHARGE_PERSIST | RC_CHARGE_UNIT)));
+                                         "Unknown flags 0x%llx: 0x1 (PERSIST), 0x2 (CREATE) and 0x4 (UNIT) are defined.",
+                                         (unsigned long long) (flags & ~(uint64_t) (RC_CHARGE_PERSIST | CHARGE_CREATE |
+                                                                                    RC_CHARGE_UNIT)));
         if ((flags & RC_CHARGE_UNIT) && (flags & RC_CHARGE_PERSIST))
                 return sd_bus_error_set(error, RESCTL_ERROR_INVALID_ARGUMENT,
                                         "Flags 0x1 (PERSIST) and 0x4 (UNIT) exclude each other: a charge lasts until "
@@ -438,6 +460,11 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         if (isempty(group))
                 r = resolve_own_group(m, caller, &g, error);
         else {
+                if (!(flags & CHARGE_CREATE) && rc_unit_name_is_valid(group)) {
+                        r = refuse_unknown_unit(m, group, c, amount, error);
+                        if (r < 0)
+                                return r;
+                }
                 r = flags & RC_CHARGE_UNIT ? resolve_unit_group(m, caller, group, &g, &err)
                                            : manager_group_get(m, group, &g, &err);
                 if (r < 0)
@@ -465,7 +492,7 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         }
         rc_refusal refusal;
         rc_charge *ch;
-        r = manager_charge(m, g, c, amount, (uint32_t) flags, o, caller->uid, &ch, &refusal, &err);
+        r = manager_charge(m, g, c, amount, (uint32_t) (flags & ~CHARGE_CREATE), o, caller->uid, &ch, &refusal, &err);
         if (r < 0) {
                 if (r != -EBUSY)
                         return charge_error(error, r, &refusal, &err);

@@ -399,7 +399,7 @@ int caller_authorize(Manager *m, sd_bus_message *msg, const char *action, Caller
                 return 1;
         case AUTH_CHALLENGE:
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
-                                         "Authentication is required for %s (allow interactive authorization, e.g. drop --no-ask-password).",
+                                         "Authentication is required for %s, and the call does not allow interactive authorization.",
                                          action);
         case AUTH_FAILED:
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "Not authorized: %s (polkit unavailable: %s)",

@@ -11,6 +11,7 @@
 
 #include "kparse.h"
 #include "log.h"
+#include "log-unit.h"
 #include "macro.h"
 #include "manager.h"
 
@@ -316,24 +317,6 @@ int manager_group_get(Manager *m, const char *name, rc_group **ret, rc_err *err)
         return rc_group_get(m->engine, name, slice, ret, err);
 }
 
-/* Structured log line naming the group, key and charge (journal fields). */
-static void log_charge_event(int level, const rc_group *g, const rc_counter *c, uint64_t id, const char *fmt, ...)
-        __attribute__((format(printf, 5, 6)));
-static void log_charge_event(int level, const rc_group *g, const rc_counter *c, uint64_t id, const char *fmt, ...) {
-        if (level > log_get_max_level())
-                return;
-        char msg[512], gf[300], kf[300], idf[64];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        snprintf(gf, sizeof(gf), "RESCTL_GROUP=%s", g->name);
-        snprintf(kf, sizeof(kf), "RESCTL_KEY=%s", c->key);
-        snprintf(idf, sizeof(idf), "RESCTL_CHARGE_ID=%" PRIu64, id);
-        const char *fields[] = { gf, kf, id ? idf : NULL, NULL };
-        log_fields(level, 0, fields, "%s", msg);
-}
-
 /* Peaks raised and events counted are state too: log the levels that changed. */
 typedef struct PathStats {
         rc_group *group;
@@ -381,7 +364,8 @@ int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint
                         (void) bus_group_emit_events_changed(m, i);
                 (void) bus_send_signal(m, "LimitHit", "sstst", g->name, c->key, amount, refusal->limit_group->name,
                                        refusal->limit);
-                log_charge_event(LOG_INFO, g, c, 0, "%s", err->msg);
+                log_unit_event(LOG_NOTICE, MESSAGE_ID_CHARGE_REFUSED, g->name, c->key, 0,
+                               "%s: refused a charge of %" PRIu64 " %s: %s", g->name, amount, c->key, err->msg);
         }
         if (r < 0) {
                 rc_group_gc(m->engine, g);
@@ -391,7 +375,7 @@ int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint
                 owner_add_charge(owner, ch->id);
         charge_set_uid(m, ch, uid);
         record_charge(m, ch);
-        log_charge_event(LOG_DEBUG, g, c, ch->id, "Charge %" PRIu64 ": %s %s +%" PRIu64 ".", ch->id, g->name, c->key,
+        log_unit_event(LOG_DEBUG, NULL, g->name, c->key, ch->id, "Charge %" PRIu64 ": %s %s +%" PRIu64 ".", ch->id, g->name, c->key,
                          amount);
         manager_mark_dirty_path(m, g);
         if (ret)
@@ -723,6 +707,12 @@ void manager_request_excess_eviction(Manager *m, const char *group) {
                 for (size_t i = 0; i < n; i++)
                         (void) bus_send_signal(m, "EvictionRequested", "tsst", v[i].id, v[i].group->name, c->key,
                                                v[i].amount);
+                char a[32], b[32];
+                snprintf(a, sizeof(a), "%" PRIu64, p->usage);
+                snprintf(b, sizeof(b), "%" PRIu64, p->max);
+                log_unit_event(LOG_NOTICE, MESSAGE_ID_EVICTION_REQUESTED, g->name, c->key, 0,
+                               "%s: %s max %s is below its usage %s: asked %zu holder(s) to evict.", g->name, c->key,
+                               b, a, n);
         }
 }
 

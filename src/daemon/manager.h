@@ -289,6 +289,14 @@ void unit_charges_taken(Manager *m, const rc_charge *ch);
 void unit_charges_retain(Manager *m);
 int unit_charges_check(Manager *m, const char *unit);
 
+/* The unit search path (colon-separated), highest priority first. */
+const char *unit_settings_unit_path(Manager *m);
+
+/* unit-lookup.c: 1 if systemd knows unit (it runs, or has a unit file) or
+ * systemd does not run; 0 if not, with *ret_suggestions the closest names
+ * ("a, b", NULL if none; free it). */
+int unit_lookup_known(Manager *m, const char *unit, char **ret_suggestions);
+
 /* hardware-demo.c */
 int hardware_demo_register(Manager *m);
 

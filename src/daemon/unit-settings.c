@@ -130,6 +130,10 @@ static int search_path_get(Manager *m, SearchPath *ret) {
         return 0;
 }
 
+const char *unit_settings_unit_path(Manager *m) {
+        return m->unit_path ? m->unit_path : DEFAULT_UNIT_PATH;
+}
+
 static int read_full_file(const char *path, char **ret) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
@@ -1239,7 +1243,7 @@ static int set_changes(Manager *m, const char *unit, bool runtime, Changes chang
                 if (access(path, F_OK) >= 0)
                         return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
                                                  "%s: %s is set persistently in %s, which masks runtime settings; "
-                                                 "set it with runtime=false",
+                                                 "make the change persistent instead",
                                                  unit, prop, path);
         }
 

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
+#include <libsmartcols.h>
 
 #include "kparse.h"
 #include "macro.h"
@@ -134,11 +136,37 @@ int parse_id(const char *s, uint64_t *ret) {
 
 /* ---- tables ---- */
 
+/* Tables go through libsmartcols (the library of lsblk and findmnt):
+ * alignment, truncation to the terminal's width, colours. The cells are
+ * collected first (columns are known before rows), then handed over. */
+
+unsigned columns(void) {
+        static int cached = -1;
+        if (cached >= 0)
+                return (unsigned) cached;
+        cached = 0;
+        /* $COLUMNS wins, as systemd's tools take it, on a terminal or not. */
+        const char *e = getenv("COLUMNS");
+        char *end;
+        unsigned long v = e ? strtoul(e, &end, 10) : 0;
+        if (e && *e && !*end && v > 0 && v < 100000)
+                cached = (int) v;
+        else {
+                struct winsize ws;
+                if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) >= 0 && ws.ws_col > 0)
+                        cached = ws.ws_col;
+        }
+        return (unsigned) cached;
+}
+
 struct Table {
         unsigned n_columns;
         unsigned right_aligned;
         char **cells;                   /* headers first, then rows */
         size_t n_cells, allocated;
+        bool tree;                      /* the first column is a tree */
+        size_t *parents;                /* row -> parent row, SIZE_MAX for none */
+        size_t n_parents;
 };
 
 Table *table_new(unsigned n_columns, const char *const *headers, unsigned right_aligned) {
@@ -153,6 +181,27 @@ Table *table_new(unsigned n_columns, const char *const *headers, unsigned right_
                         return NULL;
                 }
         return t;
+}
+
+Table *table_new_tree(unsigned n_columns, const char *const *headers, unsigned right_aligned) {
+        Table *t = table_new(n_columns, headers, right_aligned);
+        if (t)
+                t->tree = true;
+        return t;
+}
+
+int table_set_parent(Table *t, size_t row, size_t parent) {
+        if (row >= t->n_parents) {
+                size_t *v = realloc(t->parents, (row + 1) * sizeof(size_t));
+                if (!v)
+                        return -ENOMEM;
+                for (size_t i = t->n_parents; i <= row; i++)
+                        v[i] = SIZE_MAX;
+                t->parents = v;
+                t->n_parents = row + 1;
+        }
+        t->parents[row] = parent;
+        return 0;
 }
 
 int table_add(Table *t, const char *cell) {
@@ -175,45 +224,54 @@ size_t table_rows(const Table *t) {
         return t->n_cells / t->n_columns - 1;
 }
 
-/* Display width of UTF-8 text without escapes: one column per code point. */
-static size_t text_width(const char *s) {
-        size_t w = 0;
-        for (; *s; s++)
-                if (((unsigned char) *s & 0xC0) != 0x80)
-                        w++;
-        return w;
+static void scols_unrefp(struct libscols_table **tb) {
+        scols_unref_table(*tb);
 }
 
-void table_print(const Table *t, FILE *f) {
-        size_t width[32] = { 0 };
-        unsigned nc = MIN(t->n_columns, (unsigned) ELEMENTSOF(width));
-        size_t first = arg.legend ? 0 : nc;
-        for (size_t i = first; i < t->n_cells; i++) {
-                size_t w = text_width(t->cells[i]);
-                if (w > width[i % nc])
-                        width[i % nc] = w;
+int table_print(const Table *t, FILE *f) {
+        _cleanup_(scols_unrefp) struct libscols_table *tb = scols_new_table();
+        if (!tb)
+                return -ENOMEM;
+        (void) scols_table_enable_colors(tb, colors_enabled());
+        (void) scols_table_enable_noheadings(tb, !arg.legend);
+        (void) scols_table_set_stream(tb, f);
+        unsigned width = columns();
+        /* A pipe with no $COLUMNS gets whole cells, as systemctl's output does. */
+        (void) scols_table_set_termforce(tb, width > 0 ? SCOLS_TERMFORCE_ALWAYS : SCOLS_TERMFORCE_NEVER);
+        if (width > 0)
+                (void) scols_table_set_termwidth(tb, width);
+        (void) scols_table_enable_ascii(tb, !utf8_enabled());
+        /* No blanks after the last cell with data (a group row of the tree). */
+        (void) scols_table_enable_minout(tb, true);
+        for (unsigned c = 0; c < t->n_columns; c++) {
+                /* Numbers stay whole; names and keys give way. */
+                bool right = t->right_aligned & (1u << c);
+                int flags = right ? SCOLS_FL_RIGHT : SCOLS_FL_TRUNC;
+                if (c == 0 && t->tree)
+                        flags |= SCOLS_FL_TREE;
+                /* Without headings the header must not widen the column either. */
+                struct libscols_column *cl = scols_table_new_column(tb, arg.legend ? t->cells[c] : "", 0, flags);
+                if (!cl)
+                        return -ENOMEM;
+                if (colors_enabled())
+                        (void) scols_cell_set_color(scols_column_get_header(cl), "\x1B[0;4m");
         }
-        for (size_t row = first / nc; row * nc < t->n_cells; row++) {
-                bool header = row == 0;
-                for (unsigned c = 0; c < nc; c++) {
-                        const char *s = t->cells[row * nc + c];
-                        size_t pad = width[c] - text_width(s);
-                        bool right = t->right_aligned & (1u << c), last = c + 1 == nc;
-                        if (c > 0)
-                                fputc(' ', f);
-                        if (header)
-                                fputs(ansi_underline(), f);
-                        if (right)
-                                fprintf(f, "%*s", (int) pad, "");
-                        fputs(s, f);
-                        /* No trailing blanks after the last column. */
-                        if (!right && !last)
-                                fprintf(f, "%*s", (int) pad, "");
-                        if (header)
-                                fputs(ansi_normal(), f);
-                }
-                fputc('\n', f);
+        size_t n_rows = table_rows(t);
+        _cleanup_free_ struct libscols_line **lines = calloc(n_rows ? n_rows : 1, sizeof(*lines));
+        if (!lines)
+                return -ENOMEM;
+        for (size_t row = 1; row * t->n_columns < t->n_cells; row++) {
+                /* Parents come before their children. */
+                size_t parent = row - 1 < t->n_parents ? t->parents[row - 1] : SIZE_MAX;
+                struct libscols_line *ln = scols_table_new_line(tb, parent < row - 1 ? lines[parent] : NULL);
+                if (!ln)
+                        return -ENOMEM;
+                lines[row - 1] = ln;
+                for (unsigned c = 0; c < t->n_columns; c++)
+                        if (scols_line_set_data(ln, c, t->cells[row * t->n_columns + c]) < 0)
+                                return -ENOMEM;
         }
+        return scols_print_table(tb);
 }
 
 void table_free(Table *t) {
@@ -222,6 +280,7 @@ void table_free(Table *t) {
         for (size_t i = 0; i < t->n_cells; i++)
                 free(t->cells[i]);
         free(t->cells);
+        free(t->parents);
         free(t);
 }
 

@@ -237,6 +237,8 @@ int verb_list_charges(sd_bus *bus, int argc, char **argv) {
 /* ---- status ---- */
 
 int verb_status(sd_bus *bus, int argc, char **argv) {
+        if (argc > 0)
+                return verb_status_groups(bus, argc, argv);
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         Resource *res = NULL;
         size_t n_res = 0, n_groups = 0, n_charges = 0, n_persist = 0;
@@ -336,45 +338,53 @@ static bool stat_interesting(const Group *g, const char *key) {
                stats_get(&g->stats[STAT_MAX], key, UINT64_MAX) != UINT64_MAX;
 }
 
-static void tree_print(const Group *v, size_t n, size_t at, const char *prefix, bool last, bool top) {
+/* One row for the group, then one below it for each resource worth a line
+ * (in the tree column, as systemd-cgls puts processes below their cgroup),
+ * then its child groups. */
+static int tree_add(Table *t, const Group *v, size_t n, size_t at, size_t parent, size_t *n_over) {
         const Group *g = &v[at];
-        const char *branch = utf8_enabled() ? (last ? "\xe2\x94\x94\xe2\x94\x80" : "\xe2\x94\x9c\xe2\x94\x80")
-                                            : (last ? "`-" : "|-");
-        const char *vert = utf8_enabled() ? "\xe2\x94\x82 " : "| ";
-        printf("%s%s%s%s%s\n", prefix, top ? "" : branch, ansi_bold(), g->name, ansi_normal());
-
-        /* What comes below this group's line is indented by this much. */
-        char sub[1024];
-        snprintf(sub, sizeof(sub), "%s%s", prefix, top ? "" : (last ? "  " : vert));
-        bool has_children = false;
-        for (size_t i = 0; i < n; i++)
-                if (streq(v[i].parent, g->name))
-                        has_children = true;
-
+        size_t row = table_rows(t);
+        if (table_add(t, g->name) < 0 || table_add(t, "") < 0 || table_add(t, "") < 0 || table_add(t, "") < 0 ||
+            table_set_parent(t, row, parent) < 0)
+                return -ENOMEM;
         const Stats *usage = &g->stats[STAT_USAGE];
-        size_t w = 0;
-        for (size_t k = 0; k < usage->n; k++)
-                if (stat_interesting(g, usage->v[k].key))
-                        w = MAX(w, strlen(usage->v[k].key));
         for (size_t k = 0; k < usage->n; k++) {
                 const char *key = usage->v[k].key;
                 if (!stat_interesting(g, key))
                         continue;
-                char a[FORMAT_VALUE_MAX], b[FORMAT_VALUE_MAX], c[FORMAT_VALUE_MAX];
+                char a[FORMAT_VALUE_MAX], b[FORMAT_VALUE_MAX], c[FORMAT_VALUE_MAX], m[FORMAT_VALUE_MAX + 16];
                 uint64_t max = stats_get(&g->stats[STAT_MAX], key, UINT64_MAX);
-                printf("%s%s%s%-*s  usage %s, peak %s%s%s%s\n", sub, has_children ? vert : "  ", ansi_grey(), (int) w,
-                       key, format_amount(a, key, usage->v[k].value),
-                       format_amount(c, key, stats_get(&g->stats[STAT_PEAK], key, 0)), max == UINT64_MAX ? "" : ", max ",
-                       max == UINT64_MAX ? "" : format_amount(b, key, max), ansi_normal());
+                bool over = group_over_max(g, key);
+                *n_over += over;
+                snprintf(m, sizeof(m), "%s%s", max == UINT64_MAX ? "-" : format_amount(b, key, max), over ? "!" : "");
+                size_t krow = table_rows(t);
+                if (table_add(t, key) < 0 || table_add(t, format_amount(a, key, usage->v[k].value)) < 0 ||
+                    table_add(t, format_amount(c, key, stats_get(&g->stats[STAT_PEAK], key, 0))) < 0 ||
+                    table_add(t, m) < 0 || table_set_parent(t, krow, row) < 0)
+                        return -ENOMEM;
         }
+        for (size_t i = 0; i < n; i++)
+                if (streq(v[i].parent, g->name)) {
+                        int r = tree_add(t, v, n, i, row, n_over);
+                        if (r < 0)
+                                return r;
+                }
+        return 0;
+}
 
-        size_t last_child = SIZE_MAX;
-        for (size_t i = 0; i < n; i++)
-                if (streq(v[i].parent, g->name))
-                        last_child = i;
-        for (size_t i = 0; i < n; i++)
-                if (streq(v[i].parent, g->name))
-                        tree_print(v, n, i, sub, i == last_child, false);
+static int tree_print(const Group *v, size_t n, size_t root) {
+        static const char *const headers[] = { "GROUP", "USAGE", "PEAK", "MAX" };
+        _cleanup_(table_freep) Table *t = table_new_tree(4, headers, 0xe);
+        if (!t)
+                return -ENOMEM;
+        size_t n_over = 0;
+        int r = tree_add(t, v, n, root, SIZE_MAX, &n_over);
+        if (r < 0)
+                return r;
+        r = table_print(t, stdout);
+        if (r >= 0 && n_over > 0 && arg.legend)
+                printf("\n%s!%s usage above max.\n", ansi_red(), ansi_normal());
+        return r;
 }
 
 static void tree_json(Json *j, const Group *v, size_t n, size_t at) {
@@ -396,6 +406,8 @@ static void tree_json(Json *j, const Group *v, size_t n, size_t at) {
                 json_limit(j, stats_get(&g->stats[STAT_MAX], key, UINT64_MAX));
                 json_key(j, "peak");
                 json_uint(j, stats_get(&g->stats[STAT_PEAK], key, 0));
+                json_key(j, "over_max");
+                json_bool(j, group_over_max(g, key));
                 json_end_object(j);
         }
         json_end_array(j);
@@ -445,12 +457,50 @@ int verb_tree(sd_bus *bus, int argc, char **argv) {
                 tree_json(&j, v, n, root);
                 json_finish(&j);
         } else
-                tree_print(v, n, root, "", true, true);
+                r = tree_print(v, n, root);
         groups_free(v, n);
-        return EXIT_SUCCESS;
+        return r < 0 ? fail_oom() : EXIT_SUCCESS;
 }
 
 /* ---- show ---- */
+
+static bool property_wanted(const char *name) {
+        if (arg.n_properties == 0)
+                return true;
+        for (size_t i = 0; i < arg.n_properties; i++)
+                if (streq(arg.properties[i], name))
+                        return true;
+        return false;
+}
+
+/* A property asked for with -p that the object does not have is a typo:
+ * said before anything is printed. */
+static int check_properties(sd_bus_message *reply) {
+        for (size_t i = 0; i < arg.n_properties; i++) {
+                bool found = false;
+                int r = sd_bus_message_rewind(reply, true);
+                if (r >= 0)
+                        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+                while (r >= 0 && !found && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                        const char *name;
+                        r = sd_bus_message_read(reply, "s", &name);
+                        if (r < 0)
+                                break;
+                        found = streq(name, arg.properties[i]);
+                        r = sd_bus_message_skip(reply, "v");
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                }
+                if (r < 0)
+                        return fail_bus("show group", NULL, r);
+                if (!found)
+                        return fail_usage("Unknown property '%s' of %s: use Name, Parent, Usage, Peak, Max, Min, Low, "
+                                          "EffectiveMin, EffectiveLow, Events or EventsLocal.",
+                                          arg.properties[i], RESCTL_GROUP_IFACE);
+        }
+        int r = sd_bus_message_rewind(reply, true);
+        return r < 0 ? fail_bus("show group", NULL, r) : EXIT_SUCCESS;
+}
 
 int verb_show(sd_bus *bus, int argc, char **argv) {
         _cleanup_free_ char *path = NULL;
@@ -463,6 +513,9 @@ int verb_show(sd_bus *bus, int argc, char **argv) {
                                    &reply, "s", RESCTL_GROUP_IFACE);
         if (r < 0)
                 return fail_bus("show group", &error, r);
+        q = check_properties(reply);
+        if (q != EXIT_SUCCESS)
+                return q;
         Json j;
         json_init(&j, stdout, arg.json);
         if (arg.json != JSON_OFF)
@@ -475,6 +528,12 @@ int verb_show(sd_bus *bus, int argc, char **argv) {
                         r = sd_bus_message_peek_type(reply, NULL, &contents);
                 if (r < 0)
                         break;
+                if (!property_wanted(name)) {
+                        r = sd_bus_message_skip(reply, "v");
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                        continue;
+                }
                 r = sd_bus_message_enter_container(reply, 'v', contents);
                 if (r < 0)
                         break;
@@ -486,7 +545,9 @@ int verb_show(sd_bus *bus, int argc, char **argv) {
                         if (arg.json != JSON_OFF) {
                                 json_key(&j, name);
                                 json_string(&j, s);
-                        } else
+                        } else if (arg.value)
+                                printf("%s\n", s);
+                        else
                                 printf("%s=%s\n", name, s);
                 } else if (streq(contents, "a{st}")) {
                         Stats s = { 0 };
@@ -505,7 +566,8 @@ int verb_show(sd_bus *bus, int argc, char **argv) {
                                 json_end_object(&j);
                         } else {
                                 /* KEY:VALUE, as unit files write it; raw numbers. */
-                                printf("%s=", name);
+                                if (!arg.value)
+                                        printf("%s=", name);
                                 for (size_t i = 0; i < s.n; i++) {
                                         char b[FORMAT_VALUE_MAX];
                                         printf("%s%s:%s", i ? " " : "", s.v[i].key, format_raw(b, s.v[i].value));

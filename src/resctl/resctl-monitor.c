@@ -3,11 +3,21 @@
 /* monitor: every signal of org.resctl.Manager, and PropertiesChanged of
  * the group objects, one line each as they come, until ^C:
  *
- *   LimitHit group=vm1.service key=misc/sev requested=1 limit_group=tenant-a.slice limit=8
- *   PropertiesChanged group=tenant-a.slice Usage=misc/sev:8,misc/sev_es:0 Peak=...
+ *   2026-12-03 10:00:00.123456 LimitHit group=vm1.service key=misc/sev requested=1 limit_group=tenant-a.slice limit=8
+ *   2026-12-03 10:00:00.223456 PropertiesChanged group=tenant-a.slice Usage=misc/sev:8,misc/sev_es:0 Peak=...
  *
  * Arguments are named as in the D-Bus API (org.resctl.Manager(5));
- * UINT64_MAX is printed as "max". With --json, one JSON object a line. */
+ * UINT64_MAX is printed as "max". With --json, one JSON object a line,
+ * with "timestamp-realtime" in microseconds as busctl monitor has it.
+ *
+ * Filters: a GROUP argument keeps what concerns it or its descendants, a
+ * KEY argument what concerns that resource. When org.resctl.Manager
+ * changes owner (resctld restarted), a notice line says so.
+ *
+ * A refused charge bumps Events of the refusing group and of every
+ * ancestor, then LimitHit follows: in the human format those Events-only
+ * changes are held and dropped when the LimitHit comes (it says it all),
+ * printed otherwise; --verbose prints them all. */
 
 #include <errno.h>
 #include <inttypes.h>
@@ -15,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "macro.h"
 #include "resctl.h"
@@ -31,6 +42,15 @@ static const struct {
         { "ChargeReleased", { "charge_id", "group", "key", "amount", "reason" } },
 };
 
+static const char *filter_group;        /* NULL: all */
+static char *filter_key;                /* NULL: all */
+static Group *tree;                     /* the groups as last listed, for the group filter */
+static size_t n_tree;
+
+/* Human lines of Events-only changes waiting for a LimitHit. */
+static char **held;
+static size_t n_held;
+
 static const char *arg_name(const char *member, unsigned i, char buf[static 16]) {
         for (size_t k = 0; k < ELEMENTSOF(signal_args); k++)
                 if (streq(signal_args[k].member, member) && i < ELEMENTSOF(signal_args[k].names) &&
@@ -41,76 +61,206 @@ static const char *arg_name(const char *member, unsigned i, char buf[static 16])
         return buf;
 }
 
-static void print_stats(Json *j, const char *name, const Stats *s) {
-        if (arg.json != JSON_OFF) {
-                json_key(j, name);
-                json_begin_object(j);
-                for (size_t i = 0; i < s->n; i++) {
-                        json_key(j, s->v[i].key);
-                        json_limit(j, s->v[i].value);
+static const char *parent_of(const char *name) {
+        for (size_t i = 0; i < n_tree; i++)
+                if (streq(tree[i].name, name))
+                        return tree[i].parent;
+        return NULL;
+}
+
+/* Is name filter_group or below it? An unknown name lists the groups again, once. */
+static bool group_wanted(sd_bus *bus, const char *name) {
+        if (!filter_group)
+                return true;
+        for (int pass = 0; pass < 2; pass++) {
+                const char *g = name;
+                for (unsigned depth = 0; g && *g && depth < 256; depth++) {
+                        if (streq(g, filter_group))
+                                return true;
+                        g = parent_of(g);
                 }
-                json_end_object(j);
+                if (g || pass > 0)
+                        return false;
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                Group *v;
+                size_t n;
+                if (groups_list(bus, &v, &n, &error) < 0)
+                        return false;
+                groups_free(tree, n_tree);
+                tree = v;
+                n_tree = n;
+        }
+        return false;
+}
+
+static bool key_wanted(const char *key) {
+        return !filter_key || streq(key, filter_key);
+}
+
+static uint64_t now_realtime(sd_bus_message *m) {
+        uint64_t usec;
+        if (m && sd_bus_message_get_realtime_usec(m, &usec) >= 0)
+                return usec;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* Opens the line: the timestamp, and for JSON the object. */
+static void line_begin(FILE *f, Json *j, sd_bus_message *m) {
+        uint64_t usec = now_realtime(m);
+        if (arg.json != JSON_OFF) {
+                json_init(j, f, JSON_SHORT);
+                json_begin_object(j);
+                json_key(j, "timestamp-realtime");
+                json_uint(j, usec);
                 return;
         }
-        printf(" %s=", name);
-        for (size_t i = 0; i < s->n; i++) {
-                char b[FORMAT_VALUE_MAX];
-                printf("%s%s:%s", i ? "," : "", s->v[i].key, format_raw(b, s->v[i].value));
-        }
+        time_t sec = (time_t) (usec / 1000000);
+        struct tm tm;
+        char buf[64];
+        if (!localtime_r(&sec, &tm) || strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+                buf[0] = 0;
+        fprintf(f, "%s%s.%06u%s ", ansi_grey(), buf, (unsigned) (usec % 1000000), ansi_normal());
 }
+
+static void line_end(FILE *f, Json *j) {
+        if (arg.json != JSON_OFF) {
+                json_end_object(j);
+                json_finish(j);
+        } else
+                fputc('\n', f);
+}
+
+static void held_flush(bool print) {
+        for (size_t i = 0; i < n_held; i++) {
+                if (print)
+                        fputs(held[i], stdout);
+                free(held[i]);
+        }
+        n_held = 0;
+        fflush(stdout);
+}
+
+/* Prints a finished line, or holds it. Takes buf. */
+static void emit(char *buf, bool hold) {
+        if (hold) {
+                char **v = realloc(held, (n_held + 1) * sizeof(char *));
+                if (v) {
+                        held = v;
+                        held[n_held++] = buf;
+                        return;
+                }
+        }
+        held_flush(true);
+        fputs(buf, stdout);
+        free(buf);
+        fflush(stdout);
+}
+
+typedef struct SignalArg {
+        char type;
+        const char *s;
+        uint64_t t;
+} SignalArg;
 
 static int on_manager_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         const char *member = sd_bus_message_get_member(m);
+        SignalArg a[16];
+        unsigned n = 0;
+        const char *group = NULL, *limit_group = NULL, *key = NULL;
+        for (; n < ELEMENTSOF(a); n++) {
+                char type;
+                if (sd_bus_message_peek_type(m, &type, NULL) <= 0)
+                        break;
+                char nb[16];
+                const char *name = arg_name(member, n, nb);
+                a[n] = (SignalArg) { .type = type };
+                int r = type == 's' ? sd_bus_message_read_basic(m, 's', &a[n].s)
+                        : type == 't' ? sd_bus_message_read_basic(m, 't', &a[n].t)
+                                      : sd_bus_message_skip(m, NULL);
+                if (r < 0)
+                        break;
+                if (type == 's' && streq(name, "group"))
+                        group = a[n].s;
+                else if (type == 's' && streq(name, "limit_group"))
+                        limit_group = a[n].s;
+                else if (type == 's' && streq(name, "key"))
+                        key = a[n].s;
+        }
+        /* Resource signals concern no group: a group filter hides them. */
+        if (filter_group && !((group && group_wanted(sd_bus_message_get_bus(m), group)) ||
+                              (limit_group && group_wanted(sd_bus_message_get_bus(m), limit_group))))
+                return 0;
+        if (filter_key && !(key && key_wanted(key)))
+                return 0;
+        if (streq(member, "LimitHit") && !arg.verbose)
+                held_flush(false);      /* the Events changes it caused */
+
+        char *buf = NULL;
+        size_t size;
+        FILE *f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
         Json j;
-        json_init(&j, stdout, arg.json);
+        line_begin(f, &j, m);
         if (arg.json != JSON_OFF) {
-                json_begin_object(&j);
                 json_key(&j, "signal");
                 json_string(&j, member);
         } else
-                fputs(member, stdout);
-        for (unsigned i = 0;; i++) {
-                char type;
-                const char *contents;
-                int r = sd_bus_message_peek_type(m, &type, &contents);
-                if (r <= 0)
-                        break;
+                fputs(member, f);
+        for (unsigned i = 0; i < n; i++) {
                 char nb[16], b[FORMAT_VALUE_MAX];
                 const char *name = arg_name(member, i, nb);
-                if (arg.json != JSON_OFF)
+                if (arg.json != JSON_OFF) {
                         json_key(&j, name);
-                if (type == 's') {
-                        const char *s;
-                        if (sd_bus_message_read_basic(m, 's', &s) < 0)
-                                break;
-                        if (arg.json != JSON_OFF)
-                                json_string(&j, s);
+                        if (a[i].type == 's')
+                                json_string(&j, a[i].s);
+                        else if (a[i].type == 't')
+                                json_limit(&j, a[i].t);
                         else
-                                printf(" %s=%s", name, s);
-                } else if (type == 't') {
-                        uint64_t t;
-                        if (sd_bus_message_read_basic(m, 't', &t) < 0)
-                                break;
-                        if (arg.json != JSON_OFF)
-                                json_limit(&j, t);
-                        else
-                                printf(" %s=%s", name, format_raw(b, t));
-                } else {
-                        if (arg.json != JSON_OFF)
                                 json_null(&j);
-                        else
-                                printf(" %s=?", name);
-                        if (sd_bus_message_skip(m, NULL) < 0)
-                                break;
-                }
+                } else if (a[i].type == 's')
+                        fprintf(f, " %s=%s", name, a[i].s);
+                else if (a[i].type == 't')
+                        fprintf(f, " %s=%s", name, format_raw(b, a[i].t));
+                else
+                        fprintf(f, " %s=?", name);
         }
-        if (arg.json != JSON_OFF) {
-                json_end_object(&j);
-                json_finish(&j);
-        } else
-                putchar('\n');
-        fflush(stdout);
+        line_end(f, &j);
+        fclose(f);
+        emit(buf, false);
         return 0;
+}
+
+/* Writes the entries of s that pass the key filter; false if none did. */
+static bool print_stats(FILE *f, Json *j, const char *name, const Stats *s) {
+        size_t shown = 0;
+        for (size_t i = 0; i < s->n; i++)
+                shown += key_wanted(s->v[i].key);
+        if (shown == 0)
+                return false;
+        if (arg.json != JSON_OFF) {
+                json_key(j, name);
+                json_begin_object(j);
+        } else
+                fprintf(f, " %s=", name);
+        shown = 0;
+        for (size_t i = 0; i < s->n; i++) {
+                if (!key_wanted(s->v[i].key))
+                        continue;
+                if (arg.json != JSON_OFF) {
+                        json_key(j, s->v[i].key);
+                        json_limit(j, s->v[i].value);
+                } else {
+                        char b[FORMAT_VALUE_MAX];
+                        fprintf(f, "%s%s:%s", shown ? "," : "", s->v[i].key, format_raw(b, s->v[i].value));
+                }
+                shown++;
+        }
+        if (arg.json != JSON_OFF)
+                json_end_object(j);
+        return true;
 }
 
 static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
@@ -121,17 +271,26 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
         int r = sd_bus_message_read(m, "s", &iface);
         if (r < 0 || !streq(iface, RESCTL_GROUP_IFACE))
                 return 0;
+        if (!group_wanted(sd_bus_message_get_bus(m), group))
+                return 0;
+
+        char *buf = NULL;
+        size_t size;
+        FILE *f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
         Json j;
-        json_init(&j, stdout, arg.json);
+        line_begin(f, &j, m);
         if (arg.json != JSON_OFF) {
-                json_begin_object(&j);
                 json_key(&j, "signal");
                 json_string(&j, "PropertiesChanged");
                 json_key(&j, "group");
                 json_string(&j, group);
         } else
-                printf("PropertiesChanged group=%s", group);
+                fprintf(f, "PropertiesChanged group=%s", group);
 
+        bool events_only = true;
+        size_t shown = 0;
         r = sd_bus_message_enter_container(m, 'a', "{sv}");
         while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
                 const char *name, *contents;
@@ -142,11 +301,13 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
                         r = sd_bus_message_enter_container(m, 'v', contents);
                 if (r < 0)
                         break;
+                if (!streq(name, "Events") && !streq(name, "EventsLocal"))
+                        events_only = false;
                 if (streq(contents, "a{st}")) {
                         Stats s = { 0 };
                         r = stats_read(m, &s);
                         if (r >= 0)
-                                print_stats(&j, name, &s);
+                                shown += print_stats(f, &j, name, &s);
                         stats_done(&s);
                 } else if (streq(contents, "s")) {
                         const char *s;
@@ -155,7 +316,8 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
                                 json_key(&j, name);
                                 json_string(&j, s);
                         } else if (r >= 0)
-                                printf(" %s=%s", name, s);
+                                fprintf(f, " %s=%s", name, s);
+                        shown++;
                 } else
                         r = sd_bus_message_skip(m, contents);
                 if (r >= 0)
@@ -169,7 +331,9 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
         char **inv = NULL;
         if (r >= 0)
                 r = sd_bus_message_read_strv(m, &inv);
-        if (r >= 0 && inv && inv[0]) {
+        if (r >= 0 && inv && inv[0] && !filter_key) {
+                events_only = false;
+                shown++;
                 if (arg.json != JSON_OFF) {
                         json_key(&j, "invalidated");
                         json_begin_array(&j);
@@ -177,20 +341,57 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
                                 json_string(&j, *s);
                         json_end_array(&j);
                 } else {
-                        fputs(" invalidated=", stdout);
+                        fputs(" invalidated=", f);
                         for (char **s = inv; *s; s++)
-                                printf("%s%s", s == inv ? "" : ",", *s);
+                                fprintf(f, "%s%s", s == inv ? "" : ",", *s);
                 }
         }
         for (char **s = inv; s && *s; s++)
                 free(*s);
         free(inv);
+        line_end(f, &j);
+        fclose(f);
+        if (shown == 0) {
+                free(buf);
+                return 0;
+        }
+        emit(buf, events_only && arg.json == JSON_OFF && !arg.verbose);
+        return 0;
+}
+
+static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        const char *name, *old_owner, *new_owner;
+        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 || !streq(name, RESCTL_SERVICE))
+                return 0;
+        char *buf = NULL;
+        size_t size;
+        FILE *f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        Json j;
+        line_begin(f, &j, m);
         if (arg.json != JSON_OFF) {
-                json_end_object(&j);
-                json_finish(&j);
-        } else
-                putchar('\n');
-        fflush(stdout);
+                json_key(&j, "notice");
+                json_string(&j, "NameOwnerChanged");
+                json_key(&j, "name");
+                json_string(&j, name);
+                json_key(&j, "old_owner");
+                json_string(&j, old_owner);
+                json_key(&j, "new_owner");
+                json_string(&j, new_owner);
+        } else if (isempty(new_owner))
+                fprintf(f, "-- %s left the bus (resctld stopped); waiting for it to come back", RESCTL_SERVICE);
+        else if (isempty(old_owner))
+                fprintf(f, "-- %s is back on the bus as %s (resctld restarted)", RESCTL_SERVICE, new_owner);
+        else
+                fprintf(f, "-- %s changed owner from %s to %s", RESCTL_SERVICE, old_owner, new_owner);
+        line_end(f, &j);
+        fclose(f);
+        /* The group tree may differ now. */
+        groups_free(tree, n_tree);
+        tree = NULL;
+        n_tree = 0;
+        emit(buf, false);
         return 0;
 }
 
@@ -200,7 +401,29 @@ static void on_sigint(int sig) {
         stop = 1;
 }
 
+/* GROUP and KEY, in either order: a key has a '/' or no '.'. */
+static int parse_filters(int argc, char **argv) {
+        for (int i = 0; i < argc; i++) {
+                const char *a = argv[i];
+                bool is_key = strchr(a, '/') || !strchr(a, '.');
+                if (is_key) {
+                        if (filter_key)
+                                return fail_usage("monitor takes one KEY: '%s' and '%s'.", filter_key, a);
+                        if (asprintf(&filter_key, "%s%s", strchr(a, '/') ? "" : "misc/", a) < 0)
+                                return fail_oom();
+                } else {
+                        if (filter_group)
+                                return fail_usage("monitor takes one GROUP: '%s' and '%s'.", filter_group, a);
+                        filter_group = a;
+                }
+        }
+        return EXIT_SUCCESS;
+}
+
 int verb_monitor(sd_bus *bus, int argc, char **argv) {
+        int q = parse_filters(argc, argv);
+        if (q != EXIT_SUCCESS)
+                return q;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         /* Synchronous AddMatch calls: once they returned, nothing is missed. */
         int r = sd_bus_match_signal(bus, NULL, RESCTL_SERVICE, RESCTL_PATH, RESCTL_IFACE, NULL, on_manager_signal,
@@ -213,30 +436,56 @@ int verb_monitor(sd_bus *bus, int argc, char **argv) {
                              on_properties_changed, NULL);
         if (r < 0)
                 return fail("Failed to watch group properties: %s", strerror(-r));
+        r = sd_bus_add_match(bus, NULL,
+                             "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
+                             "member='NameOwnerChanged',arg0='" RESCTL_SERVICE "'",
+                             on_owner_changed, NULL);
+        if (r < 0)
+                return fail("Failed to watch the owner of %s: %s", RESCTL_SERVICE, strerror(-r));
         /* A round trip to the daemon: it is there, and says so now rather
-         * than never. */
+         * than never; an unknown GROUP is said now too. */
         r = manager_call(bus, "ListResources", &error, NULL, NULL);
         if (r < 0)
                 return fail_bus("reach resctld", &error, r);
+        if (filter_group) {
+                r = manager_call(bus, "GetGroup", &error, NULL, "s", filter_group);
+                if (r < 0 && !sd_bus_error_has_name(&error, "org.resctl.Error.NoSuchGroup"))
+                        return fail_bus("monitor group", &error, r);
+        }
 
         /* A second ^C, should the first land between check and wait, kills. */
         struct sigaction sa = { .sa_handler = on_sigint, .sa_flags = SA_RESETHAND };
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
+        /* Said even with --json (stderr): a script waits for it to know the watch is on. */
         if (arg.legend)
-                hint("Monitoring %s; press ^C to stop.", RESCTL_SERVICE);
+                fprintf(stderr, "Monitoring %s%s%s%s%s; press ^C to stop.\n", RESCTL_SERVICE,
+                        filter_group ? " for " : "", filter_group ? filter_group : "", filter_key ? " key " : "",
+                        filter_key ? filter_key : "");
+        int ret = EXIT_SUCCESS;
         while (!stop) {
                 r = sd_bus_process(bus, NULL);
                 if (r < 0) {
-                        if (r == -ECONNRESET || r == -ENOTCONN)
-                                return fail("The bus connection was closed.");
-                        return fail("Failed to process bus messages: %s", strerror(-r));
+                        ret = r == -ECONNRESET || r == -ENOTCONN
+                                ? fail_status(EXIT_BUS, NULL, "The bus connection was closed.")
+                                : fail("Failed to process bus messages: %s", strerror(-r));
+                        break;
                 }
                 if (r > 0)
                         continue;
-                r = sd_bus_wait(bus, UINT64_MAX);
-                if (r < 0 && r != -EINTR)
-                        return fail("Failed to wait for bus messages: %s", strerror(-r));
+                /* Held Events changes wait a moment for their LimitHit,
+                 * which the daemon sends in the same batch. */
+                r = sd_bus_wait(bus, n_held > 0 ? 1000 * 1000 : UINT64_MAX);
+                if (r == 0)
+                        held_flush(true);
+                if (r < 0 && r != -EINTR) {
+                        ret = fail("Failed to wait for bus messages: %s", strerror(-r));
+                        break;
+                }
         }
-        return EXIT_SUCCESS;
+        held_flush(true);
+        free(held);
+        groups_free(tree, n_tree);
+        free(filter_key);
+        return ret;
 }

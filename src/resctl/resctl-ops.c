@@ -16,6 +16,7 @@
 
 #define CHARGE_PERSIST UINT64_C(1)
 #define CHARGE_UNIT UINT64_C(4)
+#define CHARGE_CREATE UINT64_C(2)
 #define EVICT_FORCE UINT64_C(1)
 
 static int parse_amount_arg(const char *what, const char *s, uint64_t *ret) {
@@ -54,6 +55,7 @@ int verb_write(sd_bus *bus, int argc, char **argv) {
         int r = manager_call(bus, "WriteFile", &error, NULL, "sss", argv[0], argv[1], text);
         if (r < 0)
                 return fail_bus("write file", &error, r);
+        warn_over_max(bus, argv[0]);
         return EXIT_SUCCESS;
 }
 
@@ -80,6 +82,7 @@ int verb_set_property(sd_bus *bus, int argc, char **argv) {
         r = sd_bus_call(bus, m, 0, &error, NULL);
         if (r < 0)
                 return fail_bus("set unit properties", &error, r);
+        warn_over_max(bus, argv[0]);
         return EXIT_SUCCESS;
 }
 
@@ -93,7 +96,8 @@ int verb_charge(sd_bus *bus, int argc, char **argv) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r = manager_call(bus, "Charge", &error, &reply, "sstt", argv[0], argv[1], amount,
-                             arg.persist ? CHARGE_PERSIST : arg.until_stop ? CHARGE_UNIT : 0);
+                             (arg.persist ? CHARGE_PERSIST : arg.until_stop ? CHARGE_UNIT : 0) |
+                                     (arg.create ? CHARGE_CREATE : 0));
         if (r < 0)
                 return fail_bus("charge", &error, r);
         r = sd_bus_message_read(reply, "t", &id);
@@ -265,6 +269,7 @@ int verb_register_resource(sd_bus *bus, int argc, char **argv) {
         int r = manager_call(bus, "RegisterResource", &error, NULL, "st", argv[0], capacity);
         if (r < 0)
                 return fail_bus("register resource", &error, r);
+        warn_over_capacity(bus, argv[0]);
         return EXIT_SUCCESS;
 }
 
@@ -285,5 +290,6 @@ int verb_set_capacity(sd_bus *bus, int argc, char **argv) {
         int r = manager_call(bus, "SetCapacity", &error, NULL, "st", argv[0], capacity);
         if (r < 0)
                 return fail_bus("set capacity", &error, r);
+        warn_over_capacity(bus, argv[0]);
         return EXIT_SUCCESS;
 }

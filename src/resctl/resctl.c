@@ -26,57 +26,188 @@ Args arg = {
 
 /* ---- errors ---- */
 
-static void vfail_line(const char *fmt, va_list ap) {
+static void json_line(const char *kind, const char *error_name, int status, const char *text) {
+        Json j;
+        json_init(&j, stderr, JSON_SHORT);
+        json_begin_object(&j);
+        if (error_name || status != 0) {
+                json_key(&j, "error");
+                if (error_name)
+                        json_string(&j, error_name);
+                else
+                        json_null(&j);
+        }
+        json_key(&j, kind);
+        json_string(&j, text);
+        if (status != 0) {
+                json_key(&j, "exit_status");
+                json_uint(&j, (uint64_t) status);
+        }
+        json_end_object(&j);
+        json_finish(&j);
+}
+
+static int vfail_line(int status, const char *error_name, const char *fmt, va_list ap) {
+        char line[4096];
+        vsnprintf(line, sizeof(line), fmt, ap);
+        if (arg.json != JSON_OFF) {
+                json_line("message", error_name, status, line);
+                return status;
+        }
         bool c = colors_enabled_stderr();
-        if (c)
-                fputs("\x1B[0;1;31m", stderr);
-        vfprintf(stderr, fmt, ap);
-        if (c)
-                fputs("\x1B[0m", stderr);
-        fputc('\n', stderr);
+        fprintf(stderr, "%s%s%s\n", c ? "\x1B[0;1;31m" : "", line, c ? "\x1B[0m" : "");
+        return status;
 }
 
 int fail(const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
-        vfail_line(fmt, ap);
+        int r = vfail_line(EXIT_FAILURE, NULL, fmt, ap);
         va_end(ap);
-        return EXIT_FAILURE;
+        return r;
 }
 
 int fail_usage(const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
-        vfail_line(fmt, ap);
+        int r = vfail_line(EXIT_USAGE, NULL, fmt, ap);
         va_end(ap);
-        return EXIT_USAGE;
+        return r;
+}
+
+int fail_status(int status, const char *error_name, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        int r = vfail_line(status, error_name, fmt, ap);
+        va_end(ap);
+        return r;
 }
 
 int fail_oom(void) {
         return fail("Out of memory.");
 }
 
-void hint(const char *fmt, ...) {
+static void vnote(const char *color, const char *prefix, const char *fmt, va_list ap) {
         bool c = colors_enabled_stderr();
+        fprintf(stderr, "%s%s", c ? color : "", prefix);
+        vfprintf(stderr, fmt, ap);
+        fprintf(stderr, "%s\n", c ? "\x1B[0m" : "");
+}
+
+void hint(const char *fmt, ...) {
+        /* Hints are for people; a program reading --json gets none. */
+        if (arg.json != JSON_OFF)
+                return;
         va_list ap;
         va_start(ap, fmt);
-        if (c)
-                fputs("\x1B[0;38;5;245m", stderr);
-        vfprintf(stderr, fmt, ap);
-        if (c)
-                fputs("\x1B[0m", stderr);
-        fputc('\n', stderr);
+        vnote("\x1B[0;38;5;245m", "", fmt, ap);
         va_end(ap);
 }
 
-int fail_bus(const char *what, const sd_bus_error *error, int r) {
-        const char *msg = NULL;
+void warning(const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        if (arg.json != JSON_OFF) {
+                char line[4096];
+                vsnprintf(line, sizeof(line), fmt, ap);
+                json_line("warning", NULL, 0, line);
+        } else
+                vnote("\x1B[0;1;33m", "Warning: ", fmt, ap);
+        va_end(ap);
+}
+
+static const struct {
+        const char *name;
+        int status;
+} error_statuses[] = {
+        { "org.resctl.Error.InvalidArgument", EXIT_USAGE },
+        { SD_BUS_ERROR_INVALID_ARGS, EXIT_USAGE },
+        { SD_BUS_ERROR_ACCESS_DENIED, EXIT_NOPERMISSION },
+        { SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED, EXIT_NOPERMISSION },
+        { "org.resctl.Error.NoSuchGroup", EXIT_NOSUCHGROUP },
+        { SD_BUS_ERROR_SERVICE_UNKNOWN, EXIT_NOTRUNNING },
+        { SD_BUS_ERROR_NAME_HAS_NO_OWNER, EXIT_NOTRUNNING },
+        { "org.resctl.Error.LimitExceeded", EXIT_LIMIT_EXCEEDED },
+        { "org.resctl.Error.CapacityExceeded", EXIT_CAPACITY_EXCEEDED },
+        { "org.resctl.Error.QuotaExceeded", EXIT_QUOTA_EXCEEDED },
+        { "org.resctl.Error.NoSuchResource", EXIT_NOSUCHRESOURCE },
+        { "org.resctl.Error.NoSuchCharge", EXIT_NOSUCHCHARGE },
+        { "org.resctl.Error.NoSuchFile", EXIT_NOSUCHFILE },
+        { "org.resctl.Error.KernelManaged", EXIT_KERNEL_MANAGED },
+        { "org.resctl.Error.KernelRefused", EXIT_KERNEL_REFUSED },
+        { "org.resctl.Error.StorageFailed", EXIT_STORAGE_FAILED },
+        { SD_BUS_ERROR_DISCONNECTED, EXIT_BUS },
+        { SD_BUS_ERROR_NO_REPLY, EXIT_TIMEOUT },
+        { SD_BUS_ERROR_TIMEOUT, EXIT_TIMEOUT },
+};
+
+int exit_status_from_bus_error(const sd_bus_error *error, int r) {
         if (error && sd_bus_error_is_set(error))
+                for (size_t i = 0; i < ELEMENTSOF(error_statuses); i++)
+                        if (sd_bus_error_has_name(error, error_statuses[i].name))
+                                return error_statuses[i].status;
+        switch (r < 0 ? -r : r) {
+        case ECONNREFUSED:
+        case ECONNRESET:
+        case ENOTCONN:
+        case EPIPE:
+        case ENOENT:
+                return EXIT_BUS;
+        case ETIMEDOUT:
+                return EXIT_TIMEOUT;
+        case EACCES:
+        case EPERM:
+                return EXIT_NOPERMISSION;
+        default:
+                return EXIT_FAILURE;
+        }
+}
+
+static bool always = true, runtime_given, no_ask_password;
+
+/* Endings of the daemon's messages that name what to set in the bus call,
+ * and what that is on resctl's command line. */
+static const struct {
+        const char *error;
+        const char *suffix;
+        const bool *applies;
+        const char *instead;
+} translations[] = {
+        { "org.resctl.Error.NoSuchGroup", "; set the Charge flag 0x2 (CREATE) to charge it anyway.", &always,
+          "; use --create to charge it anyway." },
+        { "org.resctl.Error.InvalidArgument", "; make the change persistent instead", &runtime_given,
+          "; drop --runtime to change the persistent setting" },
+        { SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
+          ", and the call does not allow interactive authorization.", &no_ask_password,
+          "; drop --no-ask-password to be asked for a password." },
+};
+
+int fail_bus(const char *what, const sd_bus_error *error, int r) {
+        runtime_given = arg.runtime;
+        no_ask_password = !arg.ask_password;
+        const char *msg = NULL, *name = NULL;
+        if (error && sd_bus_error_is_set(error)) {
+                name = error->name;
                 msg = error->message ? error->message : error->name;
+        }
         if (!msg)
                 msg = strerror(r < 0 ? -r : r);
+        int status = exit_status_from_bus_error(error, r);
+        /* The daemon speaks of the bus API; say it with resctl's own flags. */
+        size_t keep = strlen(msg);
+        const char *instead = "";
+        for (size_t i = 0; name && i < ELEMENTSOF(translations); i++) {
+                const char *suffix = translations[i].suffix;
+                size_t n = strlen(msg), k = strlen(suffix);
+                if (streq(name, translations[i].error) && n >= k && streq(msg + n - k, suffix) &&
+                    *translations[i].applies) {
+                        keep = n - k;
+                        instead = translations[i].instead;
+                        break;
+                }
+        }
         /* Messages of resctld end with a period or not; either reads fine. */
-        return fail("Failed to %s: %s", what, msg);
+        return fail_status(status, name, "Failed to %s: %.*s%s", what, (int) keep, msg, instead);
 }
 
 /* ---- calls ---- */
@@ -107,6 +238,9 @@ typedef enum VerbFlags {
         VERB_EXPORT = 1 << 7,           /* --format, --output apply */
         VERB_TOP = 1 << 8,              /* --order, --iterations, --batch apply */
         VERB_MIN = 1 << 9,              /* --min applies */
+        VERB_CREATE = 1 << 10,           /* --create applies */
+        VERB_VERBOSE = 1 << 11,          /* --verbose applies */
+        VERB_PROPERTY = 1 << 12,        /* --property, --value apply */
 } VerbFlags;
 
 typedef struct Verb {
@@ -115,38 +249,68 @@ typedef struct Verb {
         VerbFlags flags;
         int (*run)(sd_bus *bus, int argc, char **argv);
         const char *synopsis;
+        const char *description;        /* for "resctl VERB --help"; NULL: see resctl --help */
 } Verb;
 
 #define MANY UINT32_MAX
 
 static const Verb verbs[] = {
-        { "status", 0, 0, VERB_JSON | VERB_PAGER, verb_status, "status" },
-        { "list-resources", 0, 0, VERB_JSON | VERB_PAGER, verb_list_resources, "list-resources" },
-        { "list-groups", 0, 0, VERB_JSON | VERB_PAGER, verb_list_groups, "list-groups" },
-        { "list-charges", 0, 1, VERB_JSON | VERB_PAGER, verb_list_charges, "list-charges [GROUP]" },
-        { "tree", 0, 1, VERB_JSON | VERB_PAGER, verb_tree, "tree [GROUP]" },
-        { "show", 1, 1, VERB_JSON | VERB_PAGER, verb_show, "show GROUP" },
-        { "cat", 2, 2, 0, verb_cat, "cat GROUP FILE" },
-        { "write", 3, MANY, VERB_AUTH, verb_write, "write GROUP FILE TEXT..." },
-        { "set-property", 2, MANY, VERB_AUTH | VERB_RUNTIME, verb_set_property,
-          "set-property [--runtime] UNIT PROPERTY=VALUE..." },
-        { "charge", 3, 3, VERB_JSON | VERB_AUTH | VERB_PERSIST, verb_charge,
-          "charge [--persist|--until-stop] GROUP KEY AMOUNT" },
-        { "uncharge", 1, 2, VERB_AUTH, verb_uncharge, "uncharge ID [AMOUNT]" },
+        { "status", 0, MANY, VERB_JSON | VERB_PAGER, verb_status, "status [GROUP...]",
+          "Show the daemon and its resources, or the usage, limits, events and charges\n"
+          "of each GROUP; groups over their max are marked." },
+        { "list-resources", 0, 0, VERB_JSON | VERB_PAGER, verb_list_resources, "list-resources",
+          "List resources: capacity, usage, peak, free, refused charges." },
+        { "list-groups", 0, 0, VERB_JSON | VERB_PAGER, verb_list_groups, "list-groups",
+          "List groups and their parents." },
+        { "list-charges", 0, 1, VERB_JSON | VERB_PAGER, verb_list_charges, "list-charges [GROUP]",
+          "List charges, of all groups or of GROUP." },
+        { "tree", 0, 1, VERB_JSON | VERB_PAGER, verb_tree, "tree [GROUP]",
+          "Show the slice tree (from GROUP down) with usage, peak and max; groups over\n"
+          "their max are marked." },
+        { "show", 1, 1, VERB_JSON | VERB_PAGER | VERB_PROPERTY, verb_show, "show [-p NAME...] [--value] GROUP",
+          "Show the properties of the group object of GROUP (org.resctl.Group)." },
+        { "cat", 2, 2, 0, verb_cat, "cat GROUP FILE",
+          "Print a cgroup interface file of GROUP (misc.max, dmem.current, ...)." },
+        { "write", 3, MANY, VERB_JSON | VERB_AUTH, verb_write, "write GROUP FILE TEXT...",
+          "Write a cgroup interface file of GROUP (a runtime setting)." },
+        { "set-property", 2, MANY, VERB_JSON | VERB_AUTH | VERB_RUNTIME, verb_set_property,
+          "set-property [--runtime] UNIT PROPERTY=VALUE...",
+          "Set MiscMax, DMemMin, DMemLow, DMemMax, RdmaMax or Slice of UNIT as unit\n"
+          "files say them; warns when a max is below the usage." },
+        { "charge", 3, 3, VERB_JSON | VERB_AUTH | VERB_PERSIST | VERB_CREATE, verb_charge,
+          "charge [--persist|--until-stop] [--create] GROUP KEY AMOUNT",
+          "Charge AMOUNT of KEY to GROUP and print the charge's id. Under systemd,\n"
+          "GROUP must be a unit systemd knows, unless --create is given; with\n"
+          "--until-stop the charge lasts as long as the unit GROUP runs." },
+        { "uncharge", 1, 2, VERB_JSON | VERB_AUTH, verb_uncharge, "uncharge ID [AMOUNT]",
+          "Release a charge, or AMOUNT of it." },
         { "migrate", 2, MANY, VERB_JSON | VERB_AUTH | VERB_GROUP, verb_migrate,
-          "migrate ID... DST or migrate --group SRC DST" },
-        { "evict", 3, 3, VERB_JSON | VERB_AUTH | VERB_FORCE, verb_evict, "evict [--force] KEY GROUP AMOUNT" },
-        { "register-resource", 2, 2, VERB_AUTH, verb_register_resource, "register-resource KEY CAPACITY" },
-        { "unregister-resource", 1, 1, VERB_AUTH, verb_unregister_resource, "unregister-resource KEY" },
-        { "set-capacity", 2, 2, VERB_AUTH, verb_set_capacity, "set-capacity KEY CAPACITY" },
-        { "monitor", 0, 0, VERB_JSON, verb_monitor, "monitor" },
+          "migrate ID... DST or migrate --group SRC DST",
+          "Move charges to group DST, all or none." },
+        { "evict", 3, 3, VERB_JSON | VERB_AUTH | VERB_FORCE, verb_evict, "evict [--force] KEY GROUP AMOUNT",
+          "Ask holders of a dmem region to make room for GROUP to charge AMOUNT." },
+        { "register-resource", 2, 2, VERB_JSON | VERB_AUTH, verb_register_resource, "register-resource KEY CAPACITY",
+          "Register a resource, or set its capacity." },
+        { "unregister-resource", 1, 1, VERB_JSON | VERB_AUTH, verb_unregister_resource, "unregister-resource KEY",
+          "Unregister a resource, releasing its charges." },
+        { "set-capacity", 2, 2, VERB_JSON | VERB_AUTH, verb_set_capacity, "set-capacity KEY CAPACITY",
+          "Change the capacity of a resource; warns when it is below the usage." },
+        { "monitor", 0, 2, VERB_JSON | VERB_VERBOSE, verb_monitor, "monitor [GROUP] [KEY]",
+          "Print the daemon's signals and group changes as they come, until ^C; only\n"
+          "those of GROUP (and its children) and of KEY when given." },
         { "export", 0, 0, VERB_EXPORT, verb_export,
-          "export [--format=openmetrics|prometheus|nfd] [--output=FILE] [--follow]" },
-        { "top", 0, 1, VERB_TOP, verb_top, "top [--order=usage|peak|max|refused|name] [--iterations=N] [--batch] [KEY]" },
+          "export [--format=openmetrics|prometheus|nfd] [--output=FILE] [--follow]",
+          "Write metrics of every group and resource." },
+        { "top", 0, 1, VERB_TOP, verb_top, "top [--order=usage|peak|max|refused|name] [--iterations=N] [--batch] [KEY]",
+          "Show groups ordered by their use of KEY, updated as resctld signals changes." },
         { "protect", 3, 3, VERB_AUTH | VERB_RUNTIME | VERB_MIN, verb_protect,
-          "protect [--runtime] [--min] UNIT KEY AMOUNT|N%" },
-        { "unprotect", 2, 2, VERB_AUTH | VERB_MIN, verb_unprotect, "unprotect [--min] UNIT KEY" },
-        { "run", 1, MANY, VERB_AUTH, verb_run, "run [--group UNIT] --charge KEY=AMOUNT... [--] CMD [ARGS...]" },
+          "protect [--runtime] [--min] UNIT KEY AMOUNT|N%",
+          "Raise dmem low (or min) along UNIT's ancestry so that its effective\n"
+          "protection of KEY reaches AMOUNT." },
+        { "unprotect", 2, 2, VERB_AUTH | VERB_MIN, verb_unprotect, "unprotect [--min] UNIT KEY",
+          "Take back what protect added for UNIT and KEY." },
+        { "run", 1, MANY, VERB_AUTH, verb_run, "run [--group UNIT] --charge KEY=AMOUNT... [--] CMD [ARGS...]",
+          "Take the charges as this process, then execute CMD: they are held while it runs." },
 };
 
 static void help(void) {
@@ -155,14 +319,15 @@ static void help(void) {
                "Query and control resctld: scarce host resources (SEV ASIDs, GPU memory,\n"
                "RDMA objects) per systemd unit, with the kernel's cgroup semantics.\n"
                "\n%sQuery Commands:%s\n"
-               "  status                          Show the daemon and its resources (default)\n"
+               "  status [GROUP...]               Show the daemon and its resources (default),\n"
+               "                                  or usage, limits and charges of groups\n"
                "  list-resources                  List resources: capacity, usage, peak, free\n"
                "  list-groups                     List groups and their parents\n"
                "  list-charges [GROUP]            List charges, of all groups or of one\n"
                "  tree [GROUP]                    Show the slice tree with usage, max, peak\n"
                "  show GROUP                      Show all properties of a group\n"
                "  cat GROUP FILE                  Print a cgroup interface file (misc.max, ...)\n"
-               "  monitor                         Print every signal as it comes, until ^C\n"
+               "  monitor [GROUP] [KEY]           Print signals as they come, until ^C\n"
                "  top [KEY]                       Show groups ordered by their use of KEY, live\n"
                "  export                          Write metrics (see --format, --output)\n"
                "\n%sControl Commands:%s\n"
@@ -182,11 +347,12 @@ static void help(void) {
                "  unprotect UNIT KEY              Take back what protect added\n"
                "  run [--group UNIT] --charge KEY=AMOUNT... -- CMD [ARGS...]\n"
                "                                  Take the charges, then become CMD: they are\n"
-               "                                  held exactly as long as CMD runs (all or none)\n"
-               "\n%sOptions:%s\n"
-               "  -h --help                       Show this help\n"
+               "                                  held exactly as long as CMD runs (all or none)\n",
+               b, n, b, n, b, n);
+        printf("\n%sOptions:%s\n"
+               "  -h --help                       Show this help (resctl COMMAND --help: of COMMAND)\n"
                "     --version                    Show package version\n"
-               "     --json=pretty|short|off      Print listings as JSON\n"
+               "     --json=pretty|short|off      Print listings (and errors) as JSON\n"
                "     --no-legend                  Print no column headers and footers\n"
                "     --no-pager                   Do not pipe output into a pager\n"
                "  -H --host=[USER@]HOST           Operate on a remote host (over ssh)\n"
@@ -196,8 +362,12 @@ static void help(void) {
                "     --min                        protect, unprotect: min instead of low\n"
                "     --persist                    charge: keep the charge after resctl exits\n"
                "     --until-stop                 charge: keep it while the unit GROUP runs\n"
+               "     --create                     charge: a unit systemd does not know, too\n"
                "     --force                      evict: release the victims' charges now\n"
                "     --group                      migrate: move all charges of a group\n"
+               "  -p --property=NAME              show: only these properties\n"
+               "     --value                      show: print values only\n"
+               "  -v --verbose                    monitor: every group change, in full\n"
                "     --format=FORMAT              export: openmetrics (default), prometheus\n"
                "                                  (node-exporter textfile) or nfd\n"
                "     --output=FILE                export: replace FILE atomically (- for stdout)\n"
@@ -211,14 +381,62 @@ static void help(void) {
                "\nKEY is a resource key: misc/sev (or sev), dmem/drm/0000:03:00.0/vram0,\n"
                "rdma/mlx5_0/hca_handle. AMOUNT and CAPACITY take K, M, G, T (base 1024);\n"
                "max or infinity means no limit.\n"
+               "\nExit status: 0 on success, 2 for a wrong command line or argument, 4 when\n"
+               "not authorized, 5 for an unknown group, 7 when resctld is not running,\n"
+               "150 and up for the daemon's other errors; see resctl(1).\n"
                "\nSee the resctl(1) man page for details.\n",
-               b, n, b, n, b, n, b, n);
+               b, n);
+}
+
+static const struct {
+        VerbFlags flag;
+        const char *text;
+} verb_option_help[] = {
+        { VERB_RUNTIME, "     --runtime           Until the next reboot only (a runtime drop-in)\n" },
+        { VERB_PERSIST, "     --persist           Keep the charge after resctl exits\n" },
+        { VERB_CREATE, "     --create            Charge a unit systemd does not know, too\n" },
+        { VERB_FORCE, "     --force             Release the victims' charges now\n" },
+        { VERB_GROUP, "     --group             Move all charges of group SRC\n" },
+        { VERB_PROPERTY, "  -p --property=NAME      Only this property (repeat, or NAME,NAME)\n"
+                         "     --value             Print the values only\n" },
+        { VERB_VERBOSE, "  -v --verbose            Every group change, in full, also before a LimitHit\n" },
+        { VERB_EXPORT, "     --format=FORMAT     openmetrics (default), prometheus or nfd\n"
+                       "     --output=FILE       Replace FILE atomically\n" },
+        { VERB_JSON, "     --json=pretty|short Print the output as JSON\n" },
+};
+
+static void verb_help(const Verb *v) {
+        const char *b = ansi_bold(), *n = ansi_normal();
+        printf("%sresctl%s [OPTIONS...] %s\n\n%s\n", b, n, v->synopsis,
+               v->description ? v->description : "See 'resctl --help'.");
+        bool any = false;
+        for (size_t i = 0; i < ELEMENTSOF(verb_option_help); i++)
+                if (v->flags & verb_option_help[i].flag) {
+                        if (!any)
+                                printf("\n%sOptions:%s\n", b, n);
+                        any = true;
+                        fputs(verb_option_help[i].text, stdout);
+                }
+        printf("\nSee 'resctl --help' for the options of every command, and resctl(1).\n");
 }
 
 static const Verb *verb_find(const char *name) {
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 if (streq(verbs[i].name, name))
                         return &verbs[i];
+        return NULL;
+}
+
+/* The verb of a command line getopt has not finished with: the first word
+ * that names one. */
+static const Verb *verb_guess(int argc, char *argv[]) {
+        for (int i = 1; i < argc; i++) {
+                if (streq(argv[i], "--"))
+                        return i + 1 < argc ? verb_find(argv[i + 1]) : NULL;
+                const Verb *v = argv[i][0] != '-' ? verb_find(argv[i]) : NULL;
+                if (v)
+                        return v;
+        }
         return NULL;
 }
 
@@ -230,6 +448,7 @@ enum {
         ARG_NO_ASK_PASSWORD,
         ARG_RUNTIME,
         ARG_PERSIST,
+        ARG_CREATE,
         ARG_FORCE,
         ARG_GROUP,
         ARG_FORMAT,
@@ -238,6 +457,7 @@ enum {
         ARG_FOLLOW,
         ARG_MIN,
         ARG_UNTIL_STOP,
+        ARG_VALUE,
 };
 
 /* Which verb flag each verb-specific option needs, for the error line. */
@@ -248,6 +468,7 @@ static struct {
 } verb_options[] = {
         { false, "--runtime", VERB_RUNTIME },
         { false, "--persist", VERB_PERSIST },
+        { false, "--create", VERB_CREATE },
         { false, "--force", VERB_FORCE },
         { false, "--group", VERB_GROUP },
         { false, "--format", VERB_EXPORT },
@@ -259,6 +480,9 @@ static struct {
         { false, "--json", VERB_JSON },
         { false, "--min", VERB_MIN },
         { false, "--until-stop", VERB_PERSIST },
+        { false, "--verbose", VERB_VERBOSE },
+        { false, "--property", VERB_PROPERTY },
+        { false, "--value", VERB_PROPERTY },
 };
 
 static void mark_option(const char *name) {
@@ -266,6 +490,41 @@ static void mark_option(const char *name) {
                 if (streq(verb_options[i].name, name))
                         verb_options[i].set = true;
 }
+
+static int add_properties(const char *list) {
+        _cleanup_free_ char *copy = strdup(list);
+        if (!copy)
+                return -ENOMEM;
+        for (char *p = copy, *w; (w = strsep(&p, ","));) {
+                if (!*w)
+                        continue;
+                char **v = realloc(arg.properties, (arg.n_properties + 1) * sizeof(char *));
+                if (!v)
+                        return -ENOMEM;
+                arg.properties = v;
+                if (!(v[arg.n_properties] = strdup(w)))
+                        return -ENOMEM;
+                arg.n_properties++;
+        }
+        return 0;
+}
+
+/* --json before anything else: a usage error is then JSON too. */
+static void parse_json_early(int argc, char *argv[]) {
+        for (int i = 1; i < argc && !streq(argv[i], "--"); i++) {
+                const char *v = NULL;
+                if (strneq(argv[i], "--json=", 7))
+                        v = argv[i] + 7;
+                else if (streq(argv[i], "--json") && i + 1 < argc)
+                        v = argv[i + 1];
+                if (v && streq(v, "short"))
+                        arg.json = JSON_SHORT;
+                else if (v && streq(v, "pretty"))
+                        arg.json = JSON_PRETTY;
+        }
+}
+
+static bool arg_help;
 
 /* > 0: go on; 0: done (help, version); < 0: usage error, printed. */
 static int parse_argv(int argc, char *argv[]) {
@@ -280,6 +539,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
                 { "runtime", no_argument, NULL, ARG_RUNTIME },
                 { "persist", no_argument, NULL, ARG_PERSIST },
+                { "create", no_argument, NULL, ARG_CREATE },
                 { "force", no_argument, NULL, ARG_FORCE },
                 { "group", no_argument, NULL, ARG_GROUP },
                 { "format", required_argument, NULL, ARG_FORMAT },
@@ -290,15 +550,19 @@ static int parse_argv(int argc, char *argv[]) {
                 { "batch", no_argument, NULL, 'b' },
                 { "min", no_argument, NULL, ARG_MIN },
                 { "until-stop", no_argument, NULL, ARG_UNTIL_STOP },
+                { "property", required_argument, NULL, 'p' },
+                { "value", no_argument, NULL, ARG_VALUE },
+                { "verbose", no_argument, NULL, 'v' },
                 { NULL, 0, NULL, 0 },
         };
         int c;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, ":hH:M:n:b", options, NULL)) >= 0)
+        parse_json_early(argc, argv);
+        while ((c = getopt_long(argc, argv, ":hH:M:n:bp:v", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
-                        help();
-                        return 0;
+                        arg_help = true;
+                        break;
                 case ARG_VERSION:
                         printf("resctl %s\n", PACKAGE_VERSION);
                         return 0;
@@ -340,6 +604,10 @@ static int parse_argv(int argc, char *argv[]) {
                         arg.persist = true;
                         mark_option("--persist");
                         break;
+                case ARG_CREATE:
+                        arg.create = true;
+                        mark_option("--create");
+                        break;
                 case ARG_FORCE:
                         arg.force = true;
                         mark_option("--force");
@@ -347,6 +615,19 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_GROUP:
                         arg.group = true;
                         mark_option("--group");
+                        break;
+                case 'p':
+                        if (add_properties(optarg) < 0)
+                                return -fail_oom();
+                        mark_option("--property");
+                        break;
+                case ARG_VALUE:
+                        arg.value = true;
+                        mark_option("--value");
+                        break;
+                case 'v':
+                        arg.verbose = true;
+                        mark_option("--verbose");
                         break;
                 case ARG_FORMAT:
                         if (streq(optarg, "openmetrics"))
@@ -408,10 +689,15 @@ static int parse_argv(int argc, char *argv[]) {
                 case ':':
                         return -fail_usage("Option '%s' needs an argument; see 'resctl --help'.", argv[optind - 1]);
                 case '?':
-                default:
-                        if (optopt)
-                                return -fail_usage("Unknown option '-%c'; see 'resctl --help'.", optopt);
-                        return -fail_usage("Unknown option '%s'; see 'resctl --help'.", argv[optind - 1]);
+                default: {
+                        char opt[3] = { '-', (char) optopt, 0 };
+                        const char *name = optopt ? opt : argv[optind - 1];
+                        const Verb *v = verb_guess(argc, argv);
+                        if (v)
+                                return -fail_usage("Unknown option '%s' for '%s'; see 'resctl %s --help'.", name,
+                                                   v->name, v->name);
+                        return -fail_usage("Unknown option '%s'; see 'resctl --help'.", name);
+                }
                 }
         if (arg.host && arg.machine)
                 return -fail_usage("Use either --host= or --machine=, not both.");
@@ -430,11 +716,12 @@ static int bus_open(sd_bus **ret) {
                 r = sd_bus_open_system(ret);
         if (r < 0) {
                 if (arg.host)
-                        return fail("Failed to connect to the system bus of %s: %s", arg.host, strerror(-r));
+                        return fail_status(EXIT_BUS, NULL, "Failed to connect to the system bus of %s: %s", arg.host,
+                                           strerror(-r));
                 if (arg.machine)
-                        return fail("Failed to connect to the system bus of container %s: %s", arg.machine,
-                                    strerror(-r));
-                return fail("Failed to connect to the system bus: %s", strerror(-r));
+                        return fail_status(EXIT_BUS, NULL, "Failed to connect to the system bus of container %s: %s",
+                                           arg.machine, strerror(-r));
+                return fail_status(EXIT_BUS, NULL, "Failed to connect to the system bus: %s", strerror(-r));
         }
         (void) sd_bus_set_allow_interactive_authorization(*ret, arg.ask_password);
         return 0;
@@ -481,6 +768,13 @@ int main(int argc, char *argv[]) {
 
         const char *name = optind < argc ? argv[optind] : "status";
         const Verb *v = verb_find(name);
+        if (arg_help) {
+                if (optind < argc && v)
+                        verb_help(v);
+                else
+                        help();
+                return EXIT_SUCCESS;
+        }
         if (!v)
                 return fail_usage("Unknown command verb '%s'; see 'resctl --help'.", name);
         int n = optind < argc ? argc - optind - 1 : 0;
@@ -491,11 +785,13 @@ int main(int argc, char *argv[]) {
                 return fail_usage("Too many arguments: resctl %s", v->synopsis);
         for (size_t i = 0; i < ELEMENTSOF(verb_options); i++)
                 if (verb_options[i].set && !(v->flags & verb_options[i].needs))
-                        return fail_usage("%s does not apply to '%s'.", verb_options[i].name, v->name);
+                        return fail_usage("%s does not apply to '%s'; see 'resctl %s --help'.", verb_options[i].name,
+                                          v->name, v->name);
 
         /* Decided while stdout is still ours, before a pager takes it. */
         (void) colors_enabled();
         (void) colors_enabled_stderr();
+        (void) columns();
 
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         r = bus_open(&bus);

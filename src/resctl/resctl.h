@@ -3,9 +3,10 @@
 
 /* resctl, the command-line client of org.resctl.Manager: what the verbs,
  * the formatting helpers and the exporters share. Verbs return an exit
- * status: EXIT_SUCCESS, EXIT_FAILURE (the daemon or the system said no),
- * or EXIT_USAGE (the command line is wrong); each failure prints exactly one
- * line on stderr. */
+ * status (resctl(1) "EXIT STATUS"): LSB's codes where they fit, one of
+ * 150..199 (LSB's range for applications) for each other error of the
+ * daemon or the transport; each failure prints exactly one line on stderr
+ * (one JSON object with --json). */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,7 +20,21 @@
 #define RESCTL_GROUP_IFACE "org.resctl.Group"
 #define RESCTL_GROUP_PREFIX "/org/resctl/group"
 
-#define EXIT_USAGE 2
+#define EXIT_USAGE 2                    /* also org.resctl.Error.InvalidArgument */
+#define EXIT_NOPERMISSION 4             /* AccessDenied, InteractiveAuthorizationRequired */
+#define EXIT_NOSUCHGROUP 5              /* NoSuchGroup: systemctl's "unit not found" */
+#define EXIT_NOTRUNNING 7               /* resctld is not on the bus */
+#define EXIT_LIMIT_EXCEEDED 150
+#define EXIT_CAPACITY_EXCEEDED 151
+#define EXIT_QUOTA_EXCEEDED 152
+#define EXIT_NOSUCHRESOURCE 153
+#define EXIT_NOSUCHCHARGE 154
+#define EXIT_NOSUCHFILE 155
+#define EXIT_KERNEL_MANAGED 156
+#define EXIT_KERNEL_REFUSED 157
+#define EXIT_STORAGE_FAILED 158
+#define EXIT_BUS 159                    /* cannot connect to the bus, or it went away */
+#define EXIT_TIMEOUT 160                /* no reply in time */
 
 typedef enum JsonMode {
         JSON_OFF,
@@ -63,20 +78,33 @@ typedef struct Args {
         unsigned top_iterations;        /* top: 0 = until ^C or q */
         bool top_batch;                 /* top */
         bool min;                       /* protect, unprotect */
+        bool create;                    /* charge */
+        bool verbose;                   /* monitor */
+        char **properties;              /* show -p */
+        size_t n_properties;
+        bool value;                     /* show --value */
 } Args;
 
 extern Args arg;
 
 /* ---- resctl.c: errors and calls ---- */
 
-/* "Failed to <what>: <message>" on stderr (red on a terminal); returns EXIT_FAILURE. */
+/* The exit status for a failed call: by the D-Bus error's name, else by
+ * the errno of the transport. */
+int exit_status_from_bus_error(const sd_bus_error *error, int r);
+/* "Failed to <what>: <message>" on stderr (red on a terminal); returns
+ * exit_status_from_bus_error(). */
 int fail_bus(const char *what, const sd_bus_error *error, int r);
-/* One line on stderr; return EXIT_FAILURE or EXIT_USAGE. */
+/* One line on stderr (a JSON object with --json); return EXIT_FAILURE,
+ * EXIT_USAGE, or status. */
 int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int fail_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int fail_status(int status, const char *error_name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int fail_oom(void);
-/* A hint on stderr (grey on a terminal). */
+/* A hint on stderr (grey on a terminal); none with --json. */
 void hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "Warning: ..." on stderr (yellow on a terminal); {"warning": ...} with --json. */
+void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* sd_bus_call_method() on the manager object. */
 int manager_call(sd_bus *bus, const char *method, sd_bus_error *error, sd_bus_message **reply,
@@ -121,10 +149,20 @@ typedef struct Table Table;
 /* headers: n_columns strings. Columns whose header is in right_aligned (a
  * bitmask) are aligned right. */
 Table *table_new(unsigned n_columns, const char *const *headers, unsigned right_aligned);
+/* The same, the first column a tree: table_set_parent() hangs a row (0 is
+ * the first after the headers) below an earlier one. */
+Table *table_new_tree(unsigned n_columns, const char *const *headers, unsigned right_aligned);
+int table_set_parent(Table *t, size_t row, size_t parent);
 int table_add(Table *t, const char *cell);
 size_t table_rows(const Table *t);
-/* Prints the header (unless --no-legend) and the rows, columns aligned. */
-void table_print(const Table *t, FILE *f);
+/* Prints the header (unless --no-legend) and the rows, columns aligned,
+ * cut to columns() when that is known (names and keys first, with "…").
+ * 0 or a negative errno. */
+int table_print(const Table *t, FILE *f);
+/* The width to fit tables in: $COLUMNS, else the terminal's; 0 when
+ * stdout is neither (a pipe: nothing is cut). Decided once, before a pager
+ * takes stdout. */
+unsigned columns(void);
 void table_free(Table *t);
 static inline void table_freep(Table **t) {
         table_free(*t);
@@ -197,6 +235,16 @@ const char *group_stat_to_string(GroupStat s);
 GroupStat group_stat_from_string(const char *s);
 /* The value of key in s, or def when the daemon sent none. */
 uint64_t stats_get(const Stats *s, const char *key, uint64_t def);
+
+/* ---- resctl-status.c ---- */
+
+/* Usage above max on key (the limit was lowered below the usage). */
+bool group_over_max(const Group *g, const char *key);
+/* Warnings (stderr) for every key of unit, or for key, whose usage is above
+ * its max or capacity, saying what follows. */
+void warn_over_max(sd_bus *bus, const char *unit);
+void warn_over_capacity(sd_bus *bus, const char *key);
+int verb_status_groups(sd_bus *bus, int argc, char **argv);
 
 int resources_list(sd_bus *bus, Resource **ret, size_t *n_ret, sd_bus_error *error);
 void resources_free(Resource *v, size_t n);

@@ -8,7 +8,7 @@ setup
 dmem=dmem/drm/0000:c1:00.0/vram0
 expect 0 resctl set-property tenant-a.slice MiscMax=sev:2 "DMemMax=drm/0000:c1:00.0/vram0:8G"
 expect 0 resctl charge --persist tenant-a.slice sev 2
-expect 1 resctl charge --persist tenant-a.slice sev 1
+expect 150 resctl charge --persist tenant-a.slice sev 1
 expect 0 resctl charge --persist tenant-a.slice "$dmem" 3G
 
 # The export time, checked against the clock and then masked, so that the

@@ -17,7 +17,7 @@ expect 0 resctl set-property tenant-a.slice MiscMax=sev:2 "DMemMax=drm/0000:c1:0
         "DMemLow=drm/0000:c1:00.0/vram0:1G"
 expect 0 resctl set-property tenant.slice "DMemLow=drm/0000:c1:00.0/vram0:2G"
 expect 0 resctl charge --persist tenant-a.slice sev 2
-expect 1 resctl charge --persist tenant-a.slice sev 1
+expect 150 resctl charge --persist tenant-a.slice sev 1
 expect 0 resctl charge --persist tenant-a.slice "$dmem" 3G
 
 mkdir "$tmp/textfile"

@@ -41,9 +41,9 @@ cp "$tmp/err" "$tmp/out"
 compare charge-transient.stderr
 # resctl has exited: the daemon sees its pidfd close and releases charge 5.
 wait_for "charge 5 to go with its owner" charge_gone 5
-expect_error 1 '^Failed to charge: tenant-a\.slice: misc/sev max 8 reached \(usage 4, asked 5\)' \
+expect_error 150 '^Failed to charge: tenant-a\.slice: misc/sev max 8 reached \(usage 4, asked 5\)' \
         resctl charge --persist vm1.service sev 5
-expect_error 1 '^Failed to charge: .*capacity' resctl charge --persist other.slice sev_es 100
+expect_error 151 '^Failed to charge: .*capacity' resctl charge --persist other.slice sev_es 100
 check charge-rdma resctl charge --persist vm1.service rdma/mlx5_0/hca_object 100
 
 check list-charges resctl list-charges

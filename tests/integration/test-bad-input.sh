@@ -114,7 +114,7 @@ batch_start
 expect_error $INVAL Charge sstt bad-a.slice misc/sev 0 1                 # R7
 expect_error $INVAL Charge sstt bad-a.slice "$V" 0 1
 expect_error $INVAL Charge sstt bad-a.slice rdma/mlx5_0/hca_handle 0 1
-for f in 2 3 4 0x100 0x8000000000000000 $U64MAX; do
+for f in 4 8 0x100 0x8000000000000000 $U64MAX; do   # 0x1 PERSIST, 0x2 CREATE are flags
         expect_error $INVAL Charge sstt bad-a.slice misc/sev 1 "$f"
 done
 for f in 2 3 0x8000000000000000 $U64MAX; do

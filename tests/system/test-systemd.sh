@@ -741,3 +741,86 @@ else
         fail "with resctld stopped, a busctl call starts it again" "$out"
 fi
 
+
+# 14. (issue 17) Under systemd, a charge on a unit systemd does not know (a
+#     typo) is refused unless CREATE is set; refusals go to the unit's
+#     journal with a MESSAGE_ID that "journalctl -x" explains. Self-contained:
+#     the demo hardware, without the cgroup double of step 9.
+IN sh -c 'printf "[Service]\nExecStart=\nExecStart=/usr/libexec/resctld --hardware=demo\n" \
+        >/etc/systemd/system/resctld.service.d/50-demo.conf'
+IN sh -c 'printf "[Service]\nExecStart=/bin/sleep infinity\n" >/etc/systemd/system/rc-vm1.service'
+IN systemctl daemon-reload
+IN systemctl restart resctld
+IN journalctl --update-catalog
+is_active resctld || fail "resctld restarts with the demo hardware" "$(IN systemctl status resctld --no-pager 2>&1 | head -5)"
+out=$(call Charge sstt rc-vml.service misc/sev 1 1 2>&1)
+if [[ $out == *NoSuchGroup* || $out == *"systemd knows no such unit"* ]] && [[ $out == *"rc-vml.service"* ]] &&
+        [[ $out =~ "did you mean "[^?]*"rc-vm1.service"[^?]*"?" ]] && [[ $out == *"0x2 (CREATE)"* ]]; then
+        pass "Charge on an unknown unit (rc-vml.service) is refused, naming it and suggesting rc-vm1.service"
+else
+        fail "Charge on an unknown unit is refused with a suggestion" "$out"
+fi
+if group_absent rc-vml.service; then
+        pass "the refused charge created no group"
+else
+        fail "the refused charge created no group" "$(call ListGroups 2>&1)"
+fi
+if [[ -n $RESCTL ]]; then
+        rc=0
+        out=$(IN "$RESCTL" --no-pager charge --persist rc-vml.service sev 1 2>&1) || rc=$?
+        if [[ $rc == 5 && $out == *"; use --create to charge it anyway." ]]; then
+                pass "resctl charge on the typo exits 5 and suggests --create"
+        else
+                fail "resctl charge on the typo exits 5 and suggests --create" "exit $rc: $out"
+        fi
+fi
+out=$(call Charge sstt rc-vm1.service misc/sev 1 1 2>&1)
+if [[ $out == "t "* ]]; then
+        pass "a unit with a unit file, not running, can be charged"
+else
+        fail "a unit with a unit file can be charged" "$out"
+fi
+out=$(call Charge sstt rc-vml.service misc/sev 1 3 2>&1)
+if [[ $out == "t "* ]] && group_parent_is rc-vml.service system.slice; then
+        pass "with CREATE (0x2) the unknown unit is charged (under system.slice)"
+else
+        fail "with CREATE the unknown unit is charged" "$out"
+fi
+# A limit refusal, in the journal of the unit refused.
+IN systemd-run --quiet --unit=rc-lim --slice=rc-lim.slice sleep infinity
+poll "$WAIT" group_parent_is rc-lim.service rc-lim.slice
+call SetUnitProperties sba\(sv\) rc-lim.service true 1 MiscMax 'a(st)' 1 sev 0 >/dev/null 2>&1
+out=$(call Charge sstt rc-lim.service misc/sev 1 1 2>&1)
+[[ $out == *LimitExceeded* || $out == *"max 0 reached"* ]] || fail "the charge over MiscMax=sev:0 is refused" "$out"
+journal_has() {  # UNIT MESSAGE_ID TEXT
+        local t
+        t=$(IN journalctl -u "$1" MESSAGE_ID="$2" -o cat --no-pager) && grep -qF -- "$3" <<<"$t"
+}
+if poll "$WAIT" journal_has rc-vml.service 9a1cb306335c4a64b4139e3c22efc9e2 \
+        "rc-vml.service: refused a charge of 1 misc/sev: systemd knows no such unit (not loaded, no unit file); close names: "; then
+        pass "journalctl -u rc-vml.service shows the refusal, with its MESSAGE_ID"
+else
+        fail "journalctl -u rc-vml.service shows the refusal" "$(IN journalctl -u rc-vml.service -o verbose --no-pager 2>&1 | tail -20)" \
+                "$(IN journalctl -u resctld --no-pager -n 10 -o cat 2>&1)"
+fi
+if poll "$WAIT" journal_has rc-lim.service ba1dc5871b08453ba70644c77d5206be \
+        "rc-lim.service: refused a charge of 1 misc/sev: rc-lim.service: misc/sev max 0 reached"; then
+        pass "journalctl -u rc-lim.service shows the limit refusal, with its MESSAGE_ID"
+else
+        fail "journalctl -u rc-lim.service shows the limit refusal" "$(IN journalctl -u rc-lim.service -o verbose --no-pager 2>&1 | tail -20)"
+fi
+# The explanation's lines start with "░░ " (or "-- " without UTF-8).
+x=$(IN journalctl -u rc-vml.service -x --no-pager 2>&1)
+if grep -qF -- 'Subject: A charge on rc-vml.service was refused: systemd knows no such unit' <<<"$x" &&
+        grep -qF 'set the Charge flag 0x2' <<<"$x"; then
+        pass "journalctl -x explains the refusal from the catalog"
+else
+        fail "journalctl -x explains the refusal from the catalog" "$x"
+fi
+x=$(IN journalctl -u rc-lim.service -x --no-pager 2>&1)
+if grep -qF -- 'Subject: A charge of misc/sev for rc-lim.service was refused' <<<"$x"; then
+        pass "journalctl -x explains the limit refusal"
+else
+        fail "journalctl -x explains the limit refusal" "$x"
+fi
+IN systemctl stop rc-lim.service
