@@ -92,7 +92,7 @@ want "resctl unregister-resource misc/" misc/sev misc/sev_es
 want "resctl register-resource " misc/ dmem/ rdma/
 want "resctl top --order=r" refused
 want "resctl top -n 2 misc/" misc/sev misc/sev_es
-want "resctl --batch top d" dmem/drm/0000:c1:00.0/vram0
+want "resctl --batch top d" dmem/drm/0000:c1:00.0/vram0 dmem/drm/0000:c2:00.0/vram0
 want "resctl status t" tenant-a.slice tenant.slice
 want "resctl status vm1.service t" tenant-a.slice tenant.slice
 want "resctl monitor m" misc/sev misc/sev_es

@@ -19,7 +19,7 @@ expect_error 2 "^--until-stop does not apply to 'list-groups'" resctl --until-st
 expect_error 2 "^Use either --persist or --until-stop, not both\.$" resctl charge --persist --until-stop a.slice sev 1
 # No systemd on this bus: nothing would tell when the unit stops.
 expect_error 2 "^Failed to charge: Flag 0x4 \(UNIT\) needs systemd" resctl charge --until-stop vm.service sev 1
-expect_error 2 "^--json does not apply to 'cat'" resctl --json=short cat -.slice misc.capacity
+expect_error 2 '"message":"--json does not apply to .cat.' resctl --json=short cat -.slice misc.capacity
 expect_error 2 "^--value does not apply to 'status'" resctl status --value
 expect_error 2 "^Unknown property 'Usge' of org\.resctl\.Group: use Name, Parent, Usage" resctl show -p Usge -.slice
 expect_error 2 "^Use either --host= or --machine=, not both\.$" resctl -H a -M b status

@@ -35,11 +35,11 @@ expect 0 resctl unprotect --min other.service "$dmem"
 expect 0 resctl cat system.slice dmem.min
 [ "$(cat "$tmp/out")" = "$region 0" ] || fail "after unprotect --min, system.slice dmem.min: $(cat "$tmp/out")"
 
-expect_error 1 "^Failed to unprotect: game\.service: Protect added no low protection" \
+expect_error 2 "^Failed to unprotect: game\.service: Protect added no low protection" \
         resctl unprotect game.service "$dmem"
 expect_error 2 "^Invalid amount '150%': more than 100%\.$" resctl protect game.service "$dmem" 150%
 expect_error 2 "^Invalid amount 'lots'" resctl protect game.service "$dmem" lots
 expect_error 1 "^Cannot take a percentage of dmem/none: no such resource" resctl protect game.service dmem/none 5%
-expect_error 2 "^--min does not apply to 'status'\.$" resctl --min status
-expect_error 2 "^--runtime does not apply to 'unprotect'\.$" resctl unprotect --runtime game.service "$dmem"
+expect_error 2 "^--min does not apply to 'status'; see 'resctl status --help'\.$" resctl --min status
+expect_error 2 "^--runtime does not apply to 'unprotect'; see 'resctl unprotect --help'\.$" resctl unprotect --runtime game.service "$dmem"
 echo ok

@@ -16,17 +16,17 @@ setup
 
 expect 0 resctl set-property tenant-a.slice MiscMax=sev:2 "DMemMax=drm/0000:c1:00.0/vram0:8G"
 expect 0 resctl charge --persist tenant-a.slice sev 2
-expect 1 resctl charge --persist tenant-a.slice sev 1
+expect 150 resctl charge --persist tenant-a.slice sev 1
 expect 0 resctl charge --persist tenant-b.slice sev_es 95                     # of 99
 expect 0 resctl charge --persist tenant-a.slice dmem/drm/0000:c1:00.0/vram0 3G
 expect 0 resctl export --format=prometheus --output="$tmp/m0.prom"
-expect 1 resctl charge --persist tenant-a.slice sev 1
+expect 150 resctl charge --persist tenant-a.slice sev 1
 expect 0 resctl export --format=prometheus --output="$tmp/m1.prom"
 grep -qx 'resctl_events_local_total{group="tenant-a.slice",controller="misc",kind="sev"} 2' "$tmp/m1.prom" ||
         fail "second refusal not exported"
 kill "$daemon_pid"
 while kill -0 "$daemon_pid" 2>/dev/null; do sleep 0.05; done
-expect 1 resctl export --format=prometheus --output=-
+expect 7 resctl export --format=prometheus --output=-
 cp "$tmp/out" "$tmp/down.prom"
 grep -qx 'resctl_up 0' "$tmp/down.prom" || fail "no resctl_up 0 from a daemon that is down"
 

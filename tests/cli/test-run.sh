@@ -49,7 +49,7 @@ rc=0
         { cat "$tmp/err" >&2; fail "run: the refusal is not one clear line"; }
 no_charges limited.slice || fail "the first charge was kept after the second was refused"
 # The capacity says no just as well.
-expect 1 resctl run --group limited.slice --charge sev=1 --charge sev_es=1000 -- touch "$tmp/ran"
+expect 151 resctl run --group limited.slice --charge sev=1 --charge sev_es=1000 -- touch "$tmp/ran"
 [ ! -e "$tmp/ran" ] || fail "CMD ran although the capacity refused a charge"
 no_charges limited.slice || fail "charges kept after a capacity refusal"
 

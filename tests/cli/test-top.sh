@@ -19,7 +19,7 @@ pids+=("$top")
 wait_for "the first update" grep -q '^tenant\.slice ' "$tmp/top"
 expect 0 resctl charge --persist vm1.service sev 3                     # a group appears
 wait_for "the second update" grep -q '^vm1\.service  *3 ' "$tmp/top"
-expect 1 resctl charge --persist tenant-a.slice sev 1                  # LimitHit
+expect 150 resctl charge --persist tenant-a.slice sev 1                  # LimitHit
 rc=0
 wait "$top" || rc=$?
 [ "$rc" = 0 ] || { cat "$tmp/top.err" >&2; fail "top --batch exited $rc"; }
@@ -44,7 +44,7 @@ compare top-dmem-name
 expect_error 2 "^Unknown order 'size'" resctl top --order=size
 expect_error 2 "^Invalid number of iterations '0'" resctl top -n0
 expect_error 1 "^Unknown resource 'misc/nope'" resctl top nope
-expect_error 2 "^--batch does not apply to 'status'\.$" resctl status --batch
+expect_error 2 "^--batch does not apply to 'status'; see 'resctl status --help'\.$" resctl status --batch
 
 # On a terminal: a private tmux server, its pane kept when top exits.
 sock="resctl-test-$$"
@@ -65,7 +65,7 @@ wait_for "the charge on the screen" on_screen '^tenant-b\.slice +7 +max +7 +0$'
 # Ordered by usage: tenant-b.slice (7) above vm1.service (3), on one screen.
 [ "$(grep -c '^misc/sev:' "$tmp/screen")" = 1 ] || { cat "$tmp/screen" >&2; fail "not redrawn in place"; }
 grep -A3 '^-\.slice' "$tmp/screen" | grep -q '^tenant-b\.slice' || { cat "$tmp/screen" >&2; fail "not ordered by usage"; }
-expect 1 resctl charge --persist tenant-a.slice sev 1
+expect 150 resctl charge --persist tenant-a.slice sev 1
 wait_for "the refusal on the screen" on_screen '^tenant-a\.slice +2 +2 +2 +2$'
 on_screen '^misc/sev: 12 of 400 used, 2 refused;' || { cat "$tmp/screen" >&2; fail "header"; }
 tmx send-keys -t top n
