@@ -81,9 +81,11 @@ static void limit_key_free(Manager *m, LimitKey *k) {
         free(k);
 }
 
-/* The group is forgotten: so are its runtime limits. The log keeps their
- * records until the next compaction, which is the same state: every limit
- * of a forgotten group is at its default. */
+/* The group is forgotten: so are its runtime limits, in the log too. A W
+ * record of a forgotten group must not outlive it: nothing would withdraw it
+ * when a unit setting takes the limit over later, and a replay would put the
+ * old value back over the setting. Every W in the runtime log belongs to a
+ * remembered key or is withdrawn. */
 static void on_group_forgotten(rc_group *g, void *userdata) {
         Manager *m = userdata;
         quota_group_forgotten(m, g);
@@ -93,7 +95,12 @@ static void on_group_forgotten(rc_group *g, void *userdata) {
         GroupLimits *gl = container_of(n, GroupLimits, node);
         while (!list_empty(&gl->keys)) {
                 bool last = gl->keys.next->next == &gl->keys;
-                limit_key_free(m, list_entry(gl->keys.next, LimitKey, group_link));
+                LimitKey *k = list_entry(gl->keys.next, LimitKey, group_link);
+                if (m->loading)
+                        m->limits_forgotten_at_load = true;     /* compacted when loaded */
+                else if (m->runtime_store)
+                        store_append(m->runtime_store, "w %s", k->key);
+                limit_key_free(m, k);
                 if (last)
                         break;          /* gl is freed with its last key */
         }
@@ -558,10 +565,6 @@ bool manager_runtime_limit_known(Manager *m, const char *group, const char *file
 }
 
 void manager_remember_runtime_limit(Manager *m, const char *group, const char *file, const char *resource) {
-        /* The write put the group's last limit back to its default and the
-         * group is forgotten: nothing to remember (the log has the write). */
-        if (!rc_group_find(m->engine, group))
-                return;
         _cleanup_free_ char *k = NULL;
         if (asprintf(&k, "%s %s %s", group, file, resource) < 0)
                 return;
@@ -623,6 +626,39 @@ static void forget_resource_limits(Manager *m, const char *key) {
                 }
 }
 
+/* Whether WriteFile set `resource` of `file` in group (either rdma kind). */
+static bool runtime_limit_of_resource_known(Manager *m, const char *group, const char *file, const char *resource) {
+        if (!streq(file, "rdma.max"))
+                return manager_runtime_limit_known(m, group, file, resource);
+        for (size_t i = 0; i < ELEMENTSOF(rdma_kinds); i++) {
+                _cleanup_free_ char *k = NULL;
+                if (asprintf(&k, "%s/%s", resource, rdma_kinds[i]) >= 0 &&
+                    manager_runtime_limit_known(m, group, file, k))
+                        return true;
+        }
+        return false;
+}
+
+/* Remember a WriteFile limit and log it, as its resource's keys. */
+static int log_runtime_write(Manager *m, const char *group, const char *file, const char *text, rc_err *err) {
+        _cleanup_free_ char *res = limit_line_resource(text);
+        _cleanup_free_ char *hex = hex_encode(text);
+        if (!res || !hex)
+                return rc_errf(err, ENOMEM, "out of memory");
+        if (streq(file, "rdma.max")) {
+                for (size_t i = 0; i < ELEMENTSOF(rdma_kinds); i++) {
+                        _cleanup_free_ char *kind = NULL, *k = NULL;
+                        if (asprintf(&kind, "%s=", rdma_kinds[i]) >= 0 && strstr(text, kind) &&
+                            asprintf(&k, "%s/%s", res, rdma_kinds[i]) >= 0)
+                                manager_remember_runtime_limit(m, group, file, k);
+                }
+        } else
+                manager_remember_runtime_limit(m, group, file, res);
+        if (!m->loading && m->runtime_store)
+                store_append(m->runtime_store, "W %s %s %s", group, file, hex);
+        return 0;
+}
+
 int manager_write_file(Manager *m, const char *group, const char *file, const char *text, bool runtime_record,
                        rc_err *err) {
         rc_group *g = rc_group_find(m->engine, group);
@@ -637,8 +673,11 @@ int manager_write_file(Manager *m, const char *group, const char *file, const ch
         /* The kernel's copy must follow: keep the old line to put back. */
         _cleanup_free_ char *res_name = limit_line_resource(text), *old = NULL;
         bool kernel = res_name && cgroupfs_backs_limit(m, file, text) && !m->loading;
-        if (kernel)
+        bool had_runtime = false;
+        if (kernel) {
                 old = file_line(m, g, file, res_name);
+                had_runtime = runtime_limit_of_resource_known(m, group, file, res_name);
+        }
         int r = rc_file_write(m->engine, g, file, text, err);     /* may forget g */
         if (r < 0)
                 return r;
@@ -657,28 +696,27 @@ int manager_write_file(Manager *m, const char *group, const char *file, const ch
                 }
                 if (r < 0) {
                         log_warning("%s", err->msg);
-                        if (old && manager_group_get(m, group, &g, NULL) >= 0)
-                                (void) rc_file_write(m->engine, g, file, old, NULL);
+                        /* A group the write forgot had its records
+                         * withdrawn: what is put back is logged again. */
+                        bool forgotten = !rc_group_find(m->engine, group);
+                        if (old && manager_group_get(m, group, &g, NULL) >= 0 &&
+                            rc_file_write(m->engine, g, file, old, NULL) >= 0 && forgotten && had_runtime)
+                                (void) log_runtime_write(m, group, file, old, NULL);
                         return r;
                 }
         }
-        if (runtime_record) {
-                _cleanup_free_ char *res = limit_line_resource(text);
-                _cleanup_free_ char *hex = hex_encode(text);
-                if (!res || !hex)
-                        return rc_errf(err, ENOMEM, "out of memory");
-                if (streq(file, "rdma.max")) {
-                        for (size_t i = 0; i < ELEMENTSOF(rdma_kinds); i++) {
-                                _cleanup_free_ char *kind = NULL, *k = NULL;
-                                if (asprintf(&kind, "%s=", rdma_kinds[i]) >= 0 && strstr(text, kind) &&
-                                    asprintf(&k, "%s/%s", res, rdma_kinds[i]) >= 0)
-                                        manager_remember_runtime_limit(m, group, file, k);
-                        }
-                } else
-                        manager_remember_runtime_limit(m, group, file, res);
-                if (!m->loading && m->runtime_store)
-                        store_append(m->runtime_store, "W %s %s %s", group, file, hex);
-        }
+        /* The write put the group's last limit back to its default and the
+         * group is forgotten, its earlier records withdrawn: the state is
+         * the one no record gives. At a replay the group may only be alive
+         * later (its charges come after the writes): the record stays in
+         * the log with nothing remembering it, until the compaction that
+         * ends the load. */
+        if (runtime_record && rc_group_find(m->engine, group)) {
+                r = log_runtime_write(m, group, file, text, err);
+                if (r < 0)
+                        return r;
+        } else if (runtime_record && m->loading)
+                m->limits_forgotten_at_load = true;
         if (strneq(file, "dmem.", 5))
                 manager_request_excess_eviction(m, group);
         return 0;

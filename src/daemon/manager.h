@@ -139,6 +139,7 @@ typedef struct Manager {
 
         sd_bus_slot *name_owner_slot;
         bool loading;                   /* replaying stores: record nothing */
+        bool limits_forgotten_at_load;  /* the runtime log has W records nothing remembers */
         struct Systemd *systemd;        /* systemd.c: the unit tree when systemd is on the bus */
         struct Cgroupfs *cgroupfs;      /* cgroupfs.c: the kernel's controllers, when it has them */
 

@@ -654,9 +654,13 @@ static void gc_all_groups(rc_engine *e) {
 static int dump_runtime(Store *s, void *userdata);
 
 /* The void w records name these files: rewrite the runtime log without
- * them first, or their removal would make them count at the next start. */
+ * them first, or their removal would make them count at the next start.
+ * So are W records of groups the replay forgot (logs of older versions):
+ * nothing would withdraw them when a unit setting takes over. */
 static int remove_stale_tmps(Manager *m, char **tmps, size_t n) {
-        int r = n > 0 ? store_compact(m->runtime_store, dump_runtime, m) : 0;
+        int r = n > 0 || m->limits_forgotten_at_load ? store_compact(m->runtime_store, dump_runtime, m) : 0;
+        if (r >= 0)
+                m->limits_forgotten_at_load = false;
         for (size_t i = 0; i < n; i++) {
                 if (r >= 0 && unlink(tmps[i]) < 0 && errno != ENOENT)
                         log_warning_errno(-errno, "Cannot remove %s: %s", tmps[i], strerror(errno));
