@@ -941,6 +941,16 @@ static void events_changed(Manager *m, CgroupDir *d) {
 }
 
 static void child_appeared(Manager *m, CgroupDir *parent, const char *name) {
+        /* Under systemd a unit's settings are those of the files systemd
+         * names, asked for once it runs; until that answer comes (after the
+         * unit's first process ran), a unit that was not running has none.
+         * Its cgroup appearing is the earlier sign: read its files now
+         * (units hang under slices; below a unit is its delegatee's). */
+        if (systemd_active(m) && rc_unit_name_is_slice(parent->name) && !systemd_unit_is_live(m, name)) {
+                int r = unit_settings_load_scanned(m, name);
+                if (r < 0)
+                        log_warning_errno(r, "%s: cannot read its settings: %s", name, strerror(-r));
+        }
         rc_group *g = rc_group_find(m->engine, name);
         if (!g || !g->parent || !streq(g->parent->name, parent->name))
                 return;

@@ -324,6 +324,9 @@ int systemd_reload_settings(Manager *m);
  * the set-property drop-ins in the control directories; applies what changed. */
 int unit_settings_load_unit(Manager *m, const char *unit, const char *fragment, char *const *dropins,
                             size_t n_dropins);
+/* Its cgroup appeared before systemd said it runs: its settings from the
+ * unit directories. */
+int unit_settings_load_scanned(Manager *m, const char *unit);
 /* The unit stopped: its settings are dropped (limits back to defaults). */
 void unit_settings_forget(Manager *m, const char *unit);
 /* Drops the settings of every unit keep() refuses. */

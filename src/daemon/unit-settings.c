@@ -667,6 +667,30 @@ int unit_settings_load_unit(Manager *m, const char *unit, const char *fragment, 
         return unit_update(m, unit, &c, NULL, all, false, us ? us->generation : 0);
 }
 
+/* A unit systemd has not reported running yet, whose cgroup just appeared:
+ * its settings from the unit directories, as the scan at start reads them,
+ * so that its limits go to the kernel now rather than after systemd has
+ * answered for it (unit_settings_load_unit then reads the files systemd
+ * names). */
+int unit_settings_load_scanned(Manager *m, const char *unit) {
+        static const bool all[_UNIT_CONF_PROPERTY_MAX] = { true, true, true, true, true, true };
+        if (!rc_unit_name_is_valid(unit))
+                return 0;
+        _cleanup_(search_path_done) SearchPath sp = { 0 };
+        int r = search_path_get(m, &sp);
+        if (r < 0)
+                return r;
+        _cleanup_(unit_conf_donep) UnitConf c = { 0 };
+        r = load_unit_conf(&sp, unit, &c);
+        if (r < 0)
+                return r;
+        sanitize_conf(unit, &c);
+        UnitSettings *us = unit_find(m, unit);
+        if (!us && unit_conf_is_empty(&c))
+                return 0;
+        return unit_update(m, unit, &c, NULL, all, false, us ? us->generation : 0);
+}
+
 void unit_settings_forget(Manager *m, const char *unit) {
         static const bool all[_UNIT_CONF_PROPERTY_MAX] = { true, true, true, true, true, true };
         UnitSettings *us = unit_find(m, unit);
