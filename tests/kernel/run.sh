@@ -9,6 +9,10 @@
 # Env: RESCTLD (the daemon to test), SOURCE_ROOT, RESCTL_KERNEL_CACHE (see
 # deps.sh), KERNEL_SMP (default 1), KERNEL_MEM (MiB, default 1536),
 # KERNEL_TIMEOUT (s, default 840), KERNEL_KEEP=1 keeps the work directory.
+# KERNEL_GUEST_SYSTEMD=1: the guest boots the host's systemd as PID 1
+# instead (guest-systemd.sh, checks-systemd.sh), with the project installed
+# from BUILD_ROOT (default: RESCTLD's build directory) by "meson install
+# --destdir".
 set -euo pipefail
 
 FLAVOUR=${1:?usage: run.sh 6.1|6.12}
@@ -59,6 +63,16 @@ fi
 cp "$MODKO" "$X/resctl_misc_test.ko"
 gcc -D_GNU_SOURCE -O2 -Wall -Werror -o "$X/rdma-open" "$HERE/rdma-open.c" -libverbs
 gcc -D_GNU_SOURCE -O2 -Wall -Werror -o "$X/cgwrite" "$HERE/cgwrite.c"
+GUEST_INIT=guest.sh
+APPEND=
+if [ -n "${KERNEL_GUEST_SYSTEMD:-}" ]; then
+        BUILD_ROOT=${BUILD_ROOT:-$(cd "$(dirname "$RESCTLD")/../.." && pwd)}
+        meson install -C "$BUILD_ROOT" --destdir "$X/dest" --no-rebuild --quiet >"$W/install.log" 2>&1 ||
+                { cat "$W/install.log" >&2; echo "meson install --destdir failed" >&2; exit 1; }
+        GUEST_INIT=guest-systemd.sh
+        # The default target without a display.
+        APPEND=" systemd.unit=multi-user.target systemd.show_status=1"
+fi
 
 # initramfs: busybox and what mounting the 9p root needs.
 I=$W/initrd
@@ -75,7 +89,8 @@ chmod 755 "$I/init"
 (cd "$I" && find . | cpio -o -H newc --quiet | gzip -1) >"$W/initrd.gz"
 
 printf '%s\n' "FLAVOUR=$FLAVOUR" "KVER=$KVER" "RESCTLD=$RESCTLD" "SOURCE_ROOT=$SOURCE_ROOT" "TIER=$HERE" \
-        "GUEST_SYSTEMD=${KERNEL_GUEST_SYSTEMD:-}" >"$X/guest.env"
+        "GUEST_SYSTEMD=${KERNEL_GUEST_SYSTEMD:-}" "GUEST_INIT=$GUEST_INIT" \
+        "RESCTLD_DEBUG=${KERNEL_RESCTLD_DEBUG:-}" >"$X/guest.env"
 
 say "booting $KVER ($FLAVOUR) under QEMU TCG"
 # The console goes to a file: QEMU's serial port drops bytes on a pipe
@@ -86,7 +101,7 @@ nice -n 10 timeout -k 10 "${KERNEL_TIMEOUT:-840}" qemu-system-x86_64 \
         -nodefaults -no-user-config -display none -no-reboot \
         -serial "file:$W/console.log" -monitor none \
         -kernel "$K/boot/vmlinuz-$KVER" -initrd "$W/initrd.gz" \
-        -append "console=ttyS0 panic=-1 loglevel=4 mitigations=off" \
+        -append "console=ttyS0 panic=-1 loglevel=4 mitigations=off$APPEND" \
         -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
         -virtfs "local,path=$K/lib/modules/$KVER,mount_tag=kmods,security_model=none,readonly=on" \
         -virtfs "local,path=$X,mount_tag=xfer,security_model=none" \
