@@ -81,11 +81,76 @@ static void limit_key_free(Manager *m, LimitKey *k) {
         free(k);
 }
 
-/* The group is forgotten: so are its runtime limits, in the log too. A W
- * record of a forgotten group must not outlive it: nothing would withdraw it
- * when a unit setting takes the limit over later, and a replay would put the
- * old value back over the setting. Every W in the runtime log belongs to a
- * remembered key or is withdrawn. */
+/* A forgotten group's WriteFile keys stay known, as orphans, while the
+ * runtime log has their W records: a unit setting that takes a key over
+ * later must withdraw them (w), or a replay would put the old value back
+ * over it. The records themselves stay: one may override a unit setting
+ * the group still has (a WriteFile "max" over MiscMax=). Compaction drops
+ * the orphans no unit setting needs (manager_prune_orphan_limits()). */
+typedef struct OrphanKey {
+        HashNode node;
+        char key[];
+} OrphanKey;
+
+static bool orphan_key_eq(const HashNode *n, const void *key) {
+        return streq(container_of(n, OrphanKey, node)->key, key);
+}
+
+const char *manager_orphan_limit_key(const HashNode *n) {
+        return container_of(n, OrphanKey, node)->key;
+}
+
+static void orphan_add(Manager *m, const char *key) {
+        uint64_t h = hash_string(key);
+        if (hashmap_get(&m->orphan_limits, h, key, orphan_key_eq))
+                return;
+        OrphanKey *o = malloc(sizeof(*o) + strlen(key) + 1);
+        if (!o) {
+                log_oom();
+                return;
+        }
+        strcpy(o->key, key);
+        if (hashmap_put(&m->orphan_limits, &o->node, h) < 0) {
+                free(o);
+                log_oom();
+        }
+}
+
+static bool orphan_remove(Manager *m, const char *key) {
+        HashNode *n = hashmap_get(&m->orphan_limits, hash_string(key), key, orphan_key_eq);
+        if (!n)
+                return false;
+        hashmap_remove(&m->orphan_limits, n);
+        free(container_of(n, OrphanKey, node));
+        return true;
+}
+
+static void free_orphan_limits(Manager *m) {
+        for (size_t b = 0; b < m->orphan_limits.n_buckets; b++)
+                while (m->orphan_limits.buckets[b]) {
+                        HashNode *n = m->orphan_limits.buckets[b];
+                        hashmap_remove(&m->orphan_limits, n);
+                        free(container_of(n, OrphanKey, node));
+                }
+        hashmap_done(&m->orphan_limits);
+}
+
+/* Whether compaction keeps the key's W record: a unit setting of the key
+ * is there for it to override. */
+bool manager_orphan_limit_needed(Manager *m, const char *key) {
+        char group[300], file[64], res[256];
+        return sscanf(key, "%299s %63s %255s", group, file, res) == 3 && unit_settings_has_limit(m, group, file, res);
+}
+
+void manager_prune_orphan_limits(Manager *m) {
+        for (size_t b = 0; b < m->orphan_limits.n_buckets; b++)
+                for (HashNode *n = m->orphan_limits.buckets[b], *next; n; n = next) {
+                        next = n->next;
+                        if (!manager_orphan_limit_needed(m, manager_orphan_limit_key(n)))
+                                orphan_remove(m, manager_orphan_limit_key(n));
+                }
+}
+
 static void on_group_forgotten(rc_group *g, void *userdata) {
         Manager *m = userdata;
         quota_group_forgotten(m, g);
@@ -96,10 +161,7 @@ static void on_group_forgotten(rc_group *g, void *userdata) {
         while (!list_empty(&gl->keys)) {
                 bool last = gl->keys.next->next == &gl->keys;
                 LimitKey *k = list_entry(gl->keys.next, LimitKey, group_link);
-                if (m->loading)
-                        m->limits_forgotten_at_load = true;     /* compacted when loaded */
-                else if (m->runtime_store)
-                        store_append(m->runtime_store, "w %s", k->key);
+                orphan_add(m, k->key);
                 limit_key_free(m, k);
                 if (last)
                         break;          /* gl is freed with its last key */
@@ -112,6 +174,7 @@ static void free_runtime_limits(Manager *m) {
                         limit_key_free(m, container_of(m->runtime_limits.buckets[b], LimitKey, node));
         hashmap_done(&m->runtime_limits);
         hashmap_done(&m->runtime_limit_groups);
+        free_orphan_limits(m);
 }
 
 const char *manager_runtime_limit_key(const HashNode *n) {
@@ -545,9 +608,10 @@ void manager_forget_runtime_limit_unless(Manager *m, const char *group, const ch
         if (asprintf(&k, "%s %s %s", group, file, resource) < 0)
                 return;
         HashNode *n = hashmap_get(&m->runtime_limits, hash_string(k), k, limit_key_eq);
-        if (!n)
+        if (n)
+                limit_key_free(m, container_of(n, LimitKey, node));
+        else if (!orphan_remove(m, k))
                 return;
-        limit_key_free(m, container_of(n, LimitKey, node));
         if (m->loading || !m->runtime_store)
                 return;
         _cleanup_free_ char *hex = unless_path ? hex_encode(unless_path) : NULL;
@@ -561,13 +625,21 @@ bool manager_runtime_limit_known(Manager *m, const char *group, const char *file
         _cleanup_free_ char *k = NULL;
         if (asprintf(&k, "%s %s %s", group, file, resource) < 0)
                 return false;
-        return hashmap_get(&m->runtime_limits, hash_string(k), k, limit_key_eq);
+        uint64_t h = hash_string(k);
+        return hashmap_get(&m->runtime_limits, h, k, limit_key_eq) || hashmap_get(&m->orphan_limits, h, k, orphan_key_eq);
 }
 
 void manager_remember_runtime_limit(Manager *m, const char *group, const char *file, const char *resource) {
         _cleanup_free_ char *k = NULL;
         if (asprintf(&k, "%s %s %s", group, file, resource) < 0)
                 return;
+        /* The write put the group's last limit back to its default and the
+         * group is forgotten: its record stays, and so does the key. */
+        if (!rc_group_find(m->engine, group)) {
+                orphan_add(m, k);
+                return;
+        }
+        (void) orphan_remove(m, k);
         uint64_t h = hash_string(k);
         if (hashmap_get(&m->runtime_limits, h, k, limit_key_eq))
                 return;
@@ -696,27 +768,19 @@ int manager_write_file(Manager *m, const char *group, const char *file, const ch
                 }
                 if (r < 0) {
                         log_warning("%s", err->msg);
-                        /* A group the write forgot had its records
-                         * withdrawn: what is put back is logged again. */
-                        bool forgotten = !rc_group_find(m->engine, group);
+                        /* A group the write forgot comes back: its keys
+                         * are no orphans then. */
                         if (old && manager_group_get(m, group, &g, NULL) >= 0 &&
-                            rc_file_write(m->engine, g, file, old, NULL) >= 0 && forgotten && had_runtime)
+                            rc_file_write(m->engine, g, file, old, NULL) >= 0 && had_runtime)
                                 (void) log_runtime_write(m, group, file, old, NULL);
                         return r;
                 }
         }
-        /* The write put the group's last limit back to its default and the
-         * group is forgotten, its earlier records withdrawn: the state is
-         * the one no record gives. At a replay the group may only be alive
-         * later (its charges come after the writes): the record stays in
-         * the log with nothing remembering it, until the compaction that
-         * ends the load. */
-        if (runtime_record && rc_group_find(m->engine, group)) {
+        if (runtime_record) {
                 r = log_runtime_write(m, group, file, text, err);
                 if (r < 0)
                         return r;
-        } else if (runtime_record && m->loading)
-                m->limits_forgotten_at_load = true;
+        }
         if (strneq(file, "dmem.", 5))
                 manager_request_excess_eviction(m, group);
         return 0;

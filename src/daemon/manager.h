@@ -123,6 +123,7 @@ typedef struct Manager {
         Hashmap owners;                 /* (pid, starttime) -> Owner */
         Hashmap runtime_limits;         /* "group file resource", from WriteFile */
         Hashmap runtime_limit_groups;   /* group name -> its runtime_limits entries */
+        Hashmap orphan_limits;          /* "group file resource" of forgotten groups with W records */
         Hashmap units;                  /* unit name -> UnitSettings */
         Hashmap users;                  /* uid -> what it holds (quota.c) */
         Hashmap protections;            /* "unit key kind" -> Protection (protect.c) */
@@ -139,7 +140,6 @@ typedef struct Manager {
 
         sd_bus_slot *name_owner_slot;
         bool loading;                   /* replaying stores: record nothing */
-        bool limits_forgotten_at_load;  /* the runtime log has W records nothing remembers */
         struct Systemd *systemd;        /* systemd.c: the unit tree when systemd is on the bus */
         struct Cgroupfs *cgroupfs;      /* cgroupfs.c: the kernel's controllers, when it has them */
 
@@ -201,6 +201,10 @@ bool limit_is_of_resource(const char *file, const char *resource, const char *ke
 /* The in-memory side alone (a call that failed puts back what it forgot). */
 bool manager_runtime_limit_known(Manager *m, const char *group, const char *file, const char *resource);
 void manager_remember_runtime_limit(Manager *m, const char *group, const char *file, const char *resource);
+/* The runtime log is rewritten: drops the orphan keys it no longer needs. */
+void manager_prune_orphan_limits(Manager *m);
+const char *manager_orphan_limit_key(const HashNode *n);
+bool manager_orphan_limit_needed(Manager *m, const char *key);
 /* The same, void at the next start if the file unless_path still exists
  * (a drop-in whose rename a crash prevented). */
 void manager_forget_runtime_limit_unless(Manager *m, const char *group, const char *file, const char *resource,
@@ -329,5 +333,7 @@ int unit_settings_load_unit(Manager *m, const char *unit, const char *fragment, 
 int unit_settings_load_scanned(Manager *m, const char *unit);
 /* The unit stopped: its settings are dropped (limits back to defaults). */
 void unit_settings_forget(Manager *m, const char *unit);
+/* Whether the unit's settings have `resource` ("dev/kind" for rdma) of `file`. */
+bool unit_settings_has_limit(Manager *m, const char *unit, const char *file, const char *resource);
 /* Drops the settings of every unit keep() refuses. */
 void unit_settings_retain(Manager *m, bool (*keep)(Manager *m, const char *unit));

@@ -653,14 +653,20 @@ static void gc_all_groups(rc_engine *e) {
 
 static int dump_runtime(Store *s, void *userdata);
 
+/* Compaction keeps only the orphan keys a unit setting needs. */
+static int compact_runtime(Manager *m) {
+        int r = store_compact(m->runtime_store, dump_runtime, m);
+        if (r >= 0)
+                manager_prune_orphan_limits(m);
+        return r;
+}
+
 /* The void w records name these files: rewrite the runtime log without
  * them first, or their removal would make them count at the next start.
- * So are W records of groups the replay forgot (logs of older versions):
- * nothing would withdraw them when a unit setting takes over. */
+ * A replay that forgot groups (their charges come after the writes) holds
+ * their keys as orphans until a compaction: that one. */
 static int remove_stale_tmps(Manager *m, char **tmps, size_t n) {
-        int r = n > 0 || m->limits_forgotten_at_load ? store_compact(m->runtime_store, dump_runtime, m) : 0;
-        if (r >= 0)
-                m->limits_forgotten_at_load = false;
+        int r = n > 0 || m->orphan_limits.n_entries > 0 ? compact_runtime(m) : 0;
         for (size_t i = 0; i < n; i++) {
                 if (r >= 0 && unlink(tmps[i]) < 0 && errno != ENOENT)
                         log_warning_errno(-errno, "Cannot remove %s: %s", tmps[i], strerror(errno));
@@ -813,12 +819,37 @@ static void dump_limit(Manager *m, Store *s, const char *key) {
                 store_append(s, "W %s %s %s", group, file, hex);
 }
 
+/* A WriteFile that put a limit of a group now forgotten back to its
+ * default, over a unit setting of it: as written, the default. */
+static void dump_orphan_limit(Manager *m, Store *s, const char *key) {
+        char group[300], file[64], res[256];
+        if (!manager_orphan_limit_needed(m, key) || sscanf(key, "%299s %63s %255s", group, file, res) != 3)
+                return;
+        if (rc_group_find(m->engine, group)) {
+                dump_limit(m, s, key);
+                return;
+        }
+        _cleanup_free_ char *text = NULL;
+        char *slash = streq(file, "rdma.max") ? strchr(res, '/') : NULL;
+        if (slash)
+                *slash = 0;
+        int r = slash                                                  ? asprintf(&text, "%s %s=max", res, slash + 1)
+                : streq(file, "dmem.min") || streq(file, "dmem.low") ? asprintf(&text, "%s 0", res)
+                                                                       : asprintf(&text, "%s max", res);
+        _cleanup_free_ char *hex = r >= 0 ? hex_encode(text) : NULL;
+        if (hex)
+                store_append(s, "W %s %s %s", group, file, hex);
+}
+
 static int dump_runtime(Store *s, void *userdata) {
         Manager *m = userdata;
         store_append(s, "I %" PRIu64, m->engine->next_charge_id);
         for (size_t b = 0; b < m->runtime_limits.n_buckets; b++)
                 for (HashNode *n = m->runtime_limits.buckets[b]; n; n = n->next)
                         dump_limit(m, s, manager_runtime_limit_key(n));
+        for (size_t b = 0; b < m->orphan_limits.n_buckets; b++)
+                for (HashNode *n = m->orphan_limits.buckets[b]; n; n = n->next)
+                        dump_orphan_limit(m, s, manager_orphan_limit_key(n));
         dump_charges(m, s, false);
         protect_dump(m, s, true);
         list_for_each(l, &m->engine->resources) {
@@ -848,7 +879,7 @@ int manager_maybe_compact(Manager *m) {
                         log_warning_errno(r, "Cannot compact %s: %s", store_path(m->state_store), strerror(-r));
         }
         if (m->runtime_store && store_wants_compaction(m->runtime_store)) {
-                r = store_compact(m->runtime_store, dump_runtime, m);
+                r = compact_runtime(m);
                 if (r < 0)
                         log_warning_errno(r, "Cannot compact %s: %s", store_path(m->runtime_store), strerror(-r));
         }

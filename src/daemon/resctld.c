@@ -270,9 +270,9 @@ static int run(int argc, char *argv[]) {
         /* What is held for bus peers; the tests check that it does not
          * only grow (parked calls answered, forgotten groups' limits). */
         log_debug("Exiting: %zu parked call(s) with a polkit question, %zu caller(s), %zu owner process(es), "
-                  "%zu remembered runtime limit(s), %zu group(s).",
+                  "%zu remembered runtime limit(s), %zu of forgotten groups, %zu group(s).",
                   m->auth_queries.n_entries, m->callers.n_entries, m->owners.n_entries, m->runtime_limits.n_entries,
-                  m->engine->groups.n_entries);
+                  m->orphan_limits.n_entries, m->engine->groups.n_entries);
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %s", strerror(-r)), 1;
         return r == EXIT_FAILURE ? 1 : 0;

@@ -691,6 +691,29 @@ int unit_settings_load_scanned(Manager *m, const char *unit) {
         return unit_update(m, unit, &c, NULL, all, false, us ? us->generation : 0);
 }
 
+bool unit_settings_has_limit(Manager *m, const char *unit, const char *file, const char *resource) {
+        UnitSettings *us = unit_find(m, unit);
+        if (!us)
+                return false;
+        const char *slash = streq(file, "rdma.max") ? strchr(resource, '/') : NULL;
+        size_t n = slash ? (size_t) (slash - resource) : strlen(resource);
+        for (int p = 0; p < _UNIT_CONF_LIST_MAX; p++) {
+                if (!streq(unit_conf_property_file((UnitConfProperty) p), file))
+                        continue;
+                const UnitConfList *l = &us->conf.lists[p];
+                for (size_t i = 0; i < l->n; i++) {
+                        const UnitConfEntry *e = &l->entries[i];
+                        if (strlen(e->name) != n || !strneq(e->name, resource, n))
+                                continue;
+                        for (int k = 0; slash && k < _RC_RDMA_KIND_MAX; k++)
+                                if (streq(slash + 1, rc_rdma_kind_to_string((rc_rdma_kind) k)))
+                                        return e->set[k];
+                        return !slash;
+                }
+        }
+        return false;
+}
+
 void unit_settings_forget(Manager *m, const char *unit) {
         static const bool all[_UNIT_CONF_PROPERTY_MAX] = { true, true, true, true, true, true };
         UnitSettings *us = unit_find(m, unit);

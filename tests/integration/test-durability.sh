@@ -111,6 +111,25 @@ expect_ok SetUnitProperties "sba(sv)" d-u.slice false 1 MiscMax "a(st)" 0
 durable "SetUnitProperties reset"
 expect_file d-u.slice misc.max $'sev max\nsev_es max\ntdx max\n'
 
+say "---- WriteFile and unit settings of a group forgotten since"
+# The WriteFile lifts the unit setting's max, then the group is forgotten:
+# the replay must still end with the lift, not the unit setting.
+expect_ok SetUnitProperties "sba(sv)" d-o.slice false 1 MiscMax "a(st)" 1 sev_es 11
+charge d-o.slice misc/sev 3 1
+write_file d-o.slice misc.max "sev_es max"
+expect_ok Uncharge tt "$ID" 0
+expect_error org.resctl.Error.NoSuchGroup GetGroup s d-o.slice
+kill9_restart_daemon
+expect_error org.resctl.Error.NoSuchGroup GetGroup s d-o.slice
+# A unit setting after the group's WriteFile records, the group forgotten
+# in between: the setting is the newer, the records must not come back.
+write_file d-p.slice misc.max "sev 9"
+write_file d-p.slice misc.max "sev max"
+expect_error org.resctl.Error.NoSuchGroup GetGroup s d-p.slice
+expect_ok SetUnitProperties "sba(sv)" d-p.slice false 1 MiscMax "a(st)" 1 sev 4
+durable "a unit setting after WriteFile records of a forgotten group"
+expect_file d-p.slice misc.max $'sev 4\nsev_es max\ntdx max\n'
+
 say "---- events and peaks"
 expect_error org.resctl.Error.LimitExceeded Charge sstt d-a-b.slice misc/sev_es 1 1
 expect_error org.resctl.Error.LimitExceeded Charge sstt d-a-b.slice misc/sev 5 1
@@ -148,6 +167,25 @@ durable "UnregisterResource (charges released)"
 expect_ok RegisterResource st misc/tdx 3
 durable "a resource registered again (defaults, no old limits)"
 expect_file d-u.slice misc.max $'sev max\nsev_es max\ntdx max\n'
+
+say "---- WriteFile and unit settings of a group forgotten since"
+# The WriteFile lifts the unit setting's max, then the group is forgotten:
+# the replay must still end with the lift, not the unit setting.
+expect_ok SetUnitProperties "sba(sv)" d-o.slice false 1 MiscMax "a(st)" 1 sev_es 11
+charge d-o.slice misc/sev 3 1
+write_file d-o.slice misc.max "sev_es max"
+expect_ok Uncharge tt "$ID" 0
+expect_error org.resctl.Error.NoSuchGroup GetGroup s d-o.slice
+kill9_restart_daemon
+expect_error org.resctl.Error.NoSuchGroup GetGroup s d-o.slice
+# A unit setting after the group's WriteFile records, the group forgotten
+# in between: the setting is the newer, the records must not come back.
+write_file d-p.slice misc.max "sev 9"
+write_file d-p.slice misc.max "sev max"
+expect_error org.resctl.Error.NoSuchGroup GetGroup s d-p.slice
+expect_ok SetUnitProperties "sba(sv)" d-p.slice false 1 MiscMax "a(st)" 1 sev 4
+durable "a unit setting after WriteFile records of a forgotten group"
+expect_file d-p.slice misc.max $'sev 4\nsev_es max\ntdx max\n'
 
 say "---- a graceful restart shows the same"
 durable "everything" restart_daemon
