@@ -124,6 +124,7 @@ typedef struct Manager {
         Hashmap runtime_limits;         /* "group file resource", from WriteFile */
         Hashmap runtime_limit_groups;   /* group name -> its runtime_limits entries */
         Hashmap orphan_limits;          /* "group file resource" of forgotten groups with W records */
+        size_t orphans_kept;            /* orphans the last compaction kept (unit settings need them) */
         Hashmap units;                  /* unit name -> UnitSettings */
         Hashmap users;                  /* uid -> what it holds (quota.c) */
         Hashmap protections;            /* "unit key kind" -> Protection (protect.c) */

@@ -656,8 +656,10 @@ static int dump_runtime(Store *s, void *userdata);
 /* Compaction keeps only the orphan keys a unit setting needs. */
 static int compact_runtime(Manager *m) {
         int r = store_compact(m->runtime_store, dump_runtime, m);
-        if (r >= 0)
+        if (r >= 0) {
                 manager_prune_orphan_limits(m);
+                m->orphans_kept = m->orphan_limits.n_entries;
+        }
         return r;
 }
 
@@ -878,7 +880,10 @@ int manager_maybe_compact(Manager *m) {
                 if (r < 0)
                         log_warning_errno(r, "Cannot compact %s: %s", store_path(m->state_store), strerror(-r));
         }
-        if (m->runtime_store && store_wants_compaction(m->runtime_store)) {
+        /* Orphan keys are memory the log's size alone would not bound
+         * soon enough (a compaction waits for 4 times the last one). */
+        if (m->runtime_store &&
+            (store_wants_compaction(m->runtime_store) || m->orphan_limits.n_entries > 2 * m->orphans_kept + 1024)) {
                 r = compact_runtime(m);
                 if (r < 0)
                         log_warning_errno(r, "Cannot compact %s: %s", store_path(m->runtime_store), strerror(-r));
