@@ -11,8 +11,8 @@
 #include <stdlib.h>
 
 #include "engine.h"
-#include "group-internal.h"
 #include "macro.h"
+#include "pool.h"
 
 /* The limit pool a charge of `amount` in g would find: the first level whose
  * max refuses it, NULL with *full when only the region size does. */

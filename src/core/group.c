@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "group-internal.h"
 #include "macro.h"
+#include "pool.h"
 
 static bool group_name_eq(const HashNode *n, const void *key) {
         return streq(container_of(n, rc_group, node)->name, key);
@@ -26,45 +27,6 @@ void group_free(rc_group *g) {
         free(g->pools);
         free(g->name);
         free(g);
-}
-
-uint64_t rc_pool_default_max(const rc_counter *c) {
-        switch (c->resource->controller) {
-        case RC_DMEM:
-                return RC_PCM;
-        case RC_RDMA:
-                return RC_S32_MAX;
-        default:
-                return RC_MAX;
-        }
-}
-
-const rc_pool *rc_group_pool_peek(const rc_group *g, const rc_counter *c) {
-        return group_pool_get(g, c);
-}
-
-/* Like get_cg_pool_unlocked(): a group's pool comes with its ancestors'. */
-rc_pool *rc_group_pool(rc_engine *e, rc_group *g, const rc_counter *c) {
-        rc_pool *p = group_pool_get(g, c);
-        if (p)
-                return p;
-        if (g->parent && !rc_group_pool(e, g->parent, c))
-                return NULL;
-        if (c->slot >= g->n_pools) {
-                rc_pool **pools = realloc(g->pools, e->n_slots * sizeof(*pools));
-                if (!pools)
-                        return NULL;
-                memset(pools + g->n_pools, 0, (e->n_slots - g->n_pools) * sizeof(*pools));
-                g->pools = pools;
-                g->n_pools = e->n_slots;
-        }
-        p = calloc(1, sizeof(*p));
-        if (!p)
-                return NULL;
-        p->parent = g->parent ? group_pool_get(g->parent, c) : NULL;
-        p->max = rc_pool_default_max(c);
-        g->pools[c->slot] = p;
-        return p;
 }
 
 bool rc_group_has_limits(const rc_engine *e, const rc_group *g) {

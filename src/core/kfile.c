@@ -12,9 +12,9 @@
 #include <string.h>
 
 #include "engine.h"
-#include "group-internal.h"
 #include "kparse.h"
 #include "macro.h"
+#include "pool.h"
 
 typedef enum FileWhere {
         ON_ALL,

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "engine.h"
-#include "group-internal.h"
 #include "macro.h"
+#include "pool.h"
 
 static int cmp_ptr(const void *a, const void *b) {
         uintptr_t x = (uintptr_t) *(void *const *) a, y = (uintptr_t) *(void *const *) b;

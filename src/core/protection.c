@@ -7,46 +7,10 @@
 #include <stdlib.h>
 
 #include "engine.h"
-#include "group-internal.h"
 #include "macro.h"
+#include "pool.h"
 
 __extension__ typedef unsigned __int128 u128;
-
-void pool_propagate(rc_pool *p) {
-        rc_pool *pp = p->parent;
-        if (!pp)
-                return;
-        uint64_t prot = MIN(p->usage, p->min);
-        if (prot != p->min_usage) {
-                pp->children_min_usage += prot - p->min_usage;
-                p->min_usage = prot;
-        }
-        prot = MIN(p->usage, p->low);
-        if (prot != p->low_usage) {
-                pp->children_low_usage += prot - p->low_usage;
-                p->low_usage = prot;
-        }
-}
-
-static void set_protection(rc_engine *e, rc_group *g, const rc_counter *c, uint64_t v, bool low) {
-        rc_pool *p = rc_group_pool(e, g, c);
-        if (!p)
-                return;
-        if (low)
-                p->low = v;
-        else
-                p->min = v;
-        for (; p; p = p->parent)
-                pool_propagate(p);
-}
-
-void rc_pool_set_min(rc_engine *e, rc_group *g, const rc_counter *c, uint64_t v) {
-        set_protection(e, g, c, v, false);
-}
-
-void rc_pool_set_low(rc_engine *e, rc_group *g, const rc_counter *c, uint64_t v) {
-        set_protection(e, g, c, v, true);
-}
 
 /* Exact (R5): the kernel's u64 products wrap; 128 bits do not. Each result
  * is bounded by parent_effective, so it fits back into 64 bits. */
