@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "macro.h"
 #include "resctl.h"
 
@@ -282,20 +283,6 @@ static void write_metrics(FILE *f, const Snapshot *s, const struct timespec *now
 }
 
 /* ---- output ---- */
-
-static int write_all(int fd, const char *p, size_t n) {
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += k;
-                n -= (size_t) k;
-        }
-        return 0;
-}
 
 static int write_atomic(const char *path, const char *text, size_t size) {
         _cleanup_free_ char *tmp = NULL, *dir_copy = strdup(path), *base_copy = strdup(path);
