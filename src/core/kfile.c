@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,16 @@ static const FileDef files[] = {
         { "dmem.low", DMEM_LOW, RC_DMEM, NOT_ON_ROOT, true },
         { "dmem.max", DMEM_MAX, RC_DMEM, NOT_ON_ROOT, true },
 };
+
+/* The rc_pool field each file shows. */
+#define V(field) offsetof(rc_pool, field)
+static const size_t file_value[] = {
+        [MISC_MAX] = V(max), [MISC_CURRENT] = V(usage), [MISC_PEAK] = V(peak),
+        [MISC_EVENTS] = V(events), [MISC_EVENTS_LOCAL] = V(events_local), [RDMA_MAX] = V(max),
+        [RDMA_CURRENT] = V(usage), [DMEM_CURRENT] = V(usage), [DMEM_PEAK] = V(peak),
+        [DMEM_MIN] = V(min), [DMEM_LOW] = V(low), [DMEM_MAX] = V(max),
+};
+#undef V
 
 static const FileDef *file_find(const char *name) {
         for (size_t i = 0; i < ELEMENTSOF(files); i++)
@@ -123,32 +134,30 @@ static void buf_printf(Buf *b, const char *fmt, ...) {
         }
 }
 
-static const rc_pool default_pool_misc = { .max = RC_MAX };
-static const rc_pool default_pool_dmem = { .max = RC_PCM };
-static const rc_pool default_pool_rdma = { .max = RC_S32_MAX };
+static const rc_pool default_pools[_RC_CONTROLLER_MAX] = {
+        [RC_MISC] = { .max = RC_MAX },
+        [RC_DMEM] = { .max = RC_PCM },
+        [RC_RDMA] = { .max = RC_S32_MAX },
+};
 
 static const rc_pool *pool_or_default(const rc_group *g, const rc_counter *c) {
         const rc_pool *p = g ? group_pool_get(g, c) : NULL;
-        if (p)
-                return p;
-        switch (c->resource->controller) {
-        case RC_DMEM:
-                return &default_pool_dmem;
-        case RC_RDMA:
-                return &default_pool_rdma;
-        default:
-                return &default_pool_misc;
-        }
+        return p ? p : &default_pools[c->resource->controller];
 }
 
-static void read_misc(rc_engine *e, const rc_group *g, FileId id, Buf *b) {
+static uint64_t pool_value(const rc_pool *p, const FileDef *f) {
+        return *(const uint64_t *) ((const char *) p + file_value[f->id]);
+}
+
+static void read_misc(rc_engine *e, const rc_group *g, const FileDef *f, Buf *b) {
         list_for_each(l, &e->resources) {
                 const rc_resource *r = list_entry(l, rc_resource, link);
                 if (r->controller != RC_MISC)
                         continue;
                 const rc_pool *p = pool_or_default(g, &r->counters[0]);
                 bool avail = r->capacity != 0;
-                switch (id) {
+                uint64_t v;
+                switch (f->id) {
                 case MISC_CAPACITY:
                         if (avail)
                                 buf_printf(b, "%s %" PRIu64 "\n", r->name, r->capacity);
@@ -161,21 +170,12 @@ static void read_misc(rc_engine *e, const rc_group *g, FileId id, Buf *b) {
                         else
                                 buf_printf(b, "%s %" PRIu64 "\n", r->name, p->max);
                         break;
-                case MISC_CURRENT:
-                        if (avail || p->usage)
-                                buf_printf(b, "%s %" PRIu64 "\n", r->name, p->usage);
-                        break;
-                case MISC_PEAK:
-                        if (avail || p->peak)
-                                buf_printf(b, "%s %" PRIu64 "\n", r->name, p->peak);
-                        break;
-                case MISC_EVENTS:
-                        if (avail || p->events)
-                                buf_printf(b, "%s.max %" PRIu64 "\n", r->name, p->events);
-                        break;
                 default:
-                        if (avail || p->events_local)
-                                buf_printf(b, "%s.max %" PRIu64 "\n", r->name, p->events_local);
+                        /* An unavailable resource shows only what it still holds. */
+                        v = pool_value(p, f);
+                        if (avail || v)
+                                buf_printf(b, "%s%s %" PRIu64 "\n", r->name,
+                                           f->id == MISC_EVENTS || f->id == MISC_EVENTS_LOCAL ? ".max" : "", v);
                         break;
                 }
         }
@@ -188,7 +188,7 @@ static void rdma_value(Buf *b, uint64_t v) {
                 buf_printf(b, "%" PRIu64 " ", v);
 }
 
-static void read_rdma(rc_engine *e, const rc_group *g, FileId id, Buf *b) {
+static void read_rdma(rc_engine *e, const rc_group *g, const FileDef *f, Buf *b) {
         list_for_each(l, &e->resources) {
                 const rc_resource *r = list_entry(l, rc_resource, link);
                 if (r->controller != RC_RDMA)
@@ -197,39 +197,23 @@ static void read_rdma(rc_engine *e, const rc_group *g, FileId id, Buf *b) {
                 for (unsigned k = 0; k < r->n_counters; k++) {
                         const rc_pool *p = pool_or_default(g, &r->counters[k]);
                         buf_printf(b, "%s=", rc_rdma_kind_to_string((rc_rdma_kind) k));
-                        rdma_value(b, id == RDMA_MAX ? p->max : p->usage);
+                        rdma_value(b, pool_value(p, f));
                 }
                 buf_printf(b, "\n");
         }
 }
 
-static void read_dmem(rc_engine *e, const rc_group *g, FileId id, Buf *b) {
+static void read_dmem(rc_engine *e, const rc_group *g, const FileDef *f, Buf *b) {
         list_for_each(l, &e->resources) {
                 const rc_resource *r = list_entry(l, rc_resource, link);
                 if (r->controller != RC_DMEM)
                         continue;
                 const rc_pool *p = pool_or_default(g, &r->counters[0]);
-                uint64_t v;
-                switch (id) {
-                case DMEM_CAPACITY:
+                if (f->id == DMEM_CAPACITY) {
                         buf_printf(b, "%s %" PRIu64 "\n", r->name, r->capacity);
                         continue;
-                case DMEM_CURRENT:
-                        v = p->usage;
-                        break;
-                case DMEM_PEAK:
-                        v = p->peak;
-                        break;
-                case DMEM_MIN:
-                        v = p->min;
-                        break;
-                case DMEM_LOW:
-                        v = p->low;
-                        break;
-                default:
-                        v = p->max;
-                        break;
                 }
+                uint64_t v = pool_value(p, f);
                 if (v < RC_PCM)
                         buf_printf(b, "%s %" PRIu64 "\n", r->name, v);
                 else
@@ -246,13 +230,13 @@ int rc_file_read(rc_engine *e, rc_group *g, const char *name, char **ret, rc_err
         buf_printf(&b, "%s", "");
         switch (f->controller) {
         case RC_MISC:
-                read_misc(e, g, f->id, &b);
+                read_misc(e, g, f, &b);
                 break;
         case RC_RDMA:
-                read_rdma(e, g, f->id, &b);
+                read_rdma(e, g, f, &b);
                 break;
         default:
-                read_dmem(e, g, f->id, &b);
+                read_dmem(e, g, f, &b);
                 break;
         }
         if (b.oom) {
