@@ -11,15 +11,6 @@
 #include "engine.h"
 #include "test-engine.h"
 
-#define VN "drm/0000:03:00.0/vram0"
-#define SN "drm/0000:03:00.0/stolen"
-#define VKEY "dmem/" VN
-#define SKEY "dmem/" SN
-#define VSIZE UINT64_C(8514437120)
-#define SSIZE UINT64_C(67108864)
-#define MiB UINT64_C(1048576)
-#define GiB UINT64_C(1073741824)
-
 typedef struct Fixture {
         rc_engine *e;
         rc_resource *v, *s;
@@ -29,32 +20,21 @@ typedef struct Fixture {
 
 /* Section 6 dmem fixture: V then S; root -> P -> C, root -> Q. */
 static Fixture fixture(void) {
-        Fixture f = {0};
-        bool created = false;
-        f.e = rc_engine_new();
-        CHECK(f.e);
-        CHECK_EQ_INT(rc_resource_register(f.e, VKEY, VSIZE, &f.v, &created, NULL), 0);
-        CHECK(created);
-        CHECK_EQ_INT(rc_resource_register(f.e, SKEY, SSIZE, &f.s, &created, NULL), 0);
-        CHECK(created);
-        CHECK_EQ_INT(rc_counter_find(f.e, VKEY, &f.cv, NULL), 0);
-        CHECK_EQ_INT(rc_counter_find(f.e, SKEY, &f.cs, NULL), 0);
-        f.root = f.e->root;
-        f.p = group(f.e, "p.slice");
-        f.c = group(f.e, "p-c.slice");
-        f.q = group(f.e, "q.slice");
-        CHECK(f.c && f.c->parent == f.p && f.p->parent == f.root && f.q->parent == f.root);
+        Fixture f = { .e = engine_new() };
+        resources(f.e, { VKEY, VSIZE, &f.v }, { SKEY, SSIZE, &f.s });
+        counters(f.e, { VKEY, &f.cv }, { SKEY, &f.cs });
+        tree(f.e, &f.root, &f.p, &f.c, "q.slice", &f.q);
         return f;
 }
 
+static const rc_pool none;
+
 static uint64_t usage(const rc_group *g, const rc_counter *c) {
-        const rc_pool *p = rc_group_pool_peek(g, c);
-        return p ? p->usage : 0;
+        return pool_or(g, c, &none)->usage;
 }
 
 static uint64_t peak(const rc_group *g, const rc_counter *c) {
-        const rc_pool *p = rc_group_pool_peek(g, c);
-        return p ? p->peak : 0;
+        return pool_or(g, c, &none)->peak;
 }
 
 static int charge(Fixture *f, rc_group *g, rc_counter *c, uint64_t amount, rc_charge **ret, rc_refusal *refusal) {

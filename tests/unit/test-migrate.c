@@ -11,15 +11,6 @@
 #include "engine.h"
 #include "test-engine.h"
 
-#define VN "drm/0000:03:00.0/vram0"
-#define SN "drm/0000:03:00.0/stolen"
-#define VKEY "dmem/" VN
-#define SKEY "dmem/" SN
-#define VSIZE UINT64_C(8514437120)
-#define SSIZE UINT64_C(67108864)
-#define MiB UINT64_C(1048576)
-#define GiB UINT64_C(1073741824)
-
 typedef struct Fixture {
         rc_engine *e;
         rc_counter *v, *s, *misc, *handle;
@@ -28,39 +19,29 @@ typedef struct Fixture {
 
 /* dmem V, S; misc res_a (capacity 10); rdma mlx5_0. root -> P -> {C, D}, root -> Q. */
 static Fixture fixture(void) {
-        Fixture f = {0};
-        f.e = rc_engine_new();
-        CHECK(f.e);
-        CHECK_EQ_INT(rc_resource_register(f.e, VKEY, VSIZE, NULL, NULL, NULL), 0);
-        CHECK_EQ_INT(rc_resource_register(f.e, SKEY, SSIZE, NULL, NULL, NULL), 0);
-        CHECK_EQ_INT(rc_resource_register(f.e, "misc/res_a", 10, NULL, NULL, NULL), 0);
-        CHECK_EQ_INT(rc_resource_register(f.e, "rdma/mlx5_0", RC_MAX, NULL, NULL, NULL), 0);
-        CHECK_EQ_INT(rc_counter_find(f.e, VKEY, &f.v, NULL), 0);
-        CHECK_EQ_INT(rc_counter_find(f.e, SKEY, &f.s, NULL), 0);
-        CHECK_EQ_INT(rc_counter_find(f.e, "misc/res_a", &f.misc, NULL), 0);
-        CHECK_EQ_INT(rc_counter_find(f.e, "rdma/mlx5_0/hca_handle", &f.handle, NULL), 0);
-        f.root = f.e->root;
-        f.p = group(f.e, "p.slice");
-        f.c = group(f.e, "p-c.slice");
+        Fixture f = { .e = engine_new() };
+        resources(f.e, { VKEY, VSIZE, NULL }, { SKEY, SSIZE, NULL }, { "misc/res_a", 10, NULL },
+                  { "rdma/mlx5_0", RC_MAX, NULL });
+        counters(f.e, { VKEY, &f.v }, { SKEY, &f.s }, { "misc/res_a", &f.misc },
+                 { "rdma/mlx5_0/hca_handle", &f.handle });
+        tree(f.e, &f.root, &f.p, &f.c, "q.slice", &f.q);
         f.d = group(f.e, "p-d.slice");
-        f.q = group(f.e, "q.slice");
         return f;
 }
 
 static rc_charge *charge(Fixture *f, rc_group *g, rc_counter *c, uint64_t amount) {
         rc_charge *ch = NULL;
-        CHECK_EQ_INT(rc_charge_new(f->e, g, c, amount, 0, RC_CHARGE_PERSIST, &ch, NULL, NULL), 0);
+        CHECK_EQ_INT(charge_new(f->e, g, c, amount, &ch, NULL), 0);
         return ch;
 }
 
 static void wr(Fixture *f, rc_group *g, const char *file, const char *text) {
-        CHECK_EQ_INT(rc_file_write(f->e, g, file, text, NULL), 0);
+        CHECK_EQ_INT(file_write(f->e, g, file, text), 0);
 }
 
 static const rc_pool *pool(const rc_group *g, const rc_counter *c) {
         static const rc_pool none;
-        const rc_pool *p = rc_group_pool_peek(g, c);
-        return p ? p : &none;
+        return pool_or(g, c, &none);
 }
 
 /* ---- whole-state snapshot ------------------------------------------------- */
@@ -72,12 +53,6 @@ typedef struct SnapPool {
         const rc_counter *c;
         rc_pool p;
 } SnapPool;
-
-typedef struct SnapCharge {
-        uint64_t id, amount;
-        const rc_group *g;
-        uint32_t flags;
-} SnapCharge;
 
 typedef struct Snap {
         size_t n_pools;
@@ -135,8 +110,7 @@ static void snap(rc_engine *e, Snap *s) {
                 list_for_each(l, &c->charges) {
                         const rc_charge *ch = list_entry(l, rc_charge, counter_link);
                         if (s->n_charges < SNAP_MAX * 4)
-                                s->charges[s->n_charges++] = (SnapCharge) {
-                                        .id = ch->id, .amount = ch->amount, .g = ch->group, .flags = ch->flags };
+                                s->charges[s->n_charges++] = snap_charge(ch);
                 }
         }
 }
@@ -159,25 +133,9 @@ static void check_same(const Snap *a, const Snap *b) {
                 }
                 if (memcmp(x, y, sizeof(*x)) != 0)
                         fprintf(stderr, "  differs: %s %s\n", a->pools[i].g->name, a->pools[i].c->key);
-                CHECK_EQ_U64(x->usage, y->usage);
-                CHECK_EQ_U64(x->peak, y->peak);
-                CHECK_EQ_U64(x->max, y->max);
-                CHECK_EQ_U64(x->min, y->min);
-                CHECK_EQ_U64(x->low, y->low);
-                CHECK_EQ_U64(x->events, y->events);
-                CHECK_EQ_U64(x->events_local, y->events_local);
-                CHECK_EQ_U64(x->min_usage, y->min_usage);
-                CHECK_EQ_U64(x->low_usage, y->low_usage);
-                CHECK_EQ_U64(x->children_min_usage, y->children_min_usage);
-                CHECK_EQ_U64(x->children_low_usage, y->children_low_usage);
+                check_same_pool(x, y);
         }
-        CHECK_EQ_INT(a->n_charges, b->n_charges);
-        for (size_t i = 0; i < a->n_charges && i < b->n_charges; i++) {
-                CHECK_EQ_U64(a->charges[i].id, b->charges[i].id);
-                CHECK_EQ_U64(a->charges[i].amount, b->charges[i].amount);
-                CHECK(a->charges[i].g == b->charges[i].g);
-                CHECK_EQ_U64(a->charges[i].flags, b->charges[i].flags);
-        }
+        check_same_charges(a->charges, a->n_charges, b->charges, b->n_charges);
 }
 
 /* 4.1's invariant for dmem: children_*_usage = sum of min(usage, setting). */

@@ -22,28 +22,16 @@ typedef struct Fixture {
 /* Section 6 misc fixture: [res_a, res_b], capacities 10 and 0;
  * root -> P -> C, root -> O. */
 static Fixture fixture(void) {
-        Fixture f = {0};
-        bool created = false;
-        f.e = rc_engine_new();
-        CHECK(f.e);
-        CHECK_EQ_INT(rc_resource_register(f.e, "misc/res_a", 10, &f.a, &created, NULL), 0);
-        CHECK(created);
-        CHECK_EQ_INT(rc_resource_register(f.e, "res_b", 0, &f.b, &created, NULL), 0);
-        CHECK(created);
-        CHECK_EQ_INT(rc_counter_find(f.e, "res_a", &f.ca, NULL), 0);
-        CHECK_EQ_INT(rc_counter_find(f.e, "misc/res_b", &f.cb, NULL), 0);
-        f.root = f.e->root;
-        f.p = group(f.e, "p.slice");
-        f.c = group(f.e, "p-c.slice");
-        f.o = group(f.e, "o.slice");
-        CHECK(f.c && f.c->parent == f.p && f.p->parent == f.root && f.o->parent == f.root);
+        Fixture f = { .e = engine_new() };
+        resources(f.e, { "misc/res_a", 10, &f.a }, { "res_b", 0, &f.b });
+        counters(f.e, { "res_a", &f.ca }, { "misc/res_b", &f.cb });
+        tree(f.e, &f.root, &f.p, &f.c, "o.slice", &f.o);
         return f;
 }
 
 static const rc_pool *pool(const rc_group *g, const rc_counter *c) {
         static const rc_pool none = { .max = RC_MAX };
-        const rc_pool *p = rc_group_pool_peek(g, c);
-        return p ? p : &none;
+        return pool_or(g, c, &none);
 }
 #define USAGE(g, c) (pool((g), (c))->usage)
 #define PEAK(g, c) (pool((g), (c))->peak)
@@ -51,19 +39,11 @@ static const rc_pool *pool(const rc_group *g, const rc_counter *c) {
 #define EVENTS_LOCAL(g, c) (pool((g), (c))->events_local)
 
 static int charge(Fixture *f, rc_group *g, rc_counter *c, uint64_t amount, rc_charge **ret, rc_refusal *refusal) {
-        rc_err err = {{0}};
-        int r = rc_charge_new(f->e, g, c, amount, 0, RC_CHARGE_PERSIST, ret, refusal, &err);
-        if (r < 0)
-                CHECK(err.msg[0] != 0);         /* every error says why */
-        return r;
+        return charge_new(f->e, g, c, amount, ret, refusal);
 }
 
 static int wr(Fixture *f, rc_group *g, const char *file, const char *text) {
-        rc_err err = {{0}};
-        int r = rc_file_write(f->e, g, file, text, &err);
-        if (r < 0)
-                CHECK(err.msg[0] != 0);
-        return r;
+        return file_write(f->e, g, file, text);
 }
 
 static void check_usage(Fixture *f, uint64_t c, uint64_t p, uint64_t root, uint64_t o) {

@@ -10,16 +10,7 @@
 #include <string.h>
 
 #include "engine.h"
-#include "test.h"
-
-#define VN "drm/0000:03:00.0/vram0"
-#define SN "drm/0000:03:00.0/stolen"
-#define VKEY "dmem/" VN
-#define SKEY "dmem/" SN
-#define VSIZE UINT64_C(8514437120)
-#define SSIZE UINT64_C(67108864)
-#define MiB UINT64_C(1048576)
-#define GiB UINT64_C(1073741824)
+#include "test-engine.h"
 
 typedef struct Env {
         rc_engine *e;
@@ -27,29 +18,17 @@ typedef struct Env {
 } Env;
 
 static Env env_new(void) {
-        Env x = {0};
-        x.e = rc_engine_new();
-        CHECK(x.e);
-        CHECK_EQ_INT(rc_resource_register(x.e, VKEY, VSIZE, NULL, NULL, NULL), 0);
-        CHECK_EQ_INT(rc_resource_register(x.e, SKEY, SSIZE, NULL, NULL, NULL), 0);
-        CHECK_EQ_INT(rc_counter_find(x.e, VKEY, &x.v, NULL), 0);
-        CHECK_EQ_INT(rc_counter_find(x.e, SKEY, &x.s, NULL), 0);
+        Env x = { .e = engine_new() };
+        resources(x.e, { VKEY, VSIZE, NULL }, { SKEY, SSIZE, NULL });
+        counters(x.e, { VKEY, &x.v }, { SKEY, &x.s });
         return x;
-}
-
-static rc_group *group(Env *x, const char *name) {
-        rc_group *g = NULL;
-        CHECK_EQ_INT(rc_group_get(x->e, name, NULL, &g, NULL), 0);
-        if (g)
-                rc_group_pin(x->e, g, true);
-        return g;
 }
 
 static rc_charge *charge(Env *x, rc_group *g, rc_counter *c, uint64_t amount) {
         rc_charge *ch = NULL;
         if (amount == 0)
                 return NULL;
-        CHECK_EQ_INT(rc_charge_new(x->e, g, c, amount, 0, RC_CHARGE_PERSIST, &ch, NULL, NULL), 0);
+        CHECK_EQ_INT(charge_new(x->e, g, c, amount, &ch, NULL), 0);
         return ch;
 }
 
@@ -62,8 +41,7 @@ static void set(Env *x, rc_group *g, const char *file, uint64_t v) {
 
 static const rc_pool *pool(const rc_group *g, const rc_counter *c) {
         static const rc_pool none;
-        const rc_pool *p = rc_group_pool_peek(g, c);
-        return p ? p : &none;
+        return pool_or(g, c, &none);
 }
 
 /* ---- 4.4 effective_protection, directly ---------------------------------- */
@@ -108,7 +86,7 @@ TEST(test_effective_protection_no_wrap) {
  * there is no limit pool) with min 4G resp. low "max". */
 TEST(test_r5_tree) {
         Env x = env_new();
-        rc_group *a = group(&x, "a.slice"), *b = group(&x, "a-b.slice"), *d = group(&x, "a-d.slice");
+        rc_group *a = group(x.e, "a.slice"), *b = group(x.e, "a-b.slice"), *d = group(x.e, "a-d.slice");
         bool hit = false;
 
         set(&x, a, "dmem.min", 4 * GiB);
@@ -125,9 +103,9 @@ TEST(test_r5_tree) {
         rc_engine_free(x.e);
 
         x = env_new();
-        a = group(&x, "a.slice");
-        b = group(&x, "a-b.slice");
-        d = group(&x, "a-d.slice");
+        a = group(x.e, "a.slice");
+        b = group(x.e, "a-b.slice");
+        d = group(x.e, "a-d.slice");
         CHECK_EQ_INT(rc_file_write(x.e, a, "dmem.low", VN " max", NULL), 0);
         set(&x, b, "dmem.low", GiB);
         charge(&x, b, x.v, 6 * GiB);
@@ -158,13 +136,13 @@ typedef struct Prot {
 
 static Prot prot_new(const char *file, uint64_t uc, uint64_t ud, uint64_t ue, uint64_t uf) {
         Prot p = { .x = env_new() };
-        p.a = group(&p.x, "a.slice");
-        p.b = group(&p.x, "a-b.slice");
-        p.c = group(&p.x, "a-b-c.slice");
-        p.d = group(&p.x, "a-b-d.slice");
-        p.e = group(&p.x, "a-b-e.slice");
-        p.f = group(&p.x, "a-b-f.slice");
-        p.g = group(&p.x, "a-g.slice");
+        p.a = group(p.x.e, "a.slice");
+        p.b = group(p.x.e, "a-b.slice");
+        p.c = group(p.x.e, "a-b-c.slice");
+        p.d = group(p.x.e, "a-b-d.slice");
+        p.e = group(p.x.e, "a-b-e.slice");
+        p.f = group(p.x.e, "a-b-f.slice");
+        p.g = group(p.x.e, "a-g.slice");
         set(&p.x, p.a, "dmem.max", 200 * MiB);
         set(&p.x, p.b, file, 50 * MiB);
         set(&p.x, p.c, file, 75 * MiB);
@@ -279,8 +257,8 @@ TEST(test_prot_05) {
  * greater than the parent's effective protection. */
 TEST(test_overcommit_strict) {
         Env x = env_new();
-        rc_group *a = group(&x, "a.slice"), *b = group(&x, "a-b.slice");
-        rc_group *c = group(&x, "a-b-c.slice"), *d = group(&x, "a-b-d.slice");
+        rc_group *a = group(x.e, "a.slice"), *b = group(x.e, "a-b.slice");
+        rc_group *c = group(x.e, "a-b-c.slice"), *d = group(x.e, "a-b-d.slice");
         bool hit = false;
 
         rc_pool_set_min(x.e, b, x.v, 50 * MiB);
@@ -311,7 +289,7 @@ TEST(test_overcommit_strict) {
  * by usage nor by an ancestor; usage 0 leaves emin/elow as they were. */
 TEST(test_direct_child_and_usage_zero) {
         Env x = env_new();
-        rc_group *a = group(&x, "a.slice"), *b = group(&x, "a-b.slice"), *c = group(&x, "a-b-c.slice");
+        rc_group *a = group(x.e, "a.slice"), *b = group(x.e, "a-b.slice"), *c = group(x.e, "a-b-c.slice");
         bool hit = false;
 
         rc_pool_set_min(x.e, b, x.v, 100 * MiB);        /* A has min 0 */
@@ -359,13 +337,13 @@ typedef struct EvFix {
 
 static EvFix ev_fixture(void) {
         EvFix f = { .x = env_new() };
-        f.a = group(&f.x, "a.slice");
-        f.b = group(&f.x, "a-b.slice");
-        f.c = group(&f.x, "a-b-c.slice");
-        f.d = group(&f.x, "a-b-d.slice");
-        f.e = group(&f.x, "a-b-e.slice");
-        f.g = group(&f.x, "a-g.slice");
-        f.z = group(&f.x, "z.slice");
+        f.a = group(f.x.e, "a.slice");
+        f.b = group(f.x.e, "a-b.slice");
+        f.c = group(f.x.e, "a-b-c.slice");
+        f.d = group(f.x.e, "a-b-d.slice");
+        f.e = group(f.x.e, "a-b-e.slice");
+        f.g = group(f.x.e, "a-g.slice");
+        f.z = group(f.x.e, "z.slice");
         rc_pool_set_min(f.x.e, f.b, f.x.v, 20971520);
         rc_pool_set_low(f.x.e, f.b, f.x.v, 62914560);
         rc_pool_set_min(f.x.e, f.c, f.x.v, 10485760);
@@ -484,11 +462,7 @@ typedef struct Snap {
                 rc_pool p;
         } pools[32];
         size_t n_charges;
-        struct {
-                uint64_t id, amount;
-                const rc_group *g;
-                uint32_t flags;
-        } charges[32];
+        SnapCharge charges[32];
 } Snap;
 
 /* Everything but emin/elow, which are computed on demand. */
@@ -507,11 +481,7 @@ static void snap(rc_engine *e, const rc_counter *c, rc_group *const *gs, size_t 
                 const rc_charge *ch = list_entry(l, rc_charge, counter_link);
                 if (s->n_charges == 32)
                         break;
-                s->charges[s->n_charges].id = ch->id;
-                s->charges[s->n_charges].amount = ch->amount;
-                s->charges[s->n_charges].g = ch->group;
-                s->charges[s->n_charges].flags = ch->flags;
-                s->n_charges++;
+                s->charges[s->n_charges++] = snap_charge(ch);
         }
 }
 
@@ -519,25 +489,9 @@ static void check_same(const Snap *a, const Snap *b) {
         CHECK_EQ_INT(a->n, b->n);
         for (size_t i = 0; i < a->n && i < b->n; i++) {
                 const rc_pool *x = &a->pools[i].p, *y = &b->pools[i].p;
-                CHECK_EQ_U64(x->usage, y->usage);
-                CHECK_EQ_U64(x->peak, y->peak);
-                CHECK_EQ_U64(x->max, y->max);
-                CHECK_EQ_U64(x->min, y->min);
-                CHECK_EQ_U64(x->low, y->low);
-                CHECK_EQ_U64(x->events, y->events);
-                CHECK_EQ_U64(x->events_local, y->events_local);
-                CHECK_EQ_U64(x->min_usage, y->min_usage);
-                CHECK_EQ_U64(x->low_usage, y->low_usage);
-                CHECK_EQ_U64(x->children_min_usage, y->children_min_usage);
-                CHECK_EQ_U64(x->children_low_usage, y->children_low_usage);
+                check_same_pool(x, y);
         }
-        CHECK_EQ_INT(a->n_charges, b->n_charges);
-        for (size_t i = 0; i < a->n_charges && i < b->n_charges; i++) {
-                CHECK_EQ_U64(a->charges[i].id, b->charges[i].id);
-                CHECK_EQ_U64(a->charges[i].amount, b->charges[i].amount);
-                CHECK(a->charges[i].g == b->charges[i].g);
-                CHECK_EQ_U64(a->charges[i].flags, b->charges[i].flags);
-        }
+        check_same_charges(a->charges, a->n_charges, b->charges, b->n_charges);
 }
 
 typedef struct Ttm {
@@ -548,10 +502,10 @@ typedef struct Ttm {
 
 static Ttm ttm_fixture(void) {
         Ttm t = { .x = env_new() };
-        t.a = group(&t.x, "a.slice");
-        t.xg = group(&t.x, "a-x.slice");
-        t.y = group(&t.x, "a-y.slice");
-        t.z = group(&t.x, "a-z.slice");
+        t.a = group(t.x.e, "a.slice");
+        t.xg = group(t.x.e, "a-x.slice");
+        t.y = group(t.x.e, "a-y.slice");
+        t.z = group(t.x.e, "a-z.slice");
         set(&t.x, t.a, "dmem.max", 83886080);
         t.x1 = charge(&t.x, t.xg, t.x.v, 32 * MiB);
         t.x2 = charge(&t.x, t.xg, t.x.v, 32 * MiB);
@@ -665,7 +619,7 @@ TEST(test_ttm_03) {
 /* Only the region size refuses: no limit pool, protection against the root. */
 TEST(test_evict_device_full) {
         Env x = env_new();
-        rc_group *p = group(&x, "p.slice"), *c = group(&x, "p-c.slice"), *q = group(&x, "q.slice");
+        rc_group *p = group(x.e, "p.slice"), *c = group(x.e, "p-c.slice"), *q = group(x.e, "q.slice");
         rc_refusal ref = {0};
 
         rc_pool_set_min(x.e, q, x.s, 32 * MiB);
@@ -831,7 +785,7 @@ TEST(test_protect_above_usage_and_never_lower) {
 
         /* A direct child of the root: the raw setting is what counts, but
          * a unit that uses nothing has nothing protected. */
-        rc_group *solo = group(&p.x, "solo.slice");
+        rc_group *solo = group(p.x.e, "solo.slice");
         CHECK_EQ_U64(protect(&p, solo, GiB, false, &changed), 0);
         CHECK_EQ_U64(changed, 1);
         CHECK_EQ_U64(pool(solo, p.x.v)->low, GiB);

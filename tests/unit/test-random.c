@@ -116,14 +116,8 @@ static rc_controller ctr_ctrl(unsigned c) {
 }
 
 static uint64_t default_max(unsigned c) {
-        switch (ctr_ctrl(c)) {
-        case RC_DMEM:
-                return RC_PCM;
-        case RC_RDMA:
-                return RC_S32_MAX;
-        default:
-                return RC_MAX;
-        }
+        static const uint64_t max[] = { [RC_MISC] = RC_MAX, [RC_DMEM] = RC_PCM, [RC_RDMA] = RC_S32_MAX };
+        return max[ctr_ctrl(c)];
 }
 
 /* ---- the model ---- */

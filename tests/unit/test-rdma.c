@@ -25,30 +25,17 @@ typedef struct Fixture {
 
 /* Section 6 rdma fixture: mlx5_0 then mlx4_0; root -> P -> C, root -> O. */
 static Fixture fixture(void) {
-        Fixture f = {0};
-        bool created = false;
-        f.e = rc_engine_new();
-        CHECK(f.e);
-        CHECK_EQ_INT(rc_resource_register(f.e, "rdma/mlx5_0", RC_MAX, &f.m5, &created, NULL), 0);
-        CHECK(created);
-        CHECK_EQ_INT(rc_resource_register(f.e, "rdma/mlx4_0", RC_MAX, &f.m4, &created, NULL), 0);
-        CHECK(created);
-        CHECK_EQ_INT(rc_counter_find(f.e, "rdma/mlx5_0/hca_handle", &f.h5, NULL), 0);
-        CHECK_EQ_INT(rc_counter_find(f.e, "rdma/mlx5_0/hca_object", &f.o5, NULL), 0);
-        CHECK_EQ_INT(rc_counter_find(f.e, "rdma/mlx4_0/hca_handle", &f.h4, NULL), 0);
-        CHECK_EQ_INT(rc_counter_find(f.e, "rdma/mlx4_0/hca_object", &f.o4, NULL), 0);
-        f.root = f.e->root;
-        f.p = group(f.e, "p.slice");
-        f.c = group(f.e, "p-c.slice");
-        f.o = group(f.e, "o.slice");
-        CHECK(f.c && f.c->parent == f.p && f.p->parent == f.root && f.o->parent == f.root);
+        Fixture f = { .e = engine_new() };
+        resources(f.e, { "rdma/mlx5_0", RC_MAX, &f.m5 }, { "rdma/mlx4_0", RC_MAX, &f.m4 });
+        counters(f.e, { "rdma/mlx5_0/hca_handle", &f.h5 }, { "rdma/mlx5_0/hca_object", &f.o5 },
+                 { "rdma/mlx4_0/hca_handle", &f.h4 }, { "rdma/mlx4_0/hca_object", &f.o4 });
+        tree(f.e, &f.root, &f.p, &f.c, "o.slice", &f.o);
         return f;
 }
 
 static const rc_pool *pool(const rc_group *g, const rc_counter *c) {
         static const rc_pool none = { .max = RC_S32_MAX };
-        const rc_pool *p = rc_group_pool_peek(g, c);
-        return p ? p : &none;
+        return pool_or(g, c, &none);
 }
 #define USAGE(g, c) (pool((g), (c))->usage)
 #define MAXV(g, c) (pool((g), (c))->max)
@@ -56,19 +43,11 @@ static const rc_pool *pool(const rc_group *g, const rc_counter *c) {
 #define EVENTS_LOCAL(g, c) (pool((g), (c))->events_local)
 
 static int charge(Fixture *f, rc_group *g, rc_counter *c, uint64_t n, rc_charge **ret, rc_refusal *refusal) {
-        rc_err err = {{0}};
-        int r = rc_charge_new(f->e, g, c, n, 0, RC_CHARGE_PERSIST, ret, refusal, &err);
-        if (r < 0)
-                CHECK(err.msg[0] != 0);
-        return r;
+        return charge_new(f->e, g, c, n, ret, refusal);
 }
 
 static int wr(Fixture *f, rc_group *g, const char *text) {
-        rc_err err = {{0}};
-        int r = rc_file_write(f->e, g, "rdma.max", text, &err);
-        if (r < 0)
-                CHECK(err.msg[0] != 0);
-        return r;
+        return file_write(f->e, g, "rdma.max", text);
 }
 
 static void check_h5(Fixture *f, uint64_t c, uint64_t p, uint64_t root) {

@@ -20,25 +20,18 @@ unsigned test_failures;
                 }                                                                     \
         } while (0)
 
-#define CHECK_EQ_U64(a, b)                                                            \
+/* a == b as type, printed with printf format fmt. */
+#define CHECK_EQ_AS(type, fmt, a, b)                                                  \
         do {                                                                          \
-                uint64_t _a = (a), _b = (b);                                          \
+                type _a = (a), _b = (b);                                              \
                 if (_a != _b) {                                                       \
-                        fprintf(stderr, "%s:%d: %s == %" PRIu64 ", expected %s == %" PRIu64 "\n", \
+                        fprintf(stderr, "%s:%d: %s == %" fmt ", expected %s == %" fmt "\n", \
                                 __FILE__, __LINE__, #a, _a, #b, _b);                  \
                         test_failures++;                                              \
                 }                                                                     \
         } while (0)
-
-#define CHECK_EQ_INT(a, b)                                                            \
-        do {                                                                          \
-                long long _a = (a), _b = (b);                                         \
-                if (_a != _b) {                                                       \
-                        fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n",   \
-                                __FILE__, __LINE__, #a, _a, #b, _b);                  \
-                        test_failures++;                                              \
-                }                                                                     \
-        } while (0)
+#define CHECK_EQ_U64(a, b) CHECK_EQ_AS(uint64_t, PRIu64, a, b)
+#define CHECK_EQ_INT(a, b) CHECK_EQ_AS(long long, "lld", a, b)
 
 #define CHECK_EQ_STR(a, b)                                                            \
         do {                                                                          \
