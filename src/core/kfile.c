@@ -149,35 +149,31 @@ static uint64_t pool_value(const rc_pool *p, const FileDef *f) {
         return *(const uint64_t *) ((const char *) p + file_value[f->id]);
 }
 
-static void read_misc(rc_engine *e, const rc_group *g, const FileDef *f, Buf *b) {
-        list_for_each(l, &e->resources) {
-                const rc_resource *r = list_entry(l, rc_resource, link);
-                if (r->controller != RC_MISC)
-                        continue;
-                const rc_pool *p = pool_or_default(g, &r->counters[0]);
-                bool avail = r->capacity != 0;
-                uint64_t v;
-                switch (f->id) {
-                case MISC_CAPACITY:
-                        if (avail)
-                                buf_printf(b, "%s %" PRIu64 "\n", r->name, r->capacity);
+/* One resource's line of a misc file. */
+static void read_misc(const rc_resource *r, const rc_group *g, const FileDef *f, Buf *b) {
+        const rc_pool *p = pool_or_default(g, &r->counters[0]);
+        bool avail = r->capacity != 0;
+        uint64_t v;
+        switch (f->id) {
+        case MISC_CAPACITY:
+                if (avail)
+                        buf_printf(b, "%s %" PRIu64 "\n", r->name, r->capacity);
+                break;
+        case MISC_MAX:
+                if (!avail)
                         break;
-                case MISC_MAX:
-                        if (!avail)
-                                break;
-                        if (p->max == RC_MAX)
-                                buf_printf(b, "%s max\n", r->name);
-                        else
-                                buf_printf(b, "%s %" PRIu64 "\n", r->name, p->max);
-                        break;
-                default:
-                        /* An unavailable resource shows only what it still holds. */
-                        v = pool_value(p, f);
-                        if (avail || v)
-                                buf_printf(b, "%s%s %" PRIu64 "\n", r->name,
-                                           f->id == MISC_EVENTS || f->id == MISC_EVENTS_LOCAL ? ".max" : "", v);
-                        break;
-                }
+                if (p->max == RC_MAX)
+                        buf_printf(b, "%s max\n", r->name);
+                else
+                        buf_printf(b, "%s %" PRIu64 "\n", r->name, p->max);
+                break;
+        default:
+                /* An unavailable resource shows only what it still holds. */
+                v = pool_value(p, f);
+                if (avail || v)
+                        buf_printf(b, "%s%s %" PRIu64 "\n", r->name,
+                                   f->id == MISC_EVENTS || f->id == MISC_EVENTS_LOCAL ? ".max" : "", v);
+                break;
         }
 }
 
@@ -188,38 +184,34 @@ static void rdma_value(Buf *b, uint64_t v) {
                 buf_printf(b, "%" PRIu64 " ", v);
 }
 
-static void read_rdma(rc_engine *e, const rc_group *g, const FileDef *f, Buf *b) {
-        list_for_each(l, &e->resources) {
-                const rc_resource *r = list_entry(l, rc_resource, link);
-                if (r->controller != RC_RDMA)
-                        continue;
-                buf_printf(b, "%s ", r->name);
-                for (unsigned k = 0; k < r->n_counters; k++) {
-                        const rc_pool *p = pool_or_default(g, &r->counters[k]);
-                        buf_printf(b, "%s=", rc_rdma_kind_to_string((rc_rdma_kind) k));
-                        rdma_value(b, pool_value(p, f));
-                }
-                buf_printf(b, "\n");
+static void read_rdma(const rc_resource *r, const rc_group *g, const FileDef *f, Buf *b) {
+        buf_printf(b, "%s ", r->name);
+        for (unsigned k = 0; k < r->n_counters; k++) {
+                const rc_pool *p = pool_or_default(g, &r->counters[k]);
+                buf_printf(b, "%s=", rc_rdma_kind_to_string((rc_rdma_kind) k));
+                rdma_value(b, pool_value(p, f));
         }
+        buf_printf(b, "\n");
 }
 
-static void read_dmem(rc_engine *e, const rc_group *g, const FileDef *f, Buf *b) {
-        list_for_each(l, &e->resources) {
-                const rc_resource *r = list_entry(l, rc_resource, link);
-                if (r->controller != RC_DMEM)
-                        continue;
-                const rc_pool *p = pool_or_default(g, &r->counters[0]);
-                if (f->id == DMEM_CAPACITY) {
-                        buf_printf(b, "%s %" PRIu64 "\n", r->name, r->capacity);
-                        continue;
-                }
-                uint64_t v = pool_value(p, f);
-                if (v < RC_PCM)
-                        buf_printf(b, "%s %" PRIu64 "\n", r->name, v);
-                else
-                        buf_printf(b, "%s max\n", r->name);
+static void read_dmem(const rc_resource *r, const rc_group *g, const FileDef *f, Buf *b) {
+        if (f->id == DMEM_CAPACITY) {
+                buf_printf(b, "%s %" PRIu64 "\n", r->name, r->capacity);
+                return;
         }
+        uint64_t v = pool_value(pool_or_default(g, &r->counters[0]), f);
+        if (v < RC_PCM)
+                buf_printf(b, "%s %" PRIu64 "\n", r->name, v);
+        else
+                buf_printf(b, "%s max\n", r->name);
 }
+
+static void (*const read_line[_RC_CONTROLLER_MAX])(const rc_resource *r, const rc_group *g, const FileDef *f,
+                                                   Buf *b) = {
+        [RC_MISC] = read_misc,
+        [RC_RDMA] = read_rdma,
+        [RC_DMEM] = read_dmem,
+};
 
 int rc_file_read(rc_engine *e, rc_group *g, const char *name, char **ret, rc_err *err) {
         const FileDef *f;
@@ -228,16 +220,11 @@ int rc_file_read(rc_engine *e, rc_group *g, const char *name, char **ret, rc_err
                 return r;
         Buf b = {0};
         buf_printf(&b, "%s", "");
-        switch (f->controller) {
-        case RC_MISC:
-                read_misc(e, g, f, &b);
-                break;
-        case RC_RDMA:
-                read_rdma(e, g, f, &b);
-                break;
-        default:
-                read_dmem(e, g, f, &b);
-                break;
+        /* One line per resource of the file's controller, in registration order. */
+        list_for_each(l, &e->resources) {
+                const rc_resource *res = list_entry(l, rc_resource, link);
+                if (res->controller == f->controller)
+                        read_line[f->controller](res, g, f, &b);
         }
         if (b.oom) {
                 free(b.s);
