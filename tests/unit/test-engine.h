@@ -17,6 +17,25 @@
                 free(_s);                                               \
         } while (0)
 
+/* Each of the files named after `expected` reads exactly that. */
+#define CHECK_FILES(e, g, expected, ...)                                \
+        do {                                                            \
+                const char *const _files[] = { __VA_ARGS__ };           \
+                for (size_t _i = 0; _i < sizeof(_files) / sizeof(_files[0]); _i++) \
+                        CHECK_FILE((e), (g), _files[_i], (expected));   \
+        } while (0)
+
+/* A test on a fresh Fixture from the file's fixture(), freed after it: the
+ * body gets it as f, and a zeroed rc_refusal as ref. */
+#define FIXTURE_TEST(name)                                                      \
+        static void name##_body(Fixture f, rc_refusal ref);                    \
+        TEST(name) {                                                            \
+                Fixture _f = fixture();                                         \
+                name##_body(_f, (rc_refusal) { 0 });                            \
+                rc_engine_free(_f.e);                                           \
+        }                                                                       \
+        static void name##_body(Fixture f, rc_refusal ref)
+
 /* A group pinned like a live unit, so that it is never collected under a test. */
 static inline rc_group *group(rc_engine *e, const char *name) {
         rc_group *g = NULL;
@@ -68,6 +87,18 @@ typedef struct CounterSpec {
 static inline void counters_find(rc_engine *e, const CounterSpec *v) {
         for (; v->key; v++)
                 CHECK_EQ_INT(rc_counter_find(e, v->key, v->ret, NULL), 0);
+}
+
+typedef struct GroupSpec {
+        rc_group **ret;
+        const char *name;
+} GroupSpec;
+
+/* group() for each { &ret, name }, in order. */
+#define groups(e, ...) groups_get((e), (const GroupSpec[]) { __VA_ARGS__, { NULL, NULL } })
+static inline void groups_get(rc_engine *e, const GroupSpec *v) {
+        for (; v->name; v++)
+                *v->ret = group(e, v->name);
 }
 
 /* Section 6's tree: root -> p.slice -> p-c.slice, root -> `other`. */
@@ -141,4 +172,22 @@ static inline void check_same_charges(const SnapCharge *a, size_t n_a, const Sna
                 CHECK(a[i].g == b[i].g);
                 CHECK_EQ_U64(a[i].flags, b[i].flags);
         }
+}
+
+/* A refusal by g's max or capacity: limit ANY and capacity -1 are not
+ * checked. */
+#define ANY UINT64_MAX
+static inline void check_refusal(const rc_refusal *ref, const rc_group *g, uint64_t limit, int capacity) {
+        CHECK(ref->limit_group == g);
+        if (limit != ANY)
+                CHECK_EQ_U64(ref->limit, limit);
+        if (capacity >= 0)
+                CHECK_EQ_INT(ref->capacity, capacity);
+}
+
+/* g's events_local and events for c (R8). */
+static inline void check_events(const rc_group *g, const rc_counter *c, uint64_t local, uint64_t events) {
+        static const rc_pool none;
+        CHECK_EQ_U64(pool_or(g, c, &none)->events_local, local);
+        CHECK_EQ_U64(pool_or(g, c, &none)->events, events);
 }

@@ -35,6 +35,12 @@ static rc_charge *charge(Fixture *f, rc_group *g, rc_counter *c, uint64_t amount
         return ch;
 }
 
+/* n charges of amount each in g, into list. */
+static void charges(Fixture *f, rc_group *g, rc_counter *c, uint64_t amount, size_t n, rc_charge **list) {
+        for (size_t i = 0; i < n; i++)
+                list[i] = charge(f, g, c, amount);
+}
+
 static void wr(Fixture *f, rc_group *g, const char *file, const char *text) {
         CHECK_EQ_INT(file_write(f->e, g, file, text), 0);
 }
@@ -178,10 +184,7 @@ static bool in_list(const rc_group *g, const rc_charge *ch) {
 
 /* ---- success -------------------------------------------------------------- */
 
-TEST(test_migrate_moves_below_common_ancestor) {
-        Fixture f = fixture();
-        rc_refusal ref = {0};
-
+FIXTURE_TEST(test_migrate_moves_below_common_ancestor) {
         wr(&f, f.p, "dmem.max", VN " 1G");
         wr(&f, f.c, "dmem.low", VN " 1G");
         wr(&f, f.q, "dmem.min", VN " 100M");
@@ -237,15 +240,11 @@ TEST(test_migrate_moves_below_common_ancestor) {
         CHECK_EQ_INT(rc_charges_migrate(f.e, same, 1, f.q, &ref, NULL), 0);
         snap(f.e, &after);
         check_same(&before, &after);
-        rc_engine_free(f.e);
 }
 
 /* R9: the common ancestor and above are not re-checked, so moving inside
  * a full subtree (or a full device) works. */
-TEST(test_migrate_inside_full_subtree) {
-        Fixture f = fixture();
-        rc_refusal ref = {0};
-
+FIXTURE_TEST(test_migrate_inside_full_subtree) {
         wr(&f, f.p, "dmem.max", VN " 1G");
         rc_charge *c1 = charge(&f, f.c, f.v, GiB);
         CHECK_EQ_INT(rc_charge_new(f.e, f.d, f.v, 1, 0, 0, NULL, &ref, NULL), -EBUSY);
@@ -291,28 +290,21 @@ TEST(test_migrate_inside_full_subtree) {
         CHECK_EQ_U64(pool(f.p, f.v)->usage, 0);
         CHECK_EQ_U64(pool(f.root, f.misc)->usage, 10);
         CHECK_EQ_U64(pool(f.root, f.v)->usage, GiB);
-        rc_engine_free(f.e);
 }
 
 /* ---- failure: all or nothing ---------------------------------------------- */
 
-TEST(test_migrate_fails_on_kth) {
-        Fixture f = fixture();
-        rc_refusal ref = {0};
-
+FIXTURE_TEST(test_migrate_fails_on_kth) {
         wr(&f, f.d, "dmem.max", VN " 100M");
         wr(&f, f.q, "dmem.low", VN " 50M");
         wr(&f, f.d, "dmem.low", VN " 60M");
-        rc_charge *q1 = charge(&f, f.q, f.v, 40 * MiB);
-        rc_charge *q2 = charge(&f, f.q, f.v, 40 * MiB);
-        rc_charge *q3 = charge(&f, f.q, f.v, 40 * MiB);
+        rc_charge *list[3];
+        charges(&f, f.q, f.v, 40 * MiB, 3, list);
+        rc_charge *q1 = list[0], *q2 = list[1], *q3 = list[2];
 
         /* The third does not fit D's max: the first two are undone. */
-        rc_charge *list[] = { q1, q2, q3 };
         CHECK_EQ_INT(migrate_fails(&f, list, 3, f.d, &ref), -EBUSY);
-        CHECK(ref.limit_group == f.d);
-        CHECK_EQ_U64(ref.limit, 100 * MiB);
-        CHECK(!ref.capacity);
+        check_refusal(&ref, f.d, 100 * MiB, 0);
         CHECK(q1->group == f.q && q2->group == f.q && q3->group == f.q);
         CHECK_EQ_U64(pool(f.d, f.v)->usage, 0);
         CHECK_EQ_U64(pool(f.d, f.v)->peak, 0);          /* no peak from the rolled-back part */
@@ -327,8 +319,7 @@ TEST(test_migrate_fails_on_kth) {
         rc_charge *c1 = charge(&f, f.c, f.v, 50 * MiB);
         rc_charge *list2[] = { c1, q1, q2, q3 };        /* c1 moves inside P */
         CHECK_EQ_INT(migrate_fails(&f, list2, 4, f.d, &ref), -EBUSY);
-        CHECK(ref.limit_group == f.p);
-        CHECK_EQ_U64(ref.limit, 150 * MiB);
+        check_refusal(&ref, f.p, 150 * MiB, -1);
         CHECK(c1->group == f.c);
 
         /* Two of them fit. */
@@ -340,33 +331,25 @@ TEST(test_migrate_fails_on_kth) {
         CHECK_EQ_U64(pool(f.p, f.v)->peak, 130 * MiB);
         CHECK_EQ_U64(pool(f.q, f.v)->usage, 40 * MiB);
         check_protected_usage(f.e, f.v);
-        rc_engine_free(f.e);
 }
 
 /* Mixed resources: a misc refusal undoes the dmem move before it. */
-TEST(test_migrate_mixed_rollback) {
-        Fixture f = fixture();
-        rc_refusal ref = {0};
-
+FIXTURE_TEST(test_migrate_mixed_rollback) {
         wr(&f, f.c, "misc.max", "res_a 2");
         rc_charge *qv = charge(&f, f.q, f.v, 4096);
         rc_charge *qs = charge(&f, f.q, f.s, 8192);
         rc_charge *qm = charge(&f, f.q, f.misc, 3);
         rc_charge *list[] = { qv, qs, qm };
         CHECK_EQ_INT(migrate_fails(&f, list, 3, f.c, &ref), -EBUSY);
-        CHECK(ref.limit_group == f.c);
-        CHECK_EQ_U64(ref.limit, 2);
+        check_refusal(&ref, f.c, 2, -1);
         CHECK_EQ_U64(pool(f.c, f.v)->peak, 0);
         CHECK_EQ_U64(pool(f.p, f.s)->peak, 0);
         CHECK_EQ_U64(pool(f.c, f.misc)->events_local, 0);
         CHECK_FILE(f.e, f.c, "misc.events.local", "res_a.max 0\n");
         CHECK_FILE(f.e, f.c, "misc.peak", "res_a 0\n");
-        rc_engine_free(f.e);
 }
 
-TEST(test_migrate_duplicates) {
-        Fixture f = fixture();
-        rc_refusal ref = {0};
+FIXTURE_TEST(test_migrate_duplicates) {
         rc_charge *q1 = charge(&f, f.q, f.v, 4096);
         rc_charge *q2 = charge(&f, f.q, f.v, 4096);
         rc_charge *list[] = { q1, q2, q1 };
@@ -374,36 +357,27 @@ TEST(test_migrate_duplicates) {
         rc_charge *list2[] = { q2, q2 };
         CHECK_EQ_INT(migrate_fails(&f, list2, 2, f.q, &ref), -EINVAL);
         CHECK(q1->group == f.q && q2->group == f.q);
-        rc_engine_free(f.e);
 }
 
 /* misc: capacity at every level below the common ancestor. */
-TEST(test_migrate_misc_capacity) {
-        Fixture f = fixture();
-        rc_refusal ref = {0};
-
+FIXTURE_TEST(test_migrate_misc_capacity) {
         rc_charge *p1 = charge(&f, f.p, f.misc, 6);
         rc_charge *q1 = charge(&f, f.q, f.misc, 4);
         CHECK_EQ_INT(rc_resource_set_capacity(f.e, f.misc->resource, 8, NULL), 0);
 
         rc_charge *list[] = { q1 };
         CHECK_EQ_INT(migrate_fails(&f, list, 1, f.c, &ref), -EBUSY);
-        CHECK(ref.capacity);
-        CHECK(ref.limit_group == f.p);          /* C (4) fits, P (10) does not */
-        CHECK_EQ_U64(ref.limit, 8);
+        check_refusal(&ref, f.p, 8, 1);  /* C (4) fits, P (10) does not */
 
         /* The max refuses first when it is lower (bottom-up order). */
         wr(&f, f.c, "misc.max", "res_a 3");
         CHECK_EQ_INT(migrate_fails(&f, list, 1, f.c, &ref), -EBUSY);
-        CHECK(!ref.capacity);
-        CHECK(ref.limit_group == f.c);
-        CHECK_EQ_U64(ref.limit, 3);
+        check_refusal(&ref, f.c, 3, 0);
 
         /* Every level below the common ancestor: Q (4 + 6) refuses p1. */
         rc_charge *list2[] = { p1 };
         CHECK_EQ_INT(migrate_fails(&f, list2, 1, f.q, &ref), -EBUSY);
-        CHECK(ref.capacity);
-        CHECK(ref.limit_group == f.q);
+        check_refusal(&ref, f.q, ANY, 1);
 
         /* The root is not re-checked: it holds 10 > 8, yet moving q1 to
          * another child of the root works. */
@@ -426,24 +400,16 @@ TEST(test_migrate_misc_capacity) {
         CHECK_FILE(f.e, f.p, "misc.current", "res_a 10\n");
         CHECK_FILE(f.e, o, "misc.current", "res_a 0\n");
         CHECK_FILE(f.e, f.c, "misc.peak", "res_a 10\n");
-        rc_engine_free(f.e);
 }
 
 /* rdma: one object at a time; the k-th fails at the lowest level without room. */
-TEST(test_migrate_rdma) {
-        Fixture f = fixture();
-        rc_refusal ref = {0};
-
+FIXTURE_TEST(test_migrate_rdma) {
         wr(&f, f.c, "rdma.max", "mlx5_0 hca_handle=2");
-        rc_charge *q1 = charge(&f, f.q, f.handle, 1);
-        rc_charge *q2 = charge(&f, f.q, f.handle, 1);
-        rc_charge *q3 = charge(&f, f.q, f.handle, 1);
-
-        rc_charge *list[] = { q1, q2, q3 };
+        rc_charge *list[3];
+        charges(&f, f.q, f.handle, 1, 3, list);
+        rc_charge *q1 = list[0], *q2 = list[1], *q3 = list[2];
         CHECK_EQ_INT(migrate_fails(&f, list, 3, f.c, &ref), -EBUSY);
-        CHECK(ref.limit_group == f.c);
-        CHECK_EQ_U64(ref.limit, 2);
-        CHECK(!ref.capacity);
+        check_refusal(&ref, f.c, 2, 0);
         CHECK_FILE(f.e, f.c, "rdma.current", "mlx5_0 hca_handle=0 hca_object=0 \n");
         CHECK_FILE(f.e, f.q, "rdma.current", "mlx5_0 hca_handle=3 hca_object=0 \n");
 
@@ -451,8 +417,7 @@ TEST(test_migrate_rdma) {
         wr(&f, f.p, "rdma.max", "mlx5_0 hca_handle=1");
         rc_charge *list2[] = { q1, q2 };
         CHECK_EQ_INT(migrate_fails(&f, list2, 2, f.c, &ref), -EBUSY);
-        CHECK(ref.limit_group == f.p);
-        CHECK_EQ_U64(ref.limit, 1);
+        check_refusal(&ref, f.p, 1, -1);
 
         wr(&f, f.p, "rdma.max", "mlx5_0 hca_handle=max");
         CHECK_EQ_INT(rc_charges_migrate(f.e, list2, 2, f.c, &ref, NULL), 0);
@@ -460,15 +425,11 @@ TEST(test_migrate_rdma) {
         CHECK_FILE(f.e, f.p, "rdma.current", "mlx5_0 hca_handle=2 hca_object=0 \n");
         CHECK_FILE(f.e, f.q, "rdma.current", "mlx5_0 hca_handle=1 hca_object=0 \n");
         CHECK(q1->group == f.c && q2->group == f.c && q3->group == f.q);
-        rc_engine_free(f.e);
 }
 
 /* Peaks in the destination come from committed usage only: a failed move
  * leaves them, a successful one raises them to the new usage. */
-TEST(test_migrate_peaks) {
-        Fixture f = fixture();
-        rc_refusal ref = {0};
-
+FIXTURE_TEST(test_migrate_peaks) {
         wr(&f, f.c, "dmem.max", VN " 10M");
         rc_charge *c0 = charge(&f, f.c, f.v, 2 * MiB);
         rc_charge_uncharge(f.e, c0, 0);
@@ -488,7 +449,6 @@ TEST(test_migrate_peaks) {
         CHECK_FILE(f.e, f.p, "dmem.peak", VN " 6291456\n" SN " 0\n");
         CHECK_FILE(f.e, f.q, "dmem.peak", VN " 12582912\n" SN " 0\n");
         CHECK_EQ_U64(pool(f.root, f.v)->peak, 12 * MiB);
-        rc_engine_free(f.e);
 }
 
 int main(void) {

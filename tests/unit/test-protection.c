@@ -44,6 +44,18 @@ static const rc_pool *pool(const rc_group *g, const rc_counter *c) {
         return pool_or(g, c, &none);
 }
 
+/* g's effective min and low for c, as last computed. */
+static void check_effective(const rc_group *g, const rc_counter *c, uint64_t emin, uint64_t elow) {
+        CHECK_EQ_U64(pool(g, c)->emin, emin);
+        CHECK_EQ_U64(pool(g, c)->elow, elow);
+}
+
+/* The protected usage of g's children for c, min and low (4.1). */
+static void check_children(const rc_group *g, const rc_counter *c, uint64_t min, uint64_t low) {
+        CHECK_EQ_U64(pool(g, c)->children_min_usage, min);
+        CHECK_EQ_U64(pool(g, c)->children_low_usage, low);
+}
+
 /* ---- 4.4 effective_protection, directly ---------------------------------- */
 
 TEST(test_effective_protection_rules) {
@@ -136,13 +148,8 @@ typedef struct Prot {
 
 static Prot prot_new(const char *file, uint64_t uc, uint64_t ud, uint64_t ue, uint64_t uf) {
         Prot p = { .x = env_new() };
-        p.a = group(p.x.e, "a.slice");
-        p.b = group(p.x.e, "a-b.slice");
-        p.c = group(p.x.e, "a-b-c.slice");
-        p.d = group(p.x.e, "a-b-d.slice");
-        p.e = group(p.x.e, "a-b-e.slice");
-        p.f = group(p.x.e, "a-b-f.slice");
-        p.g = group(p.x.e, "a-g.slice");
+        groups(p.x.e, { &p.a, "a.slice" }, { &p.b, "a-b.slice" }, { &p.c, "a-b-c.slice" }, { &p.d, "a-b-d.slice" },
+               { &p.e, "a-b-e.slice" }, { &p.f, "a-b-f.slice" }, { &p.g, "a-g.slice" });
         set(&p.x, p.a, "dmem.max", 200 * MiB);
         set(&p.x, p.b, file, 50 * MiB);
         set(&p.x, p.c, file, 75 * MiB);
@@ -161,20 +168,29 @@ static bool ev(Prot *p, rc_group *t, bool ignore_low, bool *hit) {
         return rc_evict_valuable(p->x.e, p->x.v, p->a, t, ignore_low, hit);
 }
 
+/* evict_valuable of t, with ignore_low: whether it is valuable, whether
+ * low protection was hit. */
+static void check_ev(Prot *p, rc_group *t, bool ignore_low, bool valuable, bool hit_low) {
+        bool hit;
+        CHECK_EQ_INT(ev(p, t, ignore_low, &hit), valuable);
+        CHECK_EQ_INT(hit, hit_low);
+}
+
+/* t, within its elow, is not valuable unless low is ignored: low was hit. */
+static void check_low_hit(Prot *p, rc_group *t, uint64_t elow) {
+        check_ev(p, t, false, false, true);
+        CHECK_EQ_U64(pool(t, p->x.v)->elow, elow);
+}
+
 TEST(test_prot_01) {
         Prot p = prot_new("dmem.min", 50 * MiB, 50 * MiB, 50 * MiB, 0);
-        bool hit;
 
         CHECK_EQ_U64(pool(p.b, p.x.v)->children_min_usage, 78643200);
         for (int il = 0; il < 2; il++) {
-                CHECK(ev(&p, p.c, il, &hit));
-                CHECK(!hit);
-                CHECK(ev(&p, p.d, il, &hit));
-                CHECK(!hit);
-                CHECK(ev(&p, p.e, il, &hit));
-                CHECK(!hit);
-                CHECK(!ev(&p, p.f, il, &hit));
-                CHECK(!hit);
+                check_ev(&p, p.c, il, true, false);
+                check_ev(&p, p.d, il, true, false);
+                check_ev(&p, p.e, il, true, false);
+                check_ev(&p, p.f, il, false, false);
         }
         CHECK_EQ_U64(pool(p.b, p.x.v)->emin, 52428800);          /* direct child of A: raw */
         CHECK_EQ_U64(pool(p.c, p.x.v)->emin, 34952533);
@@ -187,38 +203,25 @@ TEST(test_prot_01) {
 }
 
 TEST(test_prot_04) {
-        bool hit;
-
         /* low variant */
         Prot p = prot_new("dmem.low", 30408704, 22020096, 0, 0);
         CHECK_EQ_U64(pool(p.b, p.x.v)->children_low_usage, 52428800);
-        CHECK(!ev(&p, p.c, false, &hit));
-        CHECK(hit);
-        CHECK_EQ_U64(pool(p.c, p.x.v)->elow, 30408704);
-        CHECK(ev(&p, p.c, true, &hit));
-        CHECK(!hit);
-        CHECK(!ev(&p, p.d, false, &hit));
-        CHECK(hit);
-        CHECK_EQ_U64(pool(p.d, p.x.v)->elow, 22020096);
-        CHECK(ev(&p, p.d, true, &hit));
-        CHECK(!hit);
+        check_low_hit(&p, p.c, 30408704);
+        check_ev(&p, p.c, true, true, false);
+        check_low_hit(&p, p.d, 22020096);
+        check_ev(&p, p.d, true, true, false);
         for (int il = 0; il < 2; il++) {
-                CHECK(!ev(&p, p.e, il, &hit));
-                CHECK(!hit);
-                CHECK(!ev(&p, p.f, il, &hit));
-                CHECK(!hit);
+                check_ev(&p, p.e, il, false, false);
+                check_ev(&p, p.f, il, false, false);
         }
         rc_engine_free(p.x.e);
 
         /* min variant */
         p = prot_new("dmem.min", 30408704, 22020096, 0, 0);
         for (int il = 0; il < 2; il++) {
-                CHECK(!ev(&p, p.c, il, &hit));
-                CHECK(!hit);
-                CHECK(!ev(&p, p.d, il, &hit));
-                CHECK(!hit);
-                CHECK(!ev(&p, p.e, il, &hit));
-                CHECK(!hit);
+                check_ev(&p, p.c, il, false, false);
+                check_ev(&p, p.d, il, false, false);
+                check_ev(&p, p.e, il, false, false);
         }
         CHECK_EQ_U64(pool(p.c, p.x.v)->emin, 30408704);
         CHECK_EQ_U64(pool(p.d, p.x.v)->emin, 22020096);
@@ -226,30 +229,21 @@ TEST(test_prot_04) {
 }
 
 TEST(test_prot_05) {
-        bool hit;
         Prot p = prot_new("dmem.low", 20971520, 10485760, 31457280, 0);
 
         CHECK_EQ_U64(pool(p.b, p.x.v)->usage, 62914560);
         CHECK_EQ_U64(pool(p.b, p.x.v)->children_low_usage, 31457280);
-        CHECK(!ev(&p, p.c, false, &hit));
-        CHECK(hit);
-        CHECK_EQ_U64(pool(p.c, p.x.v)->elow, 20971520);
-        CHECK(!ev(&p, p.d, false, &hit));
-        CHECK(hit);
-        CHECK_EQ_U64(pool(p.d, p.x.v)->elow, 10485760);
-        CHECK(ev(&p, p.e, false, &hit));
-        CHECK(!hit);
+        check_low_hit(&p, p.c, 20971520);
+        check_low_hit(&p, p.d, 10485760);
+        check_ev(&p, p.e, false, true, false);
         CHECK_EQ_U64(pool(p.e, p.x.v)->elow, 20971520);
         rc_engine_free(p.x.e);
 
         /* Variant: E = 15M. */
         p = prot_new("dmem.low", 20971520, 10485760, 15728640, 0);
         CHECK_EQ_U64(pool(p.b, p.x.v)->usage, 47185920);
-        CHECK(!ev(&p, p.e, false, &hit));
-        CHECK(hit);
-        CHECK_EQ_U64(pool(p.e, p.x.v)->elow, 20971520);
-        CHECK(ev(&p, p.e, true, &hit));
-        CHECK(!hit);
+        check_low_hit(&p, p.e, 20971520);
+        check_ev(&p, p.e, true, true, false);
         rc_engine_free(p.x.e);
 }
 
@@ -297,14 +291,12 @@ TEST(test_direct_child_and_usage_zero) {
         charge(&x, b, x.v, MiB);
         CHECK(!rc_evict_valuable(x.e, x.v, a, b, false, &hit));
         CHECK(!hit);                                    /* min: hit_low not set */
-        CHECK_EQ_U64(pool(b, x.v)->emin, 100 * MiB);
-        CHECK_EQ_U64(pool(b, x.v)->elow, 200 * MiB);
+        check_effective(b, x.v, 100 * MiB, 200 * MiB);
 
         /* Against the root (no limit pool), B is capped by A's zero. */
         CHECK(rc_evict_valuable(x.e, x.v, NULL, b, false, &hit));
         CHECK_EQ_U64(pool(a, x.v)->emin, 0);
-        CHECK_EQ_U64(pool(b, x.v)->emin, 0);
-        CHECK_EQ_U64(pool(b, x.v)->elow, 0);
+        check_effective(b, x.v, 0, 0);
 
         /* C: computed once, then its usage drops to 0. */
         rc_pool_set_min(x.e, c, x.v, 4 * MiB);
@@ -337,13 +329,8 @@ typedef struct EvFix {
 
 static EvFix ev_fixture(void) {
         EvFix f = { .x = env_new() };
-        f.a = group(f.x.e, "a.slice");
-        f.b = group(f.x.e, "a-b.slice");
-        f.c = group(f.x.e, "a-b-c.slice");
-        f.d = group(f.x.e, "a-b-d.slice");
-        f.e = group(f.x.e, "a-b-e.slice");
-        f.g = group(f.x.e, "a-g.slice");
-        f.z = group(f.x.e, "z.slice");
+        groups(f.x.e, { &f.a, "a.slice" }, { &f.b, "a-b.slice" }, { &f.c, "a-b-c.slice" }, { &f.d, "a-b-d.slice" },
+               { &f.e, "a-b-e.slice" }, { &f.g, "a-g.slice" }, { &f.z, "z.slice" });
         rc_pool_set_min(f.x.e, f.b, f.x.v, 20971520);
         rc_pool_set_low(f.x.e, f.b, f.x.v, 62914560);
         rc_pool_set_min(f.x.e, f.c, f.x.v, 10485760);
@@ -365,10 +352,8 @@ TEST(test_ev_table) {
         CHECK_EQ_U64(pool(f.b, v)->usage, 83886080);
         CHECK_EQ_U64(pool(f.a, v)->usage, 94371840);
         CHECK_EQ_U64(pool(e->root, v)->usage, 99614720);
-        CHECK_EQ_U64(pool(f.b, v)->children_min_usage, 10485760);
-        CHECK_EQ_U64(pool(f.b, v)->children_low_usage, 31457280);
-        CHECK_EQ_U64(pool(f.a, v)->children_min_usage, 20971520);
-        CHECK_EQ_U64(pool(f.a, v)->children_low_usage, 62914560);
+        check_children(f.b, v, 10485760, 31457280);
+        check_children(f.a, v, 20971520, 62914560);
 
         /* EV-01: L == T */
         hit = false;
@@ -383,8 +368,7 @@ TEST(test_ev_table) {
         CHECK(!rc_evict_valuable(e, v, f.b, f.g, true, &hit));
         CHECK(!hit);
         /* None of these computed anything. */
-        CHECK_EQ_U64(pool(f.c, v)->emin, 0);
-        CHECK_EQ_U64(pool(f.c, v)->elow, 0);
+        check_effective(f.c, v, 0, 0);
         CHECK_EQ_U64(pool(f.z, v)->emin, 0);
         CHECK_EQ_U64(pool(f.b, v)->emin, 0);
 
@@ -392,8 +376,7 @@ TEST(test_ev_table) {
         hit = false;
         CHECK(!rc_evict_valuable(e, v, f.b, f.c, false, &hit));
         CHECK(hit);
-        CHECK_EQ_U64(pool(f.c, v)->emin, 10485760);
-        CHECK_EQ_U64(pool(f.c, v)->elow, 41943040);
+        check_effective(f.c, v, 10485760, 41943040);
         /* EV-05: ignore_low */
         hit = false;
         CHECK(rc_evict_valuable(e, v, f.b, f.c, true, &hit));
@@ -402,8 +385,7 @@ TEST(test_ev_table) {
         hit = false;
         CHECK(rc_evict_valuable(e, v, f.b, f.d, false, &hit));
         CHECK(!hit);
-        CHECK_EQ_U64(pool(f.d, v)->emin, 0);
-        CHECK_EQ_U64(pool(f.d, v)->elow, 0);
+        check_effective(f.d, v, 0, 0);
 
         /* hit_low is only ever set, never cleared. */
         hit = true;
@@ -420,16 +402,13 @@ TEST(test_ev_table) {
         hit = false;
         CHECK(!rc_evict_valuable(e, v, f.a, f.c, false, &hit));
         CHECK(hit);
-        CHECK_EQ_U64(pool(f.b, v)->emin, 20971520);
-        CHECK_EQ_U64(pool(f.b, v)->elow, 62914560);
-        CHECK_EQ_U64(pool(f.c, v)->emin, 13481691);
-        CHECK_EQ_U64(pool(f.c, v)->elow, 31457280);
+        check_effective(f.b, v, 20971520, 62914560);
+        check_effective(f.c, v, 13481691, 31457280);
         hit = false;
         CHECK(rc_evict_valuable(e, v, f.a, f.c, true, &hit));
         CHECK(rc_evict_valuable(e, v, f.a, f.d, false, &hit));
         CHECK(!hit);
-        CHECK_EQ_U64(pool(f.d, v)->emin, 7489828);
-        CHECK_EQ_U64(pool(f.d, v)->elow, 31457280);
+        check_effective(f.d, v, 7489828, 31457280);
         CHECK(rc_evict_valuable(e, v, f.a, f.g, false, &hit));
         CHECK(!rc_evict_valuable(e, v, f.a, f.z, false, &hit));
         CHECK(!hit);
@@ -437,8 +416,7 @@ TEST(test_ev_table) {
         /* No limit pool: A is the root's direct child (settings 0), so all
          * of A's subtree is unprotected. */
         CHECK(rc_evict_valuable(e, v, NULL, f.c, false, &hit));
-        CHECK_EQ_U64(pool(f.c, v)->emin, 0);
-        CHECK_EQ_U64(pool(f.c, v)->elow, 0);
+        check_effective(f.c, v, 0, 0);
         CHECK(rc_evict_valuable(e, v, NULL, f.z, false, &hit));
         CHECK(!hit);
 
@@ -762,11 +740,9 @@ TEST(test_protect_siblings) {
         CHECK_EQ_U64(rc_group_effective_protection(p.x.e, p.c, p.x.v, false), 20971520);
         CHECK_EQ_U64(rc_group_effective_protection(p.x.e, p.d, p.x.v, false), 10485760);
         /* PROT-05 had E evictable in pass 1; now it is low-protected. */
-        CHECK(!ev(&p, p.e, false, &hit));
-        CHECK(hit);
+        check_ev(&p, p.e, false, false, true);
         CHECK(ev(&p, p.e, true, &hit));
-        CHECK(!ev(&p, p.c, false, &hit));
-        CHECK(hit);
+        check_ev(&p, p.c, false, false, true);
         rc_engine_free(p.x.e);
 }
 

@@ -1166,6 +1166,40 @@ static const char *misc_name_for_write(int *ri) {
         return "bogus";
 }
 
+/* The kernel's first steps on a written line: strip it, split it at the
+ * first of seps into a registered name (w->res) and the value returned.
+ * NULL, with w->err = -EINVAL, where either is missing. (After the strip
+ * no separator can lead.) */
+static const char *split_written(const char *buf, char *tmp, size_t sz, const char *seps,
+                                 int (*registered)(const char *name), WExpect *w) {
+        char *s = strip_copy(buf, tmp, sz);
+        char *sep = strpbrk(s, seps);
+        if (!sep || sep == s) {
+                w->err = -EINVAL;
+                return NULL;
+        }
+        *sep = 0;
+        int ri = registered(s);
+        if (ri < 0) {
+                w->err = -EINVAL;
+                return NULL;
+        }
+        w->res = ri;
+        return sep + 1;
+}
+
+/* Out of 100: below `known` one of the two resources from `first` (*ri),
+ * below `unknown_below` an unknown name of the controller, else "sev". */
+static const char *name_for_write(unsigned known, int first, unsigned unknown_below, const char *unknown,
+                                  int *ri) {
+        unsigned r = (unsigned) below(100);
+        if (r < known) {
+                *ri = first + (int) below(2);
+                return res_defs[*ri].name;
+        }
+        return r < unknown_below ? unknown : "sev";
+}
+
 static void gen_misc_max(char *buf, size_t sz, WExpect *w) {
         static const Val bad[] = {
                 { "08", -EINVAL, 0 }, { "-1", -EINVAL, 0 }, { "MAX", -EINVAL, 0 }, { "0x", -EINVAL, 0 },
@@ -1218,20 +1252,10 @@ static void gen_misc_max(char *buf, size_t sz, WExpect *w) {
         /* 1.3 on the text as written: strip, split at the first single
          * space, name, value, capacity. */
         char tmp[256];
-        char *s = strip_copy(buf, tmp, sizeof(tmp));
-        char *space = strchr(s, ' ');
-        if (!space) {
-                w->err = -EINVAL;
+        const char *value = split_written(buf, tmp, sizeof(tmp), " ", misc_registered, w);
+        if (!value)
                 return;
-        }
-        *space = 0;
-        const char *value = space + 1;
-        ri = misc_registered(s);
-        if (ri < 0) {
-                w->err = -EINVAL;
-                return;
-        }
-        w->res = ri;
+        ri = w->res;
         if (strcmp(value, val) == 0) {
                 w->err = perr;
         } else if (strcmp(value, "max") == 0) {
@@ -1259,15 +1283,7 @@ static void gen_rdma_max(char *buf, size_t sz, WExpect *w) {
                 { "maxx", -EINVAL, 0 }, { "MAX", -EINVAL, 0 }, { "+1", -EINVAL, 0 }, { "x", -EINVAL, 0 },
         };
         int ri = -1;
-        unsigned r = (unsigned) below(100);
-        const char *dev;
-        if (r < 85) {
-                ri = 5 + (int) below(2);
-                dev = res_defs[ri].name;
-        } else if (r < 92)
-                dev = "mlx9_9";
-        else
-                dev = "sev";
+        const char *dev = name_for_write(85, 5, 92, "mlx9_9", &ri);
         size_t len = (size_t) snprintf(buf, sz, "%s", dev);
         *w = (WExpect) { .res = ri };
         int perr = 0;
@@ -1324,15 +1340,7 @@ static void gen_dmem_limit(char *buf, size_t sz, WExpect *w) {
                 { "1K5", -EINVAL, 0 }, { "", -EINVAL, 0 },
         };
         int ri = -1;
-        unsigned r = (unsigned) below(100);
-        const char *region;
-        if (r < 88) {
-                ri = 3 + (int) below(2);
-                region = res_defs[ri].name;
-        } else if (r < 94)
-                region = "drm/nope";
-        else
-                region = "sev";
+        const char *region = name_for_write(88, 3, 94, "drm/nope", &ri);
         char val[64];
         uint64_t v = 0;
         int perr = 0;
@@ -1370,20 +1378,10 @@ static void gen_dmem_limit(char *buf, size_t sz, WExpect *w) {
         /* 3.4 on the text as written: strip, split at the first blank,
          * region, value. */
         char tmp[256];
-        char *s = strip_copy(buf, tmp, sizeof(tmp));
-        char *sep = strpbrk(s, " \t");
-        if (!sep || sep == s) {
-                w->err = -EINVAL;
+        const char *value = split_written(buf, tmp, sizeof(tmp), " \t", dmem_registered, w);
+        if (!value)
                 return;
-        }
-        *sep = 0;
-        const char *value = sep + 1;
-        ri = dmem_registered(s);
-        if (ri < 0) {
-                w->err = -EINVAL;
-                return;
-        }
-        w->res = ri;
+        ri = w->res;
         if (strchr(value, '\n') || value[0] == ' ' || value[0] == '\t')
                 w->err = -EINVAL;
         else if (strcmp(value, val) == 0)
@@ -1808,28 +1806,19 @@ static void do_step(void) {
                 op_uncharge();
                 return;
         }
-        if (r < 300)
-                op_charge();
-        else if (r < 450)
-                op_uncharge();
-        else if (r < 630)
-                op_write();
-        else if (r < 710)
-                op_migrate();
-        else if (r < 760)
-                op_set_slice();
-        else if (r < 810)
-                op_register();
-        else if (r < 840)
-                op_set_capacity();
-        else if (r < 855)
-                op_unregister();
-        else if (r < 905)
-                op_pin();
-        else if (r < 965)
-                op_read();
-        else
-                op_evict_dry();
+        /* Each operation takes the r below its bound and above the one before. */
+        static const struct {
+                unsigned below;
+                void (*op)(void);
+        } ops[] = {
+                { 300, op_charge }, { 450, op_uncharge }, { 630, op_write }, { 710, op_migrate },
+                { 760, op_set_slice }, { 810, op_register }, { 840, op_set_capacity }, { 855, op_unregister },
+                { 905, op_pin }, { 965, op_read }, { 1000, op_evict_dry },
+        };
+        size_t i = 0;
+        while (r >= ops[i].below)
+                i++;
+        ops[i].op();
 }
 
 static uint64_t env_u64(const char *name, uint64_t def) {

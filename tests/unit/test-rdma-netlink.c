@@ -131,6 +131,13 @@ static void res_msg(Msg *m, uint32_t index, const char *name) {
         msg_end(m);
 }
 
+/* The message parses as the device index, name. */
+static void check_dev(const void *msg, size_t len, RdmaDevInfo *d, uint64_t index, const char *name) {
+        CHECK_EQ_INT(rdma_nl_parse_dev(msg, len, d), 0);
+        CHECK_EQ_U64(d->index, index);
+        CHECK_EQ_STR(d->name, name);
+}
+
 TEST(test_literal_get) {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
         /* A GET dump reply for mlx5_0, index 1, as the bytes go on an x86 wire. */
@@ -145,9 +152,7 @@ TEST(test_literal_get) {
         };
         CHECK_EQ_INT(GET_TYPE, 0x1401);
         RdmaDevInfo d;
-        CHECK_EQ_INT(rdma_nl_parse_dev(msg, sizeof(msg), &d), 0);
-        CHECK_EQ_U64(d.index, 1);
-        CHECK_EQ_STR(d.name, "mlx5_0");
+        check_dev(msg, sizeof(msg), &d, 1, "mlx5_0");
 #endif
 }
 
@@ -155,9 +160,7 @@ TEST(test_get) {
         Msg m;
         dev_msg(&m, 7, "rxe0");
         RdmaDevInfo d;
-        CHECK_EQ_INT(rdma_nl_parse_dev(m.b, m.len, &d), 0);
-        CHECK_EQ_U64(d.index, 7);
-        CHECK_EQ_STR(d.name, "rxe0");
+        check_dev(m.b, m.len, &d, 7, "rxe0");
 
         /* Bytes after nlmsg_len belong to the next message of the dump. */
         Msg next;

@@ -50,6 +50,12 @@ static int wr(Fixture *f, rc_group *g, const char *text) {
         return file_write(f->e, g, "rdma.max", text);
 }
 
+/* rdma.max of C, then of P. */
+static void wr_cp(Fixture *f, const char *c, const char *p) {
+        CHECK_EQ_INT(wr(f, f->c, c), 0);
+        CHECK_EQ_INT(wr(f, f->p, p), 0);
+}
+
 static void check_h5(Fixture *f, uint64_t c, uint64_t p, uint64_t root) {
         CHECK_EQ_U64(USAGE(f->c, f->h5), c);
         CHECK_EQ_U64(USAGE(f->p, f->h5), p);
@@ -58,8 +64,7 @@ static void check_h5(Fixture *f, uint64_t c, uint64_t p, uint64_t root) {
 
 /* ---- 6.2 worked cases ---- */
 
-TEST(test_rdma_01_fresh_reads) {
-        Fixture f = fixture();
+FIXTURE_TEST(test_rdma_01_fresh_reads) {
         CHECK_FILE(f.e, f.c, "rdma.max", "mlx5_0 hca_handle=max hca_object=max \n" MLX4_MAX);
         CHECK_FILE(f.e, f.c, "rdma.current", "mlx5_0 hca_handle=0 hca_object=0 \n" MLX4_ZERO);
         CHECK_FILE(f.e, f.p, "rdma.max", "mlx5_0 hca_handle=max hca_object=max \n" MLX4_MAX);
@@ -78,11 +83,9 @@ TEST(test_rdma_01_fresh_reads) {
         CHECK(s == NULL);
         /* reads make no pools */
         CHECK(rc_group_pool_peek(f.c, f.h5) == NULL);
-        rc_engine_free(f.e);
 }
 
-TEST(test_rdma_02_multi_resource_line) {
-        Fixture f = fixture();
+FIXTURE_TEST(test_rdma_02_multi_resource_line) {
         CHECK_EQ_INT(wr(&f, f.c, "mlx5_0 hca_handle=2 hca_object=2000"), 0);
         CHECK_FILE(f.e, f.c, "rdma.max", "mlx5_0 hca_handle=2 hca_object=2000 \n" MLX4_MAX);
         CHECK_FILE(f.e, f.p, "rdma.max", "mlx5_0 hca_handle=max hca_object=max \n" MLX4_MAX);
@@ -90,19 +93,14 @@ TEST(test_rdma_02_multi_resource_line) {
         CHECK_EQ_U64(MAXV(f.c, f.o5), 2000);
         CHECK(rc_group_has_limits(f.e, f.c));
         CHECK_FILE(f.e, f.c, "rdma.current", "mlx5_0 hca_handle=0 hca_object=0 \n" MLX4_ZERO);
-        rc_engine_free(f.e);
 }
 
-TEST(test_rdma_04_charge_to_limit) {
-        Fixture f = fixture();
-        rc_refusal ref = {0};
-
+FIXTURE_TEST(test_rdma_04_charge_to_limit) {
         CHECK_EQ_INT(wr(&f, f.c, "mlx5_0 hca_handle=2"), 0);
         CHECK_EQ_INT(charge(&f, f.c, f.h5, 1, NULL, &ref), 0);
         CHECK_EQ_INT(charge(&f, f.c, f.h5, 1, NULL, &ref), 0);
         CHECK_EQ_INT(charge(&f, f.c, f.h5, 1, NULL, &ref), -EBUSY);
-        CHECK(ref.limit_group == f.c && !ref.capacity);
-        CHECK_EQ_U64(ref.limit, 2);
+        check_refusal(&ref, f.c, 2, 0);
 
         CHECK_FILE(f.e, f.c, "rdma.current", "mlx5_0 hca_handle=2 hca_object=0 \n" MLX4_ZERO);
         CHECK_FILE(f.e, f.p, "rdma.current", "mlx5_0 hca_handle=2 hca_object=0 \n" MLX4_ZERO);
@@ -112,31 +110,24 @@ TEST(test_rdma_04_charge_to_limit) {
         check_h5(&f, 2, 2, 2);
         CHECK_EQ_U64(USAGE(f.root, f.o5), 0);
         /* R8 */
-        CHECK_EQ_U64(EVENTS_LOCAL(f.c, f.h5), 1);
-        CHECK_EQ_U64(EVENTS(f.c, f.h5), 1);
-        CHECK_EQ_U64(EVENTS(f.p, f.h5), 1);
-        CHECK_EQ_U64(EVENTS_LOCAL(f.p, f.h5), 0);
+        check_events(f.c, f.h5, 1, 1);
+        check_events(f.p, f.h5, 0, 1);
         CHECK_EQ_U64(EVENTS(f.root, f.h5), 0);
         CHECK_EQ_U64(EVENTS(f.c, f.o5), 0);
-        rc_engine_free(f.e);
 }
 
-TEST(test_rdma_05_middle_ancestor) {
-        Fixture f = fixture();
-        rc_refusal ref = {0};
+FIXTURE_TEST(test_rdma_05_middle_ancestor) {
         rc_charge *ch = NULL;
 
         CHECK_EQ_INT(wr(&f, f.p, "mlx5_0 hca_object=1"), 0);
         CHECK(rc_group_pool_peek(f.c, f.o5) == NULL);
         CHECK_EQ_INT(charge(&f, f.c, f.o5, 1, &ch, &ref), 0);
         CHECK_EQ_INT(charge(&f, f.c, f.o5, 1, NULL, &ref), -EBUSY);
-        CHECK(ref.limit_group == f.p);
-        CHECK_EQ_U64(ref.limit, 1);
+        check_refusal(&ref, f.p, 1, -1);
         CHECK_FILE(f.e, f.c, "rdma.current", "mlx5_0 hca_handle=0 hca_object=1 \n" MLX4_ZERO);
         CHECK_FILE(f.e, f.p, "rdma.current", "mlx5_0 hca_handle=0 hca_object=1 \n" MLX4_ZERO);
         CHECK_EQ_U64(USAGE(f.root, f.o5), 1);
-        CHECK_EQ_U64(EVENTS_LOCAL(f.p, f.o5), 1);
-        CHECK_EQ_U64(EVENTS(f.p, f.o5), 1);
+        check_events(f.p, f.o5, 1, 1);
         CHECK_EQ_U64(EVENTS(f.c, f.o5), 0);
 
         rc_charge_uncharge(f.e, ch, 0);
@@ -147,7 +138,6 @@ TEST(test_rdma_05_middle_ancestor) {
         CHECK_FILE(f.e, f.p, "rdma.max", "mlx5_0 hca_handle=max hca_object=1 \n" MLX4_MAX);
         CHECK_FILE(f.e, f.c, "rdma.max", "mlx5_0 hca_handle=max hca_object=max \n" MLX4_MAX);
         CHECK(!rc_group_has_limits(f.e, f.c));
-        rc_engine_free(f.e);
 }
 
 typedef struct MaxRow {
@@ -263,8 +253,7 @@ TEST(test_max_write_more) {
 }
 
 /* Which lines the quirky rows leave behind, whole. */
-TEST(test_max_write_whole_lines) {
-        Fixture f = fixture();
+FIXTURE_TEST(test_max_write_whole_lines) {
         CHECK_EQ_INT(wr(&f, f.c, "mlx5_0 hca_handle=3 hca_object=4"), 0);
         /* partial writes keep the other kind */
         CHECK_EQ_INT(wr(&f, f.c, "mlx5_0 hca_object=max"), 0);
@@ -285,12 +274,10 @@ TEST(test_max_write_whole_lines) {
         CHECK_EQ_INT(wr(&f, f.c, "mlx4_0 hca_object="), 0);
         CHECK_FILE(f.e, f.c, "rdma.max", "mlx5_0 hca_handle=max hca_object=max \n" MLX4_MAX);
         CHECK(!rc_group_has_limits(f.e, f.c));
-        rc_engine_free(f.e);
 }
 
 /* "mlx5_0" alone and max-only writes leave a fresh group holding nothing. */
-TEST(test_max_write_fresh_group) {
-        Fixture f = fixture();
+FIXTURE_TEST(test_max_write_fresh_group) {
         rc_group *g = NULL;
         CHECK_EQ_INT(rc_group_get(f.e, "vm42.scope", NULL, &g, NULL), 0);
         CHECK_FILE(f.e, g, "rdma.max", "mlx5_0 hca_handle=max hca_object=max \n" MLX4_MAX);
@@ -303,7 +290,6 @@ TEST(test_max_write_fresh_group) {
         CHECK_EQ_INT(wr(&f, g, "mlx5_0 hca_handle=5"), 0);
         CHECK(rc_group_find(f.e, "vm42.scope") == g);
         CHECK_FILE(f.e, g, "rdma.max", "mlx5_0 hca_handle=5 hca_object=max \n" MLX4_MAX);
-        rc_engine_free(f.e);
 }
 
 /* ---- files ---- */
@@ -327,43 +313,31 @@ TEST(test_no_devices) {
 }
 
 /* S32_MAX prints as "max" in both files: a usage of S32_MAX too. */
-TEST(test_s32_max_prints_max) {
-        Fixture f = fixture();
-        rc_refusal ref = {0};
+FIXTURE_TEST(test_s32_max_prints_max) {
         CHECK_EQ_INT(charge(&f, f.c, f.h5, RC_S32_MAX - 1, NULL, &ref), 0);
         CHECK_FILE(f.e, f.c, "rdma.current", "mlx5_0 hca_handle=2147483646 hca_object=0 \n" MLX4_ZERO);
         CHECK_EQ_INT(charge(&f, f.c, f.h5, 1, NULL, &ref), 0);
         CHECK_FILE(f.e, f.c, "rdma.current", "mlx5_0 hca_handle=max hca_object=0 \n" MLX4_ZERO);
         /* The default limit is S32_MAX: the next object fails at C. */
         CHECK_EQ_INT(charge(&f, f.c, f.h5, 1, NULL, &ref), -EBUSY);
-        CHECK(ref.limit_group == f.c);
-        CHECK_EQ_U64(ref.limit, RC_S32_MAX);
+        check_refusal(&ref, f.c, RC_S32_MAX, -1);
         CHECK_EQ_U64(USAGE(f.c, f.h5), RC_S32_MAX);
-        rc_engine_free(f.e);
 }
 
 /* ---- 2.4 try-charge, R7: N objects are N single charges ---- */
 
 /* C headroom 2, P headroom 1: a bulk check of 3 would stop at C, but the
  * second single charge already fails at P. */
-TEST(test_charge_n_singles_fail_above) {
-        Fixture f = fixture();
-        rc_refusal ref = {0};
-        CHECK_EQ_INT(wr(&f, f.c, "mlx5_0 hca_handle=2"), 0);
-        CHECK_EQ_INT(wr(&f, f.p, "mlx5_0 hca_handle=1"), 0);
+FIXTURE_TEST(test_charge_n_singles_fail_above) {
+        wr_cp(&f, "mlx5_0 hca_handle=2", "mlx5_0 hca_handle=1");
 
         CHECK_EQ_INT(charge(&f, f.c, f.h5, 3, NULL, &ref), -EBUSY);
-        CHECK(ref.limit_group == f.p);
-        CHECK_EQ_U64(ref.limit, 1);
-        CHECK(!ref.capacity);
+        check_refusal(&ref, f.p, 1, 0);
         check_h5(&f, 0, 0, 0);
         /* one failed single charge: one event, at P */
-        CHECK_EQ_U64(EVENTS_LOCAL(f.p, f.h5), 1);
-        CHECK_EQ_U64(EVENTS(f.p, f.h5), 1);
-        CHECK_EQ_U64(EVENTS_LOCAL(f.c, f.h5), 0);
-        CHECK_EQ_U64(EVENTS(f.c, f.h5), 0);
-        CHECK_EQ_U64(EVENTS_LOCAL(f.root, f.h5), 0);
-        CHECK_EQ_U64(EVENTS(f.root, f.h5), 0);
+        check_events(f.p, f.h5, 1, 1);
+        check_events(f.c, f.h5, 0, 0);
+        check_events(f.root, f.h5, 0, 0);
         CHECK_EQ_INT(f.e->charges.n_entries, 0);
         /* R4: the first single charge was rolled back, it leaves no peak */
         CHECK_EQ_U64(pool(f.c, f.h5)->peak, 0);
@@ -379,31 +353,21 @@ TEST(test_charge_n_singles_fail_above) {
         CHECK(ref.limit_group == f.p);
         CHECK_EQ_U64(EVENTS_LOCAL(f.p, f.h5), 3);
         CHECK_EQ_U64(EVENTS_LOCAL(f.c, f.h5), 0);
-        rc_engine_free(f.e);
 }
 
 /* Equal headroom: the lowest level with the smallest headroom refuses. */
-TEST(test_charge_n_singles_equal_headroom) {
-        Fixture f = fixture();
-        rc_refusal ref = {0};
-        CHECK_EQ_INT(wr(&f, f.c, "mlx5_0 hca_object=1"), 0);
-        CHECK_EQ_INT(wr(&f, f.p, "mlx5_0 hca_object=1"), 0);
+FIXTURE_TEST(test_charge_n_singles_equal_headroom) {
+        wr_cp(&f, "mlx5_0 hca_object=1", "mlx5_0 hca_object=1");
         CHECK_EQ_INT(charge(&f, f.c, f.o5, 2, NULL, &ref), -EBUSY);
         CHECK(ref.limit_group == f.c);
-        CHECK_EQ_U64(EVENTS_LOCAL(f.c, f.o5), 1);
-        CHECK_EQ_U64(EVENTS(f.c, f.o5), 1);
-        CHECK_EQ_U64(EVENTS(f.p, f.o5), 1);
-        CHECK_EQ_U64(EVENTS_LOCAL(f.p, f.o5), 0);
-        rc_engine_free(f.e);
+        check_events(f.c, f.o5, 1, 1);
+        check_events(f.p, f.o5, 0, 1);
 }
 
 /* Headroom counts the usage already held at each level, including charges
  * P holds itself: C room 3, P room 2. */
-TEST(test_charge_n_singles_with_usage) {
-        Fixture f = fixture();
-        rc_refusal ref = {0};
-        CHECK_EQ_INT(wr(&f, f.c, "mlx5_0 hca_handle=5"), 0);
-        CHECK_EQ_INT(wr(&f, f.p, "mlx5_0 hca_handle=6"), 0);
+FIXTURE_TEST(test_charge_n_singles_with_usage) {
+        wr_cp(&f, "mlx5_0 hca_handle=5", "mlx5_0 hca_handle=6");
         CHECK_EQ_INT(charge(&f, f.c, f.h5, 2, NULL, &ref), 0);        /* C room 3, P room 4 */
         CHECK_EQ_INT(charge(&f, f.p, f.h5, 2, NULL, &ref), 0);        /* C room 3, P room 2 */
         check_h5(&f, 2, 4, 4);
@@ -419,12 +383,10 @@ TEST(test_charge_n_singles_with_usage) {
         CHECK_FILE(f.e, f.c, "rdma.current", "mlx5_0 hca_handle=4 hca_object=0 \n" MLX4_ZERO);
         CHECK_EQ_INT(charge(&f, f.c, f.h5, 1, NULL, &ref), -EBUSY);
         CHECK(ref.limit_group == f.c);
-        rc_engine_free(f.e);
 }
 
 /* A successful charge of N: one record, N objects at every level. */
-TEST(test_charge_n_success_and_uncharge) {
-        Fixture f = fixture();
+FIXTURE_TEST(test_charge_n_success_and_uncharge) {
         rc_charge *ch = NULL;
         CHECK_EQ_INT(wr(&f, f.p, "mlx5_0 hca_object=10"), 0);
         CHECK_EQ_INT(charge(&f, f.c, f.o5, 10, &ch, NULL), 0);
@@ -446,12 +408,10 @@ TEST(test_charge_n_success_and_uncharge) {
         CHECK_FILE(f.e, f.c, "rdma.current",
                    "mlx5_0 hca_handle=3 hca_object=4 \nmlx4_0 hca_handle=0 hca_object=2 \n");
         CHECK_FILE(f.e, f.o, "rdma.current", "mlx5_0 hca_handle=0 hca_object=0 \n" MLX4_ZERO);
-        rc_engine_free(f.e);
 }
 
 /* R7: 0 objects is InvalidArgument; unknown devices are NoSuchResource. */
-TEST(test_charge_invalid) {
-        Fixture f = fixture();
+FIXTURE_TEST(test_charge_invalid) {
         CHECK_EQ_INT(charge(&f, f.c, f.h5, 0, NULL, NULL), -EINVAL);
         CHECK_EQ_INT(f.e->charges.n_entries, 0);
         CHECK_EQ_U64(USAGE(f.root, f.h5), 0);
@@ -466,12 +426,10 @@ TEST(test_charge_invalid) {
         CHECK_EQ_INT(rc_resource_register(f.e, "rdma/mlx5_0", 5, NULL, NULL, NULL), -EINVAL);
         CHECK_EQ_INT(rc_resource_set_capacity(f.e, f.m5, RC_MAX, NULL), 0);
         CHECK_EQ_U64(f.m5->capacity, RC_MAX);
-        rc_engine_free(f.e);
 }
 
 /* R8 for rdma: the same rule as misc, per kind. */
-TEST(test_events) {
-        Fixture f = fixture();
+FIXTURE_TEST(test_events) {
         rc_group *d = group(f.e, "p-c-d.slice");
         CHECK(d);
         CHECK_EQ_INT(wr(&f, f.c, "mlx5_0 hca_handle=0"), 0);
@@ -479,22 +437,16 @@ TEST(test_events) {
         CHECK_EQ_INT(charge(&f, d, f.h5, 1, NULL, NULL), -EBUSY);
         CHECK_EQ_INT(charge(&f, d, f.h5, 5, NULL, NULL), -EBUSY);
         CHECK_EQ_INT(charge(&f, f.o, f.h5, 1, NULL, NULL), -EBUSY);
-        CHECK_EQ_U64(EVENTS(d, f.h5), 0);
-        CHECK_EQ_U64(EVENTS_LOCAL(d, f.h5), 0);
-        CHECK_EQ_U64(EVENTS(f.c, f.h5), 2);
-        CHECK_EQ_U64(EVENTS_LOCAL(f.c, f.h5), 2);
-        CHECK_EQ_U64(EVENTS(f.p, f.h5), 2);
-        CHECK_EQ_U64(EVENTS_LOCAL(f.p, f.h5), 0);
-        CHECK_EQ_U64(EVENTS(f.o, f.h5), 1);
-        CHECK_EQ_U64(EVENTS_LOCAL(f.o, f.h5), 1);
-        CHECK_EQ_U64(EVENTS(f.root, f.h5), 0);
-        CHECK_EQ_U64(EVENTS_LOCAL(f.root, f.h5), 0);
+        check_events(d, f.h5, 0, 0);
+        check_events(f.c, f.h5, 2, 2);
+        check_events(f.p, f.h5, 0, 2);
+        check_events(f.o, f.h5, 1, 1);
+        check_events(f.root, f.h5, 0, 0);
         CHECK_EQ_U64(EVENTS(f.c, f.o5), 0);
         CHECK_EQ_U64(EVENTS(f.c, f.h4), 0);
         /* the other kind still charges */
         CHECK_EQ_INT(charge(&f, d, f.o5, 1, NULL, NULL), 0);
         CHECK_EQ_U64(EVENTS(f.c, f.o5), 0);
-        rc_engine_free(f.e);
 }
 
 /* ---- 2.7, R13: devices come and go ---- */
@@ -508,8 +460,7 @@ static void on_release(rc_charge *ch, void *userdata) {
         CHECK_EQ_STR(ch->counter->resource->name, "mlx5_0");
 }
 
-TEST(test_unregister) {
-        Fixture f = fixture();
+FIXTURE_TEST(test_unregister) {
         rc_charge *a = NULL, *b = NULL, *keep = NULL;
         rc_group *vm = NULL;
         CHECK_EQ_INT(rc_group_get(f.e, "vm42.scope", NULL, &vm, NULL), 0);
@@ -570,12 +521,10 @@ TEST(test_unregister) {
         CHECK_FILE(f.e, f.c, "rdma.current", "");
         CHECK_EQ_INT(f.e->charges.n_entries, 0);
         CHECK_EQ_INT(n_released, 0);
-        rc_engine_free(f.e);
 }
 
 /* A device registered later is appended and shows in every group. */
-TEST(test_register_order) {
-        Fixture f = fixture();
+FIXTURE_TEST(test_register_order) {
         CHECK_EQ_INT(rc_resource_register(f.e, "rdma/bnxt_re0", RC_MAX, NULL, NULL, NULL), 0);
         CHECK_FILE(f.e, f.o, "rdma.max",
                    "mlx5_0 hca_handle=max hca_object=max \n" MLX4_MAX "bnxt_re0 hca_handle=max hca_object=max \n");
@@ -587,7 +536,6 @@ TEST(test_register_order) {
         CHECK(!created);
         CHECK_FILE(f.e, f.o, "rdma.max",
                    "mlx5_0 hca_handle=max hca_object=max \n" MLX4_MAX "bnxt_re0 hca_handle=max hca_object=max \n");
-        rc_engine_free(f.e);
 }
 
 int main(void) {

@@ -38,6 +38,14 @@ static unsigned parse(UnitConf *c, const char *text) {
         return bad;
 }
 
+/* Each [X-Resctl] line, alone, is one bad line. */
+#define CHECK_BAD(c, ...)                                                       \
+        do {                                                                    \
+                const char *const _lines[] = { __VA_ARGS__ };                   \
+                for (size_t _i = 0; _i < sizeof(_lines) / sizeof(_lines[0]); _i++) \
+                        CHECK_EQ_INT(parse_one((c), _lines[_i]), 1);            \
+        } while (0)
+
 /* One [X-Resctl] line alone: how many bad lines it gave. */
 static unsigned parse_one(UnitConf *c, const char *line) {
         char *text;
@@ -46,6 +54,13 @@ static unsigned parse_one(UnitConf *c, const char *line) {
         unsigned bad = parse(c, text);
         free(text);
         return bad;
+}
+
+/* The drop-in of c for one property reads exactly `expected`. */
+static void check_dropin(const UnitConf *c, const char *property, const char *expected) {
+        char *s = unit_conf_format_dropin(c, property);
+        CHECK_EQ_STR(s, expected);
+        free(s);
 }
 
 TEST(test_all_properties) {
@@ -96,20 +111,14 @@ TEST(test_key_value_spellings) {
         /* Names stay names: misc/ prefix is not a misc name here. */
         CHECK_EQ_INT(parse_one(&c, "MiscMax=misc/sev:8"), 1);
         /* Neither form. */
-        CHECK_EQ_INT(parse_one(&c, "MiscMax=sev"), 1);
-        CHECK_EQ_INT(parse_one(&c, "MiscMax=sev:"), 1);
-        CHECK_EQ_INT(parse_one(&c, "MiscMax=:8"), 1);
-        CHECK_EQ_INT(parse_one(&c, "MiscMax=sev 8 9"), 1);
-        CHECK_EQ_INT(parse_one(&c, "MiscMax=sev:8 # no inline comments"), 1);
-        CHECK_EQ_INT(parse_one(&c, "DMemMax=" REGION), 1);     /* "...:00.0/vram0" is no number */
+        CHECK_BAD(&c, "MiscMax=sev", "MiscMax=sev:", "MiscMax=:8", "MiscMax=sev 8 9",
+                  "MiscMax=sev:8 # no inline comments",
+                  "DMemMax=" REGION); /* "...:00.0/vram0" is no number */
         unit_conf_done(&c);
 }
 
 TEST(test_values) {
-        static const struct {
-                const char *text;
-                uint64_t value;
-        } ok[] = {
+        static const struct { const char *text; uint64_t value; } ok[] = {
                 { "0", 0 },
                 { "8", 8 },
                 { "007", 7 },                           /* decimal, not octal */
@@ -160,14 +169,10 @@ TEST(test_names) {
         CHECK_EQ_INT(parse_one(&c, "MiscMax=a:1"), 0);
         CHECK_EQ_INT(parse_one(&c, "MiscMax=a0_9:1"), 0);
         CHECK_EQ_INT(parse_one(&c, "MiscMax=abcdefghijklmnopqrstuvwxyz012345:1"), 0);    /* 32 */
-        CHECK_EQ_INT(parse_one(&c, "MiscMax=abcdefghijklmnopqrstuvwxyz0123456:1"), 1);   /* 33 */
-        CHECK_EQ_INT(parse_one(&c, "MiscMax=Sev:1"), 1);
-        CHECK_EQ_INT(parse_one(&c, "MiscMax=1sev:1"), 1);
-        CHECK_EQ_INT(parse_one(&c, "MiscMax=_sev:1"), 1);
-        CHECK_EQ_INT(parse_one(&c, "MiscMax=se-v:1"), 1);
+        CHECK_BAD(&c, "MiscMax=abcdefghijklmnopqrstuvwxyz0123456:1", /* 33 */
+                  "MiscMax=Sev:1", "MiscMax=1sev:1", "MiscMax=_sev:1", "MiscMax=se-v:1");
         CHECK_EQ_U64(c.lists[UNIT_CONF_MISC_MAX].n, 3);
-        CHECK_EQ_INT(parse_one(&c, "DMemMax=/drm/x:1"), 1);
-        CHECK_EQ_INT(parse_one(&c, "DMemMax=drm/x/:1"), 1);
+        CHECK_BAD(&c, "DMemMax=/drm/x:1", "DMemMax=drm/x/:1");
         CHECK_EQ_INT(parse_one(&c, "DMemMax=drm/x:1"), 0);
         CHECK_EQ_U64(c.lists[UNIT_CONF_DMEM_MAX].n, 1);
         unit_conf_done(&c);
@@ -194,14 +199,10 @@ TEST(test_rdma) {
         /* All of a line parses before any of it applies. */
         CHECK_EQ_INT(parse_one(&c, "RdmaMax=mlx5_0 hca_handle=5 hca_object=x"), 1);
         CHECK_EQ_U64(get_rdma(&c, "mlx5_0", RC_RDMA_HCA_HANDLE), 2);
-        CHECK_EQ_INT(parse_one(&c, "RdmaMax=mlx5_0 hca_handle=2147483648"), 1);   /* the kernel's int */
-        CHECK_EQ_INT(parse_one(&c, "RdmaMax=mlx5_0"), 1);
-        CHECK_EQ_INT(parse_one(&c, "RdmaMax=mlx5_0 hca_handle"), 1);
-        CHECK_EQ_INT(parse_one(&c, "RdmaMax=mlx5_0 hca_handle="), 1);
-        CHECK_EQ_INT(parse_one(&c, "RdmaMax=mlx5_0 hca_foo=1"), 1);
-        CHECK_EQ_INT(parse_one(&c, "RdmaMax=mlx5_0 hca_handle=-1"), 1);
-        CHECK_EQ_INT(parse_one(&c, "RdmaMax=mlx5_0/hca_handle 1"), 1);
-        CHECK_EQ_INT(parse_one(&c, "RdmaMax=mlx5_0:hca_handle=1"), 1);
+        CHECK_BAD(&c, "RdmaMax=mlx5_0 hca_handle=2147483648", /* the kernel's int */
+                  "RdmaMax=mlx5_0", "RdmaMax=mlx5_0 hca_handle", "RdmaMax=mlx5_0 hca_handle=",
+                  "RdmaMax=mlx5_0 hca_foo=1", "RdmaMax=mlx5_0 hca_handle=-1", "RdmaMax=mlx5_0/hca_handle 1",
+                  "RdmaMax=mlx5_0:hca_handle=1");
         CHECK_EQ_U64(get_rdma(&c, "mlx5_0", RC_RDMA_HCA_HANDLE), 2);
         CHECK_EQ_U64(c.lists[UNIT_CONF_RDMA_MAX].n, 3);
         unit_conf_done(&c);
@@ -294,8 +295,7 @@ TEST(test_sections_and_comments) {
                                "  [X-Resctl]  \n"
                                "MiscMax=j:1\r\n"),
                      0);
-        const UnitConfList *l = &c.lists[UNIT_CONF_MISC_MAX];
-        CHECK_EQ_U64(l->n, 2);
+        CHECK_EQ_U64(c.lists[UNIT_CONF_MISC_MAX].n, 2);
         CHECK_EQ_U64(get(&c, UNIT_CONF_MISC_MAX, "h"), 1);
         CHECK_EQ_U64(get(&c, UNIT_CONF_MISC_MAX, "j"), 1);
         unit_conf_done(&c);
@@ -400,15 +400,9 @@ TEST(test_format_dropin) {
         char *s;
 
         /* Empty lists: just the reset line. */
-        s = unit_conf_format_dropin(&c, "MiscMax");
-        CHECK_EQ_STR(s, HEADER "MiscMax=\n");
-        free(s);
-        s = unit_conf_format_dropin(&c, "RdmaMax");
-        CHECK_EQ_STR(s, HEADER "RdmaMax=\n");
-        free(s);
-        s = unit_conf_format_dropin(&c, "Slice");
-        CHECK_EQ_STR(s, HEADER "Slice=\n");
-        free(s);
+        check_dropin(&c, "MiscMax", HEADER "MiscMax=\n");
+        check_dropin(&c, "RdmaMax", HEADER "RdmaMax=\n");
+        check_dropin(&c, "Slice", HEADER "Slice=\n");
         CHECK(!unit_conf_format_dropin(&c, "MemoryMax"));
         CHECK(!unit_conf_format_dropin(&c, "miscmax"));
 
@@ -424,24 +418,12 @@ TEST(test_format_dropin) {
         CHECK_EQ_INT(unit_conf_set_slice(&c, "tenant-a.slice"), 0);
         CHECK_EQ_INT(unit_conf_set(&c, UNIT_CONF_SLICE, "x", 0, 1), -EINVAL);
 
-        s = unit_conf_format_dropin(&c, "MiscMax");
-        CHECK_EQ_STR(s, HEADER "MiscMax=\nMiscMax=sev:8\nMiscMax=tdx:max\n");
-        free(s);
-        s = unit_conf_format_dropin(&c, "DMemMax");
-        CHECK_EQ_STR(s, HEADER "DMemMax=\nDMemMax=" REGION ":4294967296\nDMemMax=drm/0000:04:00.0/vram0:max\n");
-        free(s);
-        s = unit_conf_format_dropin(&c, "DMemMin");
-        CHECK_EQ_STR(s, HEADER "DMemMin=\nDMemMin=" REGION ":0\n");
-        free(s);
-        s = unit_conf_format_dropin(&c, "DMemLow");
-        CHECK_EQ_STR(s, HEADER "DMemLow=\nDMemLow=" REGION ":1024\n");
-        free(s);
-        s = unit_conf_format_dropin(&c, "RdmaMax");
-        CHECK_EQ_STR(s, HEADER "RdmaMax=\nRdmaMax=mlx5_0 hca_handle=2 hca_object=max\nRdmaMax=mlx5_1 hca_object=5\n");
-        free(s);
-        s = unit_conf_format_dropin(&c, "Slice");
-        CHECK_EQ_STR(s, HEADER "Slice=tenant-a.slice\n");
-        free(s);
+        check_dropin(&c, "MiscMax", HEADER "MiscMax=\nMiscMax=sev:8\nMiscMax=tdx:max\n");
+        check_dropin(&c, "DMemMax", HEADER "DMemMax=\nDMemMax=" REGION ":4294967296\nDMemMax=drm/0000:04:00.0/vram0:max\n");
+        check_dropin(&c, "DMemMin", HEADER "DMemMin=\nDMemMin=" REGION ":0\n");
+        check_dropin(&c, "DMemLow", HEADER "DMemLow=\nDMemLow=" REGION ":1024\n");
+        check_dropin(&c, "RdmaMax", HEADER "RdmaMax=\nRdmaMax=mlx5_0 hca_handle=2 hca_object=max\nRdmaMax=mlx5_1 hca_object=5\n");
+        check_dropin(&c, "Slice", HEADER "Slice=tenant-a.slice\n");
 
         /* What is written reads back the same, on top of anything. */
         UnitConf back = { 0 };
@@ -560,9 +542,7 @@ TEST(test_percent) {
         char *s = unit_conf_format_dropin(&c, "MiscMax");
         CHECK_EQ_STR(s, HEADER "MiscMax=\nMiscMax=sev:10%\nMiscMax=tdx:100%\n");
         free(s);
-        s = unit_conf_format_dropin(&c, "DMemLow");
-        CHECK_EQ_STR(s, HEADER "DMemLow=\nDMemLow=" REGION ":12.5%\n");
-        free(s);
+        check_dropin(&c, "DMemLow", HEADER "DMemLow=\nDMemLow=" REGION ":12.5%\n");
 
         /* An absolute value replaces a percentage and back. */
         CHECK_EQ_INT(parse_one(&c, "MiscMax=sev:8"), 0);
@@ -570,11 +550,8 @@ TEST(test_percent) {
         CHECK(e && !e->percent[0]);
         CHECK_EQ_U64(unit_conf_entry_absolute(e, 0, 400), 8);
 
-        CHECK_EQ_INT(parse_one(&c, "MiscMax=sev:101%"), 1);
-        CHECK_EQ_INT(parse_one(&c, "MiscMax=sev:12.55555555%"), 1);
-        CHECK_EQ_INT(parse_one(&c, "MiscMax=sev:-1%"), 1);
-        CHECK_EQ_INT(parse_one(&c, "MiscMax=sev:10%%"), 1);
-        CHECK_EQ_INT(parse_one(&c, "RdmaMax=mlx5_0 hca_handle=50%"), 1);
+        CHECK_BAD(&c, "MiscMax=sev:101%", "MiscMax=sev:12.55555555%", "MiscMax=sev:-1%", "MiscMax=sev:10%%",
+                  "RdmaMax=mlx5_0 hca_handle=50%");
         CHECK_EQ_U64(get(&c, UNIT_CONF_MISC_MAX, "sev"), 8);
         CHECK(!unit_conf_find(&c, UNIT_CONF_RDMA_MAX, "mlx5_0"));
 

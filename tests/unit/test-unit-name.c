@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "engine.h"
-#include "test.h"
+#include "test-engine.h"
 
 /* A name of exactly len bytes: 'a'... followed by suffix. */
 static char *long_name(size_t len, const char *suffix) {
@@ -121,29 +121,22 @@ TEST(test_slice_name_valid) {
 }
 
 TEST(test_slice_parent) {
+        /* slice, its parent; the root's parent is NULL (set, not left alone) */
+        static const char *const good[][2] = {
+                { "a-b-c.slice", "a-b.slice" }, { "a-b.slice", "a.slice" }, { "a.slice", "-.slice" },
+                { "-.slice", NULL }, { "user-1000.slice", "user.slice" }, { "a.b-c.d.slice", "a.b.slice" },
+        };
         char *p = NULL;
-        CHECK_EQ_INT(rc_slice_parent("a-b-c.slice", &p), 0);
-        CHECK_EQ_STR(p, "a-b.slice");
-        free(p);
-        p = NULL;
-        CHECK_EQ_INT(rc_slice_parent("a-b.slice", &p), 0);
-        CHECK_EQ_STR(p, "a.slice");
-        free(p);
-        p = NULL;
-        CHECK_EQ_INT(rc_slice_parent("a.slice", &p), 0);
-        CHECK_EQ_STR(p, "-.slice");
-        free(p);
-        p = (char *) 1;
-        CHECK_EQ_INT(rc_slice_parent("-.slice", &p), 0);
-        CHECK(p == NULL);
-        p = NULL;
-        CHECK_EQ_INT(rc_slice_parent("user-1000.slice", &p), 0);
-        CHECK_EQ_STR(p, "user.slice");
-        free(p);
-        p = NULL;
-        CHECK_EQ_INT(rc_slice_parent("a.b-c.d.slice", &p), 0);
-        CHECK_EQ_STR(p, "a.b.slice");
-        free(p);
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+                p = good[i][1] ? NULL : (char *) 1;
+                CHECK_EQ_INT(rc_slice_parent(good[i][0], &p), 0);
+                if (good[i][1])
+                        CHECK_EQ_STR(p, good[i][1]);
+                else
+                        CHECK(p == NULL);
+                if (p != (char *) 1)
+                        free(p);
+        }
 
         static const char *const bad[] = {
                 "a--b.slice", "-a.slice", "a-.slice", "foo.service", "vm42.scope", "a@b.slice", "", ".slice",
@@ -246,13 +239,17 @@ TEST(test_unit_default_slice) {
         rc_engine_free(e);
 }
 
+/* An engine with misc/res_a (capacity 10); *c its counter, found by key. */
+static rc_engine *engine_res_a(const char *key, rc_counter **c) {
+        rc_engine *e = engine_new();
+        resources(e, { "misc/res_a", 10, NULL });
+        counters(e, { key, c });
+        return e;
+}
+
 TEST(test_unit_given_slice) {
-        rc_engine *e = rc_engine_new();
-        CHECK(e);
-        rc_resource *r = NULL;
         rc_counter *c = NULL;
-        CHECK_EQ_INT(rc_resource_register(e, "misc/res_a", 10, &r, NULL, NULL), 0);
-        CHECK_EQ_INT(rc_counter_find(e, "res_a", &c, NULL), 0);
+        rc_engine *e = engine_res_a("res_a", &c);
 
         rc_group *g = NULL;
         CHECK_EQ_INT(rc_group_get(e, "vm42.scope", "machine-tenant.slice", &g, NULL), 0);
@@ -288,12 +285,8 @@ TEST(test_unit_given_slice) {
 }
 
 TEST(test_group_gc) {
-        rc_engine *e = rc_engine_new();
-        CHECK(e);
-        rc_resource *r = NULL;
         rc_counter *c = NULL;
-        CHECK_EQ_INT(rc_resource_register(e, "misc/res_a", 10, &r, NULL, NULL), 0);
-        CHECK_EQ_INT(rc_counter_find(e, "misc/res_a", &c, NULL), 0);
+        rc_engine *e = engine_res_a("misc/res_a", &c);
 
         /* Nothing held: the unit and its parents are forgotten. */
         rc_group *g = NULL;
@@ -396,20 +389,16 @@ static void key_bad(const char *key) {
 }
 
 TEST(test_key_misc) {
-        key_ok("sev", RC_MISC, "sev", -1);
-        key_ok("misc/sev", RC_MISC, "sev", -1);
-        key_ok("sev_es", RC_MISC, "sev_es", -1);
-        key_ok("misc/sev_es", RC_MISC, "sev_es", -1);
-        key_ok("tdx", RC_MISC, "tdx", -1);
-        key_ok("a", RC_MISC, "a", -1);
-        key_ok("a0_9", RC_MISC, "a0_9", -1);
-        key_ok("res_a", RC_MISC, "res_a", -1);
-        /* No '/': misc, whatever the word. */
-        key_ok("rdma", RC_MISC, "rdma", -1);
-        key_ok("dmem", RC_MISC, "dmem", -1);
-        /* 32 characters is the longest. */
-        key_ok("abcdefghijklmnopqrstuvwxyz012345", RC_MISC, "abcdefghijklmnopqrstuvwxyz012345", -1);
-        key_ok("misc/abcdefghijklmnopqrstuvwxyz012345", RC_MISC, "abcdefghijklmnopqrstuvwxyz012345", -1);
+        /* key, name; no '/' is misc, whatever the word; 32 characters is the longest */
+        static const char *const ok[][2] = {
+                { "sev", "sev" }, { "misc/sev", "sev" }, { "sev_es", "sev_es" }, { "misc/sev_es", "sev_es" },
+                { "tdx", "tdx" }, { "a", "a" }, { "a0_9", "a0_9" }, { "res_a", "res_a" },
+                { "rdma", "rdma" }, { "dmem", "dmem" },
+                { "abcdefghijklmnopqrstuvwxyz012345", "abcdefghijklmnopqrstuvwxyz012345" },
+                { "misc/abcdefghijklmnopqrstuvwxyz012345", "abcdefghijklmnopqrstuvwxyz012345" },
+        };
+        for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+                key_ok(ok[i][0], RC_MISC, ok[i][1], -1);
 
         key_bad("abcdefghijklmnopqrstuvwxyz0123456");
         key_bad("misc/abcdefghijklmnopqrstuvwxyz0123456");
