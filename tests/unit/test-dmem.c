@@ -45,13 +45,15 @@ static int wr(Fixture *f, rc_group *g, const char *file, const char *text) {
         return file_write(f->e, g, file, text);
 }
 
+/* Every file of a group that holds and limits nothing reads the defaults. */
+static void check_defaults(Fixture *f, rc_group *g) {
+        CHECK_FILE(f->e, g, "dmem.max", VN " max\n" SN " max\n");
+        CHECK_FILES(f->e, g, VN " 0\n" SN " 0\n", "dmem.min", "dmem.low", "dmem.current", "dmem.peak");
+}
+
 FIXTURE_TEST(test_dmem_01_fresh_reads) {
         CHECK_FILE(f.e, f.root, "dmem.capacity", VN " 8514437120\n" SN " 67108864\n");
-        CHECK_FILE(f.e, f.c, "dmem.max", VN " max\n" SN " max\n");
-        CHECK_FILE(f.e, f.c, "dmem.min", VN " 0\n" SN " 0\n");
-        CHECK_FILE(f.e, f.c, "dmem.low", VN " 0\n" SN " 0\n");
-        CHECK_FILE(f.e, f.c, "dmem.current", VN " 0\n" SN " 0\n");
-        CHECK_FILE(f.e, f.c, "dmem.peak", VN " 0\n" SN " 0\n");
+        check_defaults(&f, f.c);
         CHECK_FILE(f.e, f.root, "dmem.current", VN " 0\n" SN " 0\n");
 
         /* root has only capacity and current */
@@ -291,8 +293,7 @@ FIXTURE_TEST(test_every_region_every_group) {
 
         /* A group that holds nothing reads all defaults. */
         rc_group *u = group(f.e, "vm42.scope");
-        CHECK_FILE(f.e, u, "dmem.max", VN " max\n" SN " max\n");
-        CHECK_FILE(f.e, u, "dmem.current", VN " 0\n" SN " 0\n");
+        check_defaults(&f, u);
 
         /* A write creates the pools of the group and its ancestors (3.2). */
         CHECK(rc_group_pool_peek(f.q, f.cs) == NULL);

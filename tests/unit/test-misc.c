@@ -53,6 +53,17 @@ static void check_usage(Fixture *f, uint64_t c, uint64_t p, uint64_t root, uint6
         CHECK_EQ_U64(USAGE(f->o, f->ca), o);
 }
 
+/* misc.peak of C, P and the root: res_a's line. */
+static void check_peaks(Fixture *f, uint64_t c, uint64_t p, uint64_t root) {
+        rc_group *g[] = { f->c, f->p, f->root };
+        const uint64_t v[] = { c, p, root };
+        for (size_t i = 0; i < 3; i++) {
+                char text[64];
+                snprintf(text, sizeof(text), "res_a %" PRIu64 "\n", v[i]);
+                CHECK_FILE(f->e, g[i], "misc.peak", text);
+        }
+}
+
 /* ---- 6.1 worked cases ---- */
 
 FIXTURE_TEST(test_misc_01_charge_success) {
@@ -67,14 +78,11 @@ FIXTURE_TEST(test_misc_01_charge_success) {
         CHECK_EQ_U64(EVENTS(f.c, f.ca) + EVENTS(f.p, f.ca) + EVENTS(f.root, f.ca), 0);
         CHECK_EQ_U64(EVENTS_LOCAL(f.c, f.ca) + EVENTS_LOCAL(f.p, f.ca) + EVENTS_LOCAL(f.root, f.ca), 0);
 
-        CHECK_FILE(f.e, f.c, "misc.current", "res_a 3\n");
-        CHECK_FILE(f.e, f.c, "misc.peak", "res_a 3\n");
+        CHECK_FILES(f.e, f.c, "res_a 3\n", "misc.current", "misc.peak");
         CHECK_FILE(f.e, f.c, "misc.max", "res_a max\n");
-        CHECK_FILE(f.e, f.c, "misc.events", "res_a.max 0\n");
-        CHECK_FILE(f.e, f.c, "misc.events.local", "res_a.max 0\n");
+        CHECK_FILES(f.e, f.c, "res_a.max 0\n", "misc.events", "misc.events.local");
         CHECK_FILE(f.e, f.p, "misc.current", "res_a 3\n");
-        CHECK_FILE(f.e, f.root, "misc.current", "res_a 3\n");
-        CHECK_FILE(f.e, f.root, "misc.peak", "res_a 3\n");
+        CHECK_FILES(f.e, f.root, "res_a 3\n", "misc.current", "misc.peak");
         CHECK_FILE(f.e, f.root, "misc.capacity", "res_a 10\n");
         CHECK_FILE(f.e, f.o, "misc.current", "res_a 0\n");
 
@@ -96,13 +104,9 @@ FIXTURE_TEST(test_misc_02_middle_ancestor) {
 
         check_usage(&f, 3, 3, 3, 0);
         /* R4: the kernel would show a transient 5 in C. */
-        CHECK_FILE(f.e, f.c, "misc.peak", "res_a 3\n");
-        CHECK_FILE(f.e, f.p, "misc.peak", "res_a 3\n");
-        CHECK_FILE(f.e, f.root, "misc.peak", "res_a 3\n");
-        CHECK_FILE(f.e, f.c, "misc.events", "res_a.max 0\n");
-        CHECK_FILE(f.e, f.c, "misc.events.local", "res_a.max 0\n");
-        CHECK_FILE(f.e, f.p, "misc.events", "res_a.max 1\n");
-        CHECK_FILE(f.e, f.p, "misc.events.local", "res_a.max 1\n");
+        check_peaks(&f, 3, 3, 3);
+        CHECK_FILES(f.e, f.c, "res_a.max 0\n", "misc.events", "misc.events.local");
+        CHECK_FILES(f.e, f.p, "res_a.max 1\n", "misc.events", "misc.events.local");
         CHECK_FILE(f.e, f.c, "misc.current", "res_a 3\n");
         CHECK_FILE(f.e, f.p, "misc.current", "res_a 3\n");
         check_events(f.root, f.ca, 0, 0);
@@ -118,11 +122,8 @@ FIXTURE_TEST(test_misc_03_own_max) {
         CHECK_EQ_INT(charge(&f, f.c, f.ca, 3, NULL, &ref), -EBUSY);
         check_refusal(&ref, f.c, 2, 0);
         check_usage(&f, 0, 0, 0, 0);
-        CHECK_FILE(f.e, f.c, "misc.peak", "res_a 0\n");
-        CHECK_FILE(f.e, f.p, "misc.peak", "res_a 0\n");
-        CHECK_FILE(f.e, f.root, "misc.peak", "res_a 0\n");
-        CHECK_FILE(f.e, f.c, "misc.events", "res_a.max 1\n");
-        CHECK_FILE(f.e, f.c, "misc.events.local", "res_a.max 1\n");
+        check_peaks(&f, 0, 0, 0);
+        CHECK_FILES(f.e, f.c, "res_a.max 1\n", "misc.events", "misc.events.local");
         CHECK_FILE(f.e, f.p, "misc.events", "res_a.max 1\n");
         CHECK_FILE(f.e, f.p, "misc.events.local", "res_a.max 0\n");
         CHECK_FILE(f.e, f.o, "misc.events", "res_a.max 0\n");
@@ -139,17 +140,12 @@ FIXTURE_TEST(test_misc_06_root_level_capacity) {
         check_refusal(&ref, f.root, 10, 1);
         check_usage(&f, 0, 0, 5, 5);
         /* R4: no transient peak 6 in C or P. */
-        CHECK_FILE(f.e, f.c, "misc.peak", "res_a 0\n");
-        CHECK_FILE(f.e, f.p, "misc.peak", "res_a 0\n");
-        CHECK_FILE(f.e, f.root, "misc.peak", "res_a 5\n");
+        check_peaks(&f, 0, 0, 5);
         /* Only root.events_local counts it; no file shows that. */
         check_events(f.root, f.ca, 1, 0);
-        CHECK_FILE(f.e, f.c, "misc.events", "res_a.max 0\n");
-        CHECK_FILE(f.e, f.c, "misc.events.local", "res_a.max 0\n");
-        CHECK_FILE(f.e, f.p, "misc.events", "res_a.max 0\n");
-        CHECK_FILE(f.e, f.p, "misc.events.local", "res_a.max 0\n");
-        CHECK_FILE(f.e, f.o, "misc.events", "res_a.max 0\n");
-        CHECK_FILE(f.e, f.o, "misc.events.local", "res_a.max 0\n");
+        CHECK_FILES(f.e, f.c, "res_a.max 0\n", "misc.events", "misc.events.local");
+        CHECK_FILES(f.e, f.p, "res_a.max 0\n", "misc.events", "misc.events.local");
+        CHECK_FILES(f.e, f.o, "res_a.max 0\n", "misc.events", "misc.events.local");
 
         /* Exactly the capacity fits. */
         CHECK_EQ_INT(charge(&f, f.c, f.ca, 5, NULL, NULL), 0);
@@ -168,8 +164,7 @@ FIXTURE_TEST(test_misc_05_capacity_below_max) {
         check_usage(&f, 0, 0, 0, 0);
         CHECK_EQ_U64(PEAK(f.c, f.ca), 0);
         CHECK_FILE(f.e, f.c, "misc.peak", "res_a 0\n");
-        CHECK_FILE(f.e, f.c, "misc.events", "res_a.max 1\n");
-        CHECK_FILE(f.e, f.c, "misc.events.local", "res_a.max 1\n");
+        CHECK_FILES(f.e, f.c, "res_a.max 1\n", "misc.events", "misc.events.local");
         CHECK_FILE(f.e, f.p, "misc.events", "res_a.max 1\n");
         CHECK_FILE(f.e, f.p, "misc.events.local", "res_a.max 0\n");
         CHECK_FILE(f.e, f.c, "misc.max", "res_a 8\n");
@@ -230,13 +225,12 @@ FIXTURE_TEST(test_misc_09_capacity_zero) {
         CHECK_EQ_INT(charge(&f, f.c, f.ca, 2, &ch, NULL), 0);
         CHECK_EQ_INT(rc_resource_set_capacity(f.e, f.a, 0, NULL), 0);
 
+        /* The root: no capacity line, but the usage it still holds. */
         CHECK_FILE(f.e, f.root, "misc.capacity", "");
-        CHECK_FILE(f.e, f.c, "misc.max", "");
-        CHECK_FILE(f.e, f.c, "misc.current", "res_a 2\n");
-        CHECK_FILE(f.e, f.c, "misc.peak", "res_a 2\n");
-        CHECK_FILE(f.e, f.c, "misc.events", "");
-        CHECK_FILE(f.e, f.c, "misc.events.local", "");
         CHECK_FILE(f.e, f.root, "misc.current", "res_a 2\n");
+        CHECK_FILE(f.e, f.c, "misc.max", "");
+        CHECK_FILES(f.e, f.c, "res_a 2\n", "misc.current", "misc.peak");
+        CHECK_FILES(f.e, f.c, "", "misc.events", "misc.events.local");
 
         CHECK_EQ_INT(charge(&f, f.c, f.ca, 1, NULL, NULL), -EINVAL);
         CHECK_EQ_INT(charge(&f, f.c, f.ca, 0, NULL, NULL), -EINVAL);
@@ -289,13 +283,10 @@ TEST(test_misc_10_max_round_trip) {
 
 FIXTURE_TEST(test_fresh_reads) {
         CHECK_FILE(f.e, f.root, "misc.capacity", "res_a 10\n");
-        CHECK_FILE(f.e, f.root, "misc.current", "res_a 0\n");
-        CHECK_FILE(f.e, f.root, "misc.peak", "res_a 0\n");
+        CHECK_FILES(f.e, f.root, "res_a 0\n", "misc.current", "misc.peak");
         CHECK_FILE(f.e, f.c, "misc.max", "res_a max\n");
-        CHECK_FILE(f.e, f.c, "misc.current", "res_a 0\n");
-        CHECK_FILE(f.e, f.c, "misc.peak", "res_a 0\n");
-        CHECK_FILE(f.e, f.c, "misc.events", "res_a.max 0\n");
-        CHECK_FILE(f.e, f.c, "misc.events.local", "res_a.max 0\n");
+        CHECK_FILES(f.e, f.c, "res_a 0\n", "misc.current", "misc.peak");
+        CHECK_FILES(f.e, f.c, "res_a.max 0\n", "misc.events", "misc.events.local");
         CHECK_FILE(f.e, f.p, "misc.max", "res_a max\n");
         CHECK_FILE(f.e, f.o, "misc.max", "res_a max\n");
         /* Reads create no pools. */
@@ -357,32 +348,25 @@ FIXTURE_TEST(test_listing_capacity_zero) {
 
         CHECK_FILE(f.e, f.root, "misc.capacity", "res_a 10\n");
         CHECK_FILE(f.e, f.c, "misc.max", "res_a max\n");
-        CHECK_FILE(f.e, f.c, "misc.current", "res_a 0\nres_b 2\n");
-        CHECK_FILE(f.e, f.c, "misc.peak", "res_a 0\nres_b 2\n");
-        CHECK_FILE(f.e, f.c, "misc.events", "res_a.max 0\nres_b.max 1\n");
-        CHECK_FILE(f.e, f.c, "misc.events.local", "res_a.max 0\nres_b.max 1\n");
+        CHECK_FILES(f.e, f.c, "res_a 0\nres_b 2\n", "misc.current", "misc.peak");
+        CHECK_FILES(f.e, f.c, "res_a.max 0\nres_b.max 1\n", "misc.events", "misc.events.local");
         /* P: events 1 (from C), events.local 0 -> only events lists it. */
         CHECK_FILE(f.e, f.p, "misc.events", "res_a.max 0\nres_b.max 1\n");
         CHECK_FILE(f.e, f.p, "misc.events.local", "res_a.max 0\n");
         CHECK_FILE(f.e, f.p, "misc.current", "res_a 0\nres_b 2\n");
         /* O: its charge failed at the root: nothing for O. */
-        CHECK_FILE(f.e, f.o, "misc.current", "res_a 0\n");
-        CHECK_FILE(f.e, f.o, "misc.peak", "res_a 0\n");
-        CHECK_FILE(f.e, f.o, "misc.events", "res_a.max 0\n");
-        CHECK_FILE(f.e, f.o, "misc.events.local", "res_a.max 0\n");
-        CHECK_FILE(f.e, f.root, "misc.current", "res_a 0\nres_b 2\n");
-        CHECK_FILE(f.e, f.root, "misc.peak", "res_a 0\nres_b 2\n");
+        CHECK_FILES(f.e, f.o, "res_a 0\n", "misc.current", "misc.peak");
+        CHECK_FILES(f.e, f.o, "res_a.max 0\n", "misc.events", "misc.events.local");
+        CHECK_FILES(f.e, f.root, "res_a 0\nres_b 2\n", "misc.current", "misc.peak");
 
         /* With res_a gone too, only the non-zero values remain. */
         CHECK_EQ_INT(rc_resource_set_capacity(f.e, f.a, 0, NULL), 0);
         rc_charge_uncharge(f.e, ch, 0);
         CHECK_FILE(f.e, f.root, "misc.capacity", "");
-        CHECK_FILE(f.e, f.c, "misc.max", "");
-        CHECK_FILE(f.e, f.c, "misc.current", "");
+        CHECK_FILES(f.e, f.c, "", "misc.max", "misc.current");
         CHECK_FILE(f.e, f.c, "misc.peak", "res_b 2\n");
         CHECK_FILE(f.e, f.c, "misc.events", "res_b.max 1\n");
-        CHECK_FILE(f.e, f.o, "misc.events", "");
-        CHECK_FILE(f.e, f.o, "misc.peak", "");
+        CHECK_FILES(f.e, f.o, "", "misc.events", "misc.peak");
 }
 
 /* ---- 1.3 misc.max writes ---- */
@@ -558,8 +542,7 @@ FIXTURE_TEST(test_file_presence) {
         CHECK_FILE(f.e, f.c, "misc.max", "res_a max\n");
 
         /* misc.current and misc.peak exist on the root too */
-        CHECK_FILE(f.e, f.root, "misc.current", "res_a 0\n");
-        CHECK_FILE(f.e, f.root, "misc.peak", "res_a 0\n");
+        CHECK_FILES(f.e, f.root, "res_a 0\n", "misc.current", "misc.peak");
 }
 
 /* ---- 1.4 try-charge ---- */
@@ -698,17 +681,14 @@ FIXTURE_TEST(test_uncharge_and_peak) {
         check_usage(&f, 0, 0, 2, 2);
         CHECK(rc_charge_find(f.e, 1) == NULL);
         CHECK(rc_charge_find(f.e, 2) == b);
-        CHECK_FILE(f.e, f.c, "misc.peak", "res_a 6\n");
-        CHECK_FILE(f.e, f.p, "misc.peak", "res_a 6\n");
-        CHECK_FILE(f.e, f.root, "misc.peak", "res_a 8\n");
+        check_peaks(&f, 6, 6, 8);
         CHECK_FILE(f.e, f.o, "misc.peak", "res_a 2\n");
         /* A smaller charge does not lower the peak; a bigger one raises it. */
         CHECK_EQ_INT(charge(&f, f.c, f.ca, 3, NULL, NULL), 0);
         CHECK_FILE(f.e, f.c, "misc.peak", "res_a 6\n");
         CHECK_EQ_INT(charge(&f, f.c, f.ca, 4, NULL, NULL), 0);
         CHECK_FILE(f.e, f.c, "misc.peak", "res_a 7\n");
-        CHECK_FILE(f.e, f.root, "misc.peak", "res_a 9\n");
-        CHECK_FILE(f.e, f.root, "misc.current", "res_a 9\n");
+        CHECK_FILES(f.e, f.root, "res_a 9\n", "misc.peak", "misc.current");
 }
 
 /* ---- 1.6 events ---- */
@@ -722,24 +702,20 @@ FIXTURE_TEST(test_events_hierarchy) {
         /* Asked in D, refused by C: D sees nothing. */
         CHECK_EQ_INT(charge(&f, d, f.ca, 2, NULL, NULL), -EBUSY);
         CHECK_EQ_INT(charge(&f, d, f.ca, 2, NULL, NULL), -EBUSY);
-        CHECK_FILE(f.e, d, "misc.events", "res_a.max 0\n");
-        CHECK_FILE(f.e, d, "misc.events.local", "res_a.max 0\n");
-        CHECK_FILE(f.e, f.c, "misc.events", "res_a.max 2\n");
-        CHECK_FILE(f.e, f.c, "misc.events.local", "res_a.max 2\n");
+        CHECK_FILES(f.e, d, "res_a.max 0\n", "misc.events", "misc.events.local");
+        CHECK_FILES(f.e, f.c, "res_a.max 2\n", "misc.events", "misc.events.local");
         CHECK_FILE(f.e, f.p, "misc.events", "res_a.max 2\n");
         CHECK_FILE(f.e, f.p, "misc.events.local", "res_a.max 0\n");
         /* O's refusals stay in O. */
         CHECK_EQ_INT(charge(&f, f.o, f.ca, 1, NULL, NULL), -EBUSY);
-        CHECK_FILE(f.e, f.o, "misc.events", "res_a.max 1\n");
-        CHECK_FILE(f.e, f.o, "misc.events.local", "res_a.max 1\n");
+        CHECK_FILES(f.e, f.o, "res_a.max 1\n", "misc.events", "misc.events.local");
         CHECK_FILE(f.e, f.p, "misc.events", "res_a.max 2\n");
         check_events(f.root, f.ca, 0, 0);
         /* Events are per resource. */
         CHECK_EQ_INT(rc_resource_set_capacity(f.e, f.b, 5, NULL), 0);
         CHECK_FILE(f.e, f.c, "misc.events", "res_a.max 2\nres_b.max 0\n");
         CHECK_EQ_INT(charge(&f, d, f.cb, 6, NULL, NULL), -EBUSY);      /* capacity at D */
-        CHECK_FILE(f.e, d, "misc.events", "res_a.max 0\nres_b.max 1\n");
-        CHECK_FILE(f.e, d, "misc.events.local", "res_a.max 0\nres_b.max 1\n");
+        CHECK_FILES(f.e, d, "res_a.max 0\nres_b.max 1\n", "misc.events", "misc.events.local");
         CHECK_FILE(f.e, f.c, "misc.events", "res_a.max 2\nres_b.max 1\n");
         CHECK_FILE(f.e, f.c, "misc.events.local", "res_a.max 2\nres_b.max 0\n");
         CHECK_FILE(f.e, f.p, "misc.events", "res_a.max 2\nres_b.max 1\n");
