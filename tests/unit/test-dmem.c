@@ -251,7 +251,7 @@ FIXTURE_TEST(test_dmem_08_unregister) {
 
 /* 3.3: with no regions registered every file reads "". */
 TEST(test_no_regions) {
-        rc_engine *e = rc_engine_new();
+        rc_engine *e = engine_new();
         rc_group *c = group(e, "p-c.slice");
         CHECK_FILES(e, e->root, "", "dmem.capacity", "dmem.current");
         CHECK_FILES(e, c, "", "dmem.current", "dmem.peak", "dmem.min", "dmem.low", "dmem.max");

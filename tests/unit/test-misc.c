@@ -301,11 +301,8 @@ FIXTURE_TEST(test_fresh_reads) {
 }
 
 TEST(test_no_resources) {
-        rc_engine *e = rc_engine_new();
-        CHECK(e);
-        rc_group *c = NULL;
-        CHECK_EQ_INT(rc_group_get(e, "p-c.slice", NULL, &c, NULL), 0);
-        rc_group_pin(e, c, true);
+        rc_engine *e = engine_new();
+        rc_group *c = group(e, "p-c.slice");
         CHECK_FILES(e, e->root, "", "misc.capacity", "misc.current", "misc.peak");
         CHECK_FILES(e, c, "", "misc.max", "misc.current", "misc.peak", "misc.events", "misc.events.local");
         /* No resource: every name is unknown. */

@@ -295,11 +295,8 @@ FIXTURE_TEST(test_max_write_fresh_group) {
 /* ---- files ---- */
 
 TEST(test_no_devices) {
-        rc_engine *e = rc_engine_new();
-        CHECK(e);
-        rc_group *c = NULL;
-        CHECK_EQ_INT(rc_group_get(e, "p-c.slice", NULL, &c, NULL), 0);
-        rc_group_pin(e, c, true);
+        rc_engine *e = engine_new();
+        rc_group *c = group(e, "p-c.slice");
         CHECK_FILE(e, c, "rdma.max", "");
         CHECK_FILE(e, c, "rdma.current", "");
         CHECK_EQ_INT(rc_file_write(e, c, "rdma.max", "mlx5_0 hca_handle=1", NULL), -ENODEV);
