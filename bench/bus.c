@@ -40,11 +40,8 @@
 #include <time.h>
 #include <systemd/sd-bus.h>
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
+#include "bench.h"
 
-#define DEST "org.resctl.Manager"
-#define PATH "/org/resctl/Manager"
-#define IFACE "org.resctl.Manager"
 #define GROUP "bench.slice"
 #define KEY "misc/sev"
 #define CAPACITY UINT64_C(1000000000)
@@ -54,22 +51,7 @@ static unsigned arg_inflight = 64;
 static unsigned arg_rounds = 6;
 static const char *arg_only;
 
-static uint64_t now_ns(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * UINT64_C(1000000000) + (uint64_t) ts.tv_nsec;
-}
-
-static void die_errno(const char *what, int r) {
-        fprintf(stderr, "bench-bus: %s failed: %s\n", what, strerror(-r));
-        exit(EXIT_FAILURE);
-}
-
-static void die_error(const char *what, const sd_bus_error *e) {
-        fprintf(stderr, "bench-bus: %s failed: %s: %s\n", what, e->name ? e->name : "?",
-                e->message ? e->message : "(no message)");
-        exit(EXIT_FAILURE);
-}
+const char *bench_name = "bench-bus";
 
 typedef enum Kind {
         KIND_PING,
@@ -95,23 +77,10 @@ typedef struct Chain {
 
 static void call_checked(sd_bus *bus, const char *iface, const char *member, sd_bus_message **reply,
                          const char *types, ...) {
-        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
-        int r = sd_bus_message_new_method_call(bus, &call, DEST, PATH, iface, member);
-        if (r >= 0 && types) {
-                va_list ap;
-                va_start(ap, types);
-                r = sd_bus_message_appendv(call, types, ap);
-                va_end(ap);
-        }
-        if (r < 0)
-                die_errno(member, r);
-        r = sd_bus_call(bus, call, 0, &e, reply);
-        if (r < 0) {
-                if (sd_bus_error_is_set(&e))
-                        die_error(member, &e);
-                die_errno(member, r);
-        }
+        va_list ap;
+        va_start(ap, types);
+        call_checkedv(bus, iface, member, 0, reply, types, ap);
+        va_end(ap);
 }
 
 static void pair_sequential(Bench *b) {
@@ -299,6 +268,15 @@ static double parse_double(const char *s, const char *opt) {
         return v;
 }
 
+static unsigned parse_count(const char *s, const char *opt, unsigned max) {
+        double v = parse_double(s, opt);
+        if (v < 1 || v > max || v != (unsigned) v) {
+                fprintf(stderr, "bench-bus: %s=%s: expected 1..%u\n", opt, s, max);
+                exit(EXIT_FAILURE);
+        }
+        return (unsigned) v;
+}
+
 int main(int argc, char **argv) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -320,34 +298,19 @@ int main(int argc, char **argv) {
                 case 'w':
                         arg_warmup = parse_double(optarg, "--warmup");
                         break;
-                case 'n': {
-                        double v = parse_double(optarg, "--inflight");
-                        if (v < 1 || v > 65536 || v != (unsigned) v) {
-                                fprintf(stderr, "bench-bus: --inflight=%s: expected 1..65536\n", optarg);
-                                return EXIT_FAILURE;
-                        }
-                        arg_inflight = (unsigned) v;
+                case 'n':
+                        arg_inflight = parse_count(optarg, "--inflight", 65536);
                         break;
-                }
-                case 'r': {
-                        double v = parse_double(optarg, "--rounds");
-                        if (v < 1 || v > 1000 || v != (unsigned) v) {
-                                fprintf(stderr, "bench-bus: --rounds=%s: expected 1..1000\n", optarg);
-                                return EXIT_FAILURE;
-                        }
-                        arg_rounds = (unsigned) v;
+                case 'r':
+                        arg_rounds = parse_count(optarg, "--rounds", 1000);
                         break;
-                }
                 case 'o':
                         arg_only = optarg;
                         break;
                 default:
                         return EXIT_FAILURE;
                 }
-        if (optind < argc) {
-                fprintf(stderr, "bench-bus: unexpected argument '%s'\n", argv[optind]);
-                return EXIT_FAILURE;
-        }
+        bench_no_arguments(argc, argv);
 
         static const struct {
                 const char *name, *kind;
@@ -370,10 +333,7 @@ int main(int argc, char **argv) {
                 return EXIT_FAILURE;
         }
 
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        int r = sd_bus_open_system(&bus);
-        if (r < 0)
-                die_errno("connecting to the system bus", r);
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = bench_bus_open();
 
         ensure_capacity(bus);
         unsigned left = count_charges(bus);

@@ -3,7 +3,8 @@
 # Runs bench-bus (bench/bus.c) by hand, as root, against a resctld of this
 # tree on a private system bus; never in CI. Arguments go to bench-bus
 # (e.g. --duration=1 --warmup=0.5). BUILD names the build directory
-# (default build-bench, set up with -Dbuildtype=release when missing).
+# (default build-bench, set up with -Dbuildtype=release when missing;
+# RESCTL_BENCH_NO_BUILD=1 skips ninja).
 #
 #   1. dbus-daemon on a private socket, with resctl's bus policy;
 #   2. resctld --hardware=demo, --runtime-dir on a tmpfs, --state-dir on the
@@ -22,12 +23,9 @@ cd "$(dirname "$0")/.."
 
 . bench/lib.sh
 bench_enter bus "$@"
-polkitd=/usr/lib/polkit-1/polkitd
 bench_need bus dbus-daemon gdbus runuser "$polkitd"
 
-build=${BUILD:-build-bench}
-[ -d "$build" ] || meson setup "$build" -Dbuildtype=release >/dev/null
-ninja -C "$build" src/daemon/resctld bench/bench-bus >/dev/null
+bench_build src/daemon/resctld bench/bench-bus
 
 bench_tmp resctl-bench-bus
 chmod 755 "$tmp"                # user nobody reaches the bus socket and bench-bus in here

@@ -4,6 +4,9 @@
 # exit (with every process started into pids[] stopped first), and a
 # private system bus with resctl's own bus policy.
 
+# The real polkitd, as bench_polkit starts it.
+polkitd=/usr/lib/polkit-1/polkitd
+
 # bench_enter NAME "$@": as root, in a private mount namespace of its own
 # (the script runs again there), so that its mounts never reach the host.
 bench_enter() {
@@ -26,6 +29,15 @@ bench_need() {
         for t in "$@"; do
                 command -v "$t" >/dev/null || { echo "bench/$name.sh: $t is missing (scripts/deps installs it)" >&2; exit 1; }
         done
+}
+
+# bench_build TARGET...: $build (BUILD, default build-bench, set up with
+# -Dbuildtype=release when missing) with TARGETs built, unless
+# RESCTL_BENCH_NO_BUILD is set.
+bench_build() {
+        build=${BUILD:-build-bench}
+        [ -d "$build" ] || meson setup "$build" -Dbuildtype=release >/dev/null
+        [ -n "${RESCTL_BENCH_NO_BUILD:-}" ] || ninja -C "$build" "$@" >/dev/null
 }
 
 # bench_tmp NAME: $tmp, pids=(), and the exit trap.

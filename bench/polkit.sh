@@ -26,12 +26,9 @@ cd "$(dirname "$0")/.."
 
 . bench/lib.sh
 bench_enter polkit "$@"
-polkitd=/usr/lib/polkit-1/polkitd
 bench_need polkit dbus-daemon gdbus runuser "$polkitd"
 
-build=${BUILD:-build-bench}
-[ -d "$build" ] || meson setup "$build" -Dbuildtype=release >/dev/null
-[ -n "${RESCTL_BENCH_NO_BUILD:-}" ] || ninja -C "$build" src/daemon/resctld bench/bench-bus bench/bench-scale >/dev/null
+bench_build src/daemon/resctld bench/bench-bus bench/bench-scale
 
 bench_tmp resctl-bench-polkit
 chmod 755 "$tmp"                # user nobody reaches the bus socket and bench-bus in here

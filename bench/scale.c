@@ -49,11 +49,8 @@
 #include <unistd.h>
 #include <systemd/sd-bus.h>
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
+#include "bench.h"
 
-#define DEST "org.resctl.Manager"
-#define PATH "/org/resctl/Manager"
-#define IFACE "org.resctl.Manager"
 #define CAPACITY UINT64_C(1000000000000)
 #define LEAVES_PER_TENANT 99u
 
@@ -65,22 +62,7 @@ static const char *arg_key = "misc/bench";
 static const char *arg_pidfile;
 static const char *arg_log;
 
-static uint64_t now_ns(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * UINT64_C(1000000000) + (uint64_t) ts.tv_nsec;
-}
-
-static void die_errno(const char *what, int r) {
-        fprintf(stderr, "bench-scale: %s failed: %s\n", what, strerror(r < 0 ? -r : r));
-        exit(EXIT_FAILURE);
-}
-
-static void die_error(const char *what, const sd_bus_error *e) {
-        fprintf(stderr, "bench-scale: %s failed: %s: %s\n", what, e->name ? e->name : "?",
-                e->message ? e->message : "(no message)");
-        exit(EXIT_FAILURE);
-}
+const char *bench_name = "bench-scale";
 
 static unsigned n_tenants(void) {
         return arg_groups / (LEAVES_PER_TENANT + 1);
@@ -95,24 +77,11 @@ static void leaf_name(unsigned i, char *buf, size_t n) {
 }
 
 static sd_bus_message *call(sd_bus *bus, const char *member, const char *types, ...) {
-        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         sd_bus_message *reply = NULL;
-        int r = sd_bus_message_new_method_call(bus, &m, DEST, PATH, IFACE, member);
-        if (r >= 0 && types) {
-                va_list ap;
-                va_start(ap, types);
-                r = sd_bus_message_appendv(m, types, ap);
-                va_end(ap);
-        }
-        if (r < 0)
-                die_errno(member, r);
-        r = sd_bus_call(bus, m, 120 * UINT64_C(1000000), &e, &reply);
-        if (r < 0) {
-                if (sd_bus_error_is_set(&e))
-                        die_error(member, &e);
-                die_errno(member, r);
-        }
+        va_list ap;
+        va_start(ap, types);
+        call_checkedv(bus, IFACE, member, 120 * UINT64_C(1000000), &reply, types, ap);
+        va_end(ap);
         return reply;
 }
 
@@ -367,23 +336,33 @@ static unsigned parse_unsigned(const char *s, const char *opt, unsigned min) {
         errno = 0;
         unsigned long v = strtoul(s, &end, 10);
         if (errno || *end || end == s || v < min || v > 100000000) {
-                fprintf(stderr, "bench-scale: %s=%s: expected a number from %u\n", opt, s, min);
+                fprintf(stderr, "bench-scale: --%s=%s: expected a number from %u\n", opt, s, min);
                 exit(EXIT_FAILURE);
         }
         return (unsigned) v;
 }
 
+/* The options that take a number: where it goes, and its least value.
+ * getopt_long() returns the index here for them. */
+static const struct {
+        const char *name;
+        unsigned *value;
+        unsigned min;
+} number_options[] = {
+        { "groups", &arg_groups, LEAVES_PER_TENANT + 1 },
+        { "charges", &arg_charges, 1 },
+        { "inflight", &arg_inflight, 1 },
+        { "rounds", &arg_rounds, 1 },
+};
+
 int main(int argc, char **argv) {
-        static const struct option options[] = {
-                { "groups", required_argument, NULL, 'g' },
-                { "charges", required_argument, NULL, 'c' },
-                { "inflight", required_argument, NULL, 'n' },
-                { "rounds", required_argument, NULL, 'r' },
+        struct option options[ELEMENTSOF(number_options) + 4] = {
                 { "key", required_argument, NULL, 'k' },
                 { "pidfile", required_argument, NULL, 'p' },
                 { "log", required_argument, NULL, 'l' },
-                { NULL, 0, NULL, 0 }
         };
+        for (size_t i = 0; i < ELEMENTSOF(number_options); i++)
+                options[3 + i] = (struct option) { number_options[i].name, required_argument, NULL, (int) i };
         if (argc < 2 || argv[1][0] == '-') {
                 if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
                         printf("bench-scale load|query [--groups=N] [--charges=N] [--inflight=N] [--rounds=N] [--key=KEY]\n"
@@ -398,20 +377,12 @@ int main(int argc, char **argv) {
         argc--;
         argv++;
         int c;
-        while ((c = getopt_long(argc, argv, "+", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "+", options, NULL)) >= 0) {
+                if ((size_t) c < ELEMENTSOF(number_options)) {
+                        *number_options[c].value = parse_unsigned(optarg, number_options[c].name, number_options[c].min);
+                        continue;
+                }
                 switch (c) {
-                case 'g':
-                        arg_groups = parse_unsigned(optarg, "--groups", LEAVES_PER_TENANT + 1);
-                        break;
-                case 'c':
-                        arg_charges = parse_unsigned(optarg, "--charges", 1);
-                        break;
-                case 'n':
-                        arg_inflight = parse_unsigned(optarg, "--inflight", 1);
-                        break;
-                case 'r':
-                        arg_rounds = parse_unsigned(optarg, "--rounds", 1);
-                        break;
                 case 'k':
                         if (strncmp(optarg, "misc/", 5) != 0 || !optarg[5]) {
                                 fprintf(stderr, "bench-scale: --key=%s: expected misc/NAME\n", optarg);
@@ -428,20 +399,15 @@ int main(int argc, char **argv) {
                 default:
                         return EXIT_FAILURE;
                 }
+        }
         if (strcmp(verb, "start") == 0)
                 return verb_start(argv + optind);
-        if (optind < argc) {
-                fprintf(stderr, "bench-scale: unexpected argument '%s'\n", argv[optind]);
-                return EXIT_FAILURE;
-        }
+        bench_no_arguments(argc, argv);
         if (strcmp(verb, "load") != 0 && strcmp(verb, "query") != 0) {
                 fprintf(stderr, "bench-scale: unknown verb '%s'\n", verb);
                 return EXIT_FAILURE;
         }
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        int r = sd_bus_open_system(&bus);
-        if (r < 0)
-                die_errno("connecting to the system bus", r);
-        r = strcmp(verb, "load") == 0 ? verb_load(bus) : verb_query(bus);
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = bench_bus_open();
+        int r = strcmp(verb, "load") == 0 ? verb_load(bus) : verb_query(bus);
         return r == 0 && fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -32,9 +32,7 @@ cd "$(dirname "$0")/.."
 bench_enter scale "$@"
 bench_need scale dbus-daemon
 
-build=${BUILD:-build-bench}
-[ -d "$build" ] || meson setup "$build" -Dbuildtype=release >/dev/null
-[ -n "${RESCTL_BENCH_NO_BUILD:-}" ] || ninja -C "$build" src/daemon/resctld bench/bench-scale >/dev/null
+bench_build src/daemon/resctld bench/bench-scale
 bench=$build/bench/bench-scale
 
 bench_tmp resctl-bench-scale

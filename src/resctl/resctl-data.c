@@ -40,12 +40,12 @@ uint64_t stats_get(const Stats *s, const char *key, uint64_t def) {
         return def;
 }
 
-int stats_add(Stats *s, const char *key, uint64_t delta) {
-        for (size_t i = 0; i < s->n; i++)
-                if (streq(s->v[i].key, key)) {
-                        s->v[i].value += delta;
-                        return 0;
-                }
+uint64_t group_stat(const Group *g, GroupStat s, const char *key) {
+        return stats_get(&g->stats[s], key, s == STAT_MAX ? UINT64_MAX : 0);
+}
+
+/* Appends key with value, whether s has key or not. */
+static int stats_push(Stats *s, const char *key, uint64_t value) {
         KeyValue *v = realloc(s->v, (s->n + 1) * sizeof(KeyValue));
         if (!v)
                 return -ENOMEM;
@@ -53,8 +53,17 @@ int stats_add(Stats *s, const char *key, uint64_t delta) {
         v[s->n].key = strdup(key);
         if (!v[s->n].key)
                 return -ENOMEM;
-        v[s->n++].value = delta;
+        v[s->n++].value = value;
         return 0;
+}
+
+int stats_add(Stats *s, const char *key, uint64_t delta) {
+        for (size_t i = 0; i < s->n; i++)
+                if (streq(s->v[i].key, key)) {
+                        s->v[i].value += delta;
+                        return 0;
+                }
+        return stats_push(s, key, delta);
 }
 
 void stats_done(Stats *s) {
@@ -71,18 +80,42 @@ int stats_read(sd_bus_message *m, Stats *s) {
         const char *key;
         uint64_t value;
         while ((r = sd_bus_message_read(m, "{st}", &key, &value)) > 0) {
-                KeyValue *v = realloc(s->v, (s->n + 1) * sizeof(KeyValue));
-                if (!v)
-                        return -ENOMEM;
-                s->v = v;
-                v[s->n].key = strdup(key);
-                if (!v[s->n].key)
-                        return -ENOMEM;
-                v[s->n++].value = value;
+                r = stats_push(s, key, value);
+                if (r < 0)
+                        return r;
         }
         if (r < 0)
                 return r;
         return sd_bus_message_exit_container(m);
+}
+
+int property_next(sd_bus_message *m, const char **ret_name, const char **ret_contents) {
+        int r = sd_bus_message_enter_container(m, 'e', "sv");
+        if (r <= 0)
+                return r;
+        r = sd_bus_message_read(m, "s", ret_name);
+        if (r >= 0)
+                r = sd_bus_message_peek_type(m, NULL, ret_contents);
+        return r < 0 ? r : 1;
+}
+
+int property_done(sd_bus_message *m, bool in_variant) {
+        int r = in_variant ? sd_bus_message_exit_container(m) : 0;
+        return r < 0 ? r : sd_bus_message_exit_container(m);
+}
+
+int group_stat_read(sd_bus_message *m, Group *g, const char *name, const char *contents) {
+        GroupStat s = group_stat_from_string(name);
+        if (!(s < _STAT_MAX && streq(contents, "a{st}")))
+                return 0;
+        int r = sd_bus_message_enter_container(m, 'v', contents);
+        if (r >= 0) {
+                stats_done(&g->stats[s]);
+                r = stats_read(m, &g->stats[s]);
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        return r < 0 ? r : 1;
 }
 
 void resources_free(Resource *v, size_t n) {
@@ -245,27 +278,13 @@ int group_load_stats(sd_bus *bus, Group *g, sd_bus_error *error) {
         r = sd_bus_message_enter_container(reply, 'a', "{sv}");
         if (r < 0)
                 return r;
-        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                const char *name, *contents;
-                r = sd_bus_message_read(reply, "s", &name);
-                if (r < 0)
-                        return r;
-                GroupStat s = group_stat_from_string(name);
-                r = sd_bus_message_peek_type(reply, NULL, &contents);
-                if (r < 0)
-                        return r;
-                if (s < _STAT_MAX && streq(contents, "a{st}")) {
-                        r = sd_bus_message_enter_container(reply, 'v', contents);
-                        if (r >= 0) {
-                                stats_done(&g->stats[s]);
-                                r = stats_read(reply, &g->stats[s]);
-                        }
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(reply);
-                } else
+        const char *name, *contents;
+        while ((r = property_next(reply, &name, &contents)) > 0) {
+                r = group_stat_read(reply, g, name, contents);
+                if (r == 0)
                         r = sd_bus_message_skip(reply, "v");
                 if (r >= 0)
-                        r = sd_bus_message_exit_container(reply);
+                        r = property_done(reply, false);
                 if (r < 0)
                         return r;
         }
@@ -327,4 +346,18 @@ int snapshot_load(sd_bus *bus, Snapshot *s, sd_bus_error *error) {
                 sd_bus_error_free(error);
         }
         return snapshot_count_charges(bus, s, error);
+}
+
+/* ---- for the verbs ---- */
+
+int resources_get(sd_bus *bus, Resource **ret, size_t *n_ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = resources_list(bus, ret, n_ret, &error);
+        return r < 0 ? fail_bus("list resources", &error, r) : EXIT_SUCCESS;
+}
+
+int groups_get(sd_bus *bus, Group **ret, size_t *n_ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = groups_list(bus, ret, n_ret, &error);
+        return r < 0 ? fail_bus("list groups", &error, r) : EXIT_SUCCESS;
 }

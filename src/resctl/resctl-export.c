@@ -125,41 +125,40 @@ typedef struct Family {
         Units units;
         Source source;
         GroupStat stat;
-        uint64_t def;           /* when the daemon sent no value */
         const char *help;
 } Family;
 
 static const Family families[] = {
-        { "resctl_capacity", "gauge", UNITS_ITEMS, SOURCE_CAPACITY, 0, 0,
+        { "resctl_capacity", "gauge", UNITS_ITEMS, SOURCE_CAPACITY, 0,
           "Capacity of a misc or rdma resource in items; +Inf when unlimited." },
-        { "resctl_capacity_bytes", "gauge", UNITS_BYTES, SOURCE_CAPACITY, 0, 0, "Size of a dmem region." },
-        { "resctl_refusals", "counter", UNITS_ANY, SOURCE_REFUSED, 0, 0,
+        { "resctl_capacity_bytes", "gauge", UNITS_BYTES, SOURCE_CAPACITY, 0, "Size of a dmem region." },
+        { "resctl_refusals", "counter", UNITS_ANY, SOURCE_REFUSED, 0,
           "Charges of the resource refused so far, in all groups." },
-        { "resctl_usage", "gauge", UNITS_ITEMS, SOURCE_GROUP, STAT_USAGE, 0,
+        { "resctl_usage", "gauge", UNITS_ITEMS, SOURCE_GROUP, STAT_USAGE,
           "Items charged to the group and its descendants." },
-        { "resctl_usage_bytes", "gauge", UNITS_BYTES, SOURCE_GROUP, STAT_USAGE, 0,
+        { "resctl_usage_bytes", "gauge", UNITS_BYTES, SOURCE_GROUP, STAT_USAGE,
           "Bytes of the region charged to the group and its descendants." },
-        { "resctl_peak", "gauge", UNITS_ITEMS, SOURCE_GROUP, STAT_PEAK, 0,
+        { "resctl_peak", "gauge", UNITS_ITEMS, SOURCE_GROUP, STAT_PEAK,
           "Highest usage of the group in items since it was created." },
-        { "resctl_peak_bytes", "gauge", UNITS_BYTES, SOURCE_GROUP, STAT_PEAK, 0,
+        { "resctl_peak_bytes", "gauge", UNITS_BYTES, SOURCE_GROUP, STAT_PEAK,
           "Highest usage of the group in bytes since it was created." },
-        { "resctl_max", "gauge", UNITS_ITEMS, SOURCE_GROUP, STAT_MAX, UINT64_MAX,
+        { "resctl_max", "gauge", UNITS_ITEMS, SOURCE_GROUP, STAT_MAX,
           "Limit of the group in items; +Inf when there is none." },
-        { "resctl_max_bytes", "gauge", UNITS_BYTES, SOURCE_GROUP, STAT_MAX, UINT64_MAX,
+        { "resctl_max_bytes", "gauge", UNITS_BYTES, SOURCE_GROUP, STAT_MAX,
           "Limit of the group in bytes; +Inf when there is none." },
-        { "resctl_min_bytes", "gauge", UNITS_BYTES, SOURCE_GROUP, STAT_MIN, 0,
+        { "resctl_min_bytes", "gauge", UNITS_BYTES, SOURCE_GROUP, STAT_MIN,
           "Hard protection the group asks for (dmem.min)." },
-        { "resctl_low_bytes", "gauge", UNITS_BYTES, SOURCE_GROUP, STAT_LOW, 0,
+        { "resctl_low_bytes", "gauge", UNITS_BYTES, SOURCE_GROUP, STAT_LOW,
           "Best-effort protection the group asks for (dmem.low)." },
-        { "resctl_effective_min_bytes", "gauge", UNITS_BYTES, SOURCE_GROUP, STAT_EFFECTIVE_MIN, 0,
+        { "resctl_effective_min_bytes", "gauge", UNITS_BYTES, SOURCE_GROUP, STAT_EFFECTIVE_MIN,
           "Hard protection the group gets, its ancestors' shares applied." },
-        { "resctl_effective_low_bytes", "gauge", UNITS_BYTES, SOURCE_GROUP, STAT_EFFECTIVE_LOW, 0,
+        { "resctl_effective_low_bytes", "gauge", UNITS_BYTES, SOURCE_GROUP, STAT_EFFECTIVE_LOW,
           "Best-effort protection the group gets, its ancestors' shares applied." },
-        { "resctl_events", "counter", UNITS_ANY, SOURCE_GROUP, STAT_EVENTS, 0,
+        { "resctl_events", "counter", UNITS_ANY, SOURCE_GROUP, STAT_EVENTS,
           "Charges refused at the group's level or below it (misc.events max)." },
-        { "resctl_events_local", "counter", UNITS_ANY, SOURCE_GROUP, STAT_EVENTS_LOCAL, 0,
+        { "resctl_events_local", "counter", UNITS_ANY, SOURCE_GROUP, STAT_EVENTS_LOCAL,
           "Charges refused by the group's own limit or capacity (misc.events.local max)." },
-        { "resctl_charges", "gauge", UNITS_ANY, SOURCE_CHARGES, 0, 0,
+        { "resctl_charges", "gauge", UNITS_ANY, SOURCE_CHARGES, 0,
           "Charges the group holds itself (not its descendants')." },
 };
 
@@ -220,7 +219,7 @@ static uint64_t group_value(const Snapshot *s, size_t g, size_t i, const Family 
         if (fam->stat == STAT_EVENTS && isempty(gr->parent))
                 return s->res[i].refused;
         /* Protection is a property of dmem regions only. */
-        return stats_get(&gr->stats[fam->stat], key, fam->def);
+        return group_stat(gr, fam->stat, key);
 }
 
 static void write_family(FILE *f, const Snapshot *s, const Family *fam) {
@@ -246,9 +245,9 @@ static void write_up(FILE *f, bool up) {
         fprintf(f, "resctl_up %d\n", up);
 }
 
-static const Family release_family = { "resctl_releases", "counter", UNITS_ANY, 0, 0, 0,
+static const Family release_family = { "resctl_releases", "counter", UNITS_ANY, 0, 0,
         "Charges released, by reason, since this exporter started (resctl export --follow)." };
-static const Family eviction_family = { "resctl_eviction_requests", "counter", UNITS_ANY, 0, 0, 0,
+static const Family eviction_family = { "resctl_eviction_requests", "counter", UNITS_ANY, 0, 0,
         "Charges asked to make room (EvictionRequested) since this exporter started (resctl export --follow)." };
 
 static void write_follow(FILE *f, const Snapshot *s, const Follow *fl) {
@@ -417,11 +416,8 @@ static int export_follow(sd_bus *bus) {
         uint64_t next = 0;
         while (!follow_stop) {
                 r = sd_bus_process(bus, NULL);
-                if (r < 0) {
-                        if (r == -ENOMEM)
-                                return fail_oom();
-                        return fail("Failed to process bus messages: %s", strerror(-r));
-                }
+                if (r < 0)
+                        return fail_process(r);
                 if (r > 0)
                         continue;
                 uint64_t now = now_monotonic_usec(), at = next;

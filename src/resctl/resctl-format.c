@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <langinfo.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,8 +278,8 @@ int table_print(const Table *t, FILE *f) {
 void table_free(Table *t) {
         if (!t)
                 return;
-        for (size_t i = 0; i < t->n_cells; i++)
-                free(t->cells[i]);
+        while (t->n_cells > 0)
+                free(t->cells[--t->n_cells]);
         free(t->cells);
         free(t->parents);
         free(t);
@@ -343,27 +344,18 @@ void json_end_array(Json *j) {
 }
 
 static void json_quoted(Json *j, const char *s) {
+        /* The characters that JSON has a short escape for. */
+        static const char *const escapes[UCHAR_MAX + 1] = {
+                ['"'] = "\\\"", ['\\'] = "\\\\", ['\n'] = "\\n", ['\t'] = "\\t",
+        };
         fputc('"', j->f);
         for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-                switch (*p) {
-                case '"':
-                        fputs("\\\"", j->f);
-                        break;
-                case '\\':
-                        fputs("\\\\", j->f);
-                        break;
-                case '\n':
-                        fputs("\\n", j->f);
-                        break;
-                case '\t':
-                        fputs("\\t", j->f);
-                        break;
-                default:
-                        if (*p < 0x20)
-                                fprintf(j->f, "\\u%04x", *p);
-                        else
-                                fputc(*p, j->f);
-                }
+                if (escapes[*p])
+                        fputs(escapes[*p], j->f);
+                else if (*p < 0x20)
+                        fprintf(j->f, "\\u%04x", *p);
+                else
+                        fputc(*p, j->f);
         fputc('"', j->f);
 }
 
@@ -401,6 +393,50 @@ void json_null(Json *j) {
         fputs("null", j->f);
 }
 
+void json_field_string(Json *j, const char *key, const char *s) {
+        json_key(j, key);
+        json_string(j, s);
+}
+
+void json_field_uint(Json *j, const char *key, uint64_t v) {
+        json_key(j, key);
+        json_uint(j, v);
+}
+
+void json_field_limit(Json *j, const char *key, uint64_t v) {
+        json_key(j, key);
+        json_limit(j, v);
+}
+
+void json_field_bool(Json *j, const char *key, bool b) {
+        json_key(j, key);
+        json_bool(j, b);
+}
+
 void json_finish(Json *j) {
         fputc('\n', j->f);
+}
+
+/* ---- lists ---- */
+
+int listing_begin(Listing *l, unsigned n_columns, const char *const *headers, unsigned right_aligned) {
+        *l = (Listing) { .table = table_new(n_columns, headers, right_aligned) };
+        if (!l->table)
+                return -ENOMEM;
+        json_init(&l->json, stdout, arg.json);
+        if (arg.json != JSON_OFF)
+                json_begin_array(&l->json);
+        return 0;
+}
+
+void listing_end(Listing *l) {
+        if (arg.json != JSON_OFF) {
+                json_end_array(&l->json);
+                json_finish(&l->json);
+        } else
+                table_print(l->table, stdout);
+}
+
+void listing_done(Listing *l) {
+        table_free(l->table);
 }

@@ -29,22 +29,14 @@ static void resources_json(Json *j, const Resource *v, size_t n) {
         json_begin_array(j);
         for (size_t i = 0; i < n; i++) {
                 json_begin_object(j);
-                json_key(j, "key");
-                json_string(j, v[i].key);
-                json_key(j, "unit");
-                json_string(j, key_counts_bytes(v[i].key) ? "bytes" : "items");
-                json_key(j, "capacity");
-                json_limit(j, v[i].capacity);
-                json_key(j, "usage");
-                json_uint(j, v[i].usage);
-                json_key(j, "peak");
-                json_uint(j, v[i].peak);
-                json_key(j, "free");
-                json_limit(j, resource_free(&v[i]));
-                json_key(j, "refused");
-                json_uint(j, v[i].refused);
-                json_key(j, "enforced_by");
-                json_string(j, v[i].kernel ? "kernel" : "resctld");
+                json_field_string(j, "key", v[i].key);
+                json_field_string(j, "unit", key_counts_bytes(v[i].key) ? "bytes" : "items");
+                json_field_limit(j, "capacity", v[i].capacity);
+                json_field_uint(j, "usage", v[i].usage);
+                json_field_uint(j, "peak", v[i].peak);
+                json_field_limit(j, "free", resource_free(&v[i]));
+                json_field_uint(j, "refused", v[i].refused);
+                json_field_string(j, "enforced_by", v[i].kernel ? "kernel" : "resctld");
                 json_end_object(j);
         }
         json_end_array(j);
@@ -71,12 +63,11 @@ static int resources_table(const Resource *v, size_t n) {
 }
 
 int verb_list_resources(sd_bus *bus, int argc, char **argv) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         Resource *v = NULL;
         size_t n = 0;
-        int r = resources_list(bus, &v, &n, &error);
-        if (r < 0)
-                return fail_bus("list resources", &error, r);
+        int r = resources_get(bus, &v, &n);
+        if (r != EXIT_SUCCESS)
+                return r;
         if (arg.json != JSON_OFF) {
                 Json j;
                 json_init(&j, stdout, arg.json);
@@ -93,46 +84,35 @@ int verb_list_resources(sd_bus *bus, int argc, char **argv) {
 /* ---- list-groups ---- */
 
 int verb_list_groups(sd_bus *bus, int argc, char **argv) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        static const char *const headers[] = { "GROUP", "PARENT" };
         Group *v = NULL;
         size_t n = 0;
-        int r = groups_list(bus, &v, &n, &error);
-        if (r < 0)
-                return fail_bus("list groups", &error, r);
-        if (arg.json != JSON_OFF) {
-                Json j;
-                json_init(&j, stdout, arg.json);
-                json_begin_array(&j);
-                for (size_t i = 0; i < n; i++) {
-                        json_begin_object(&j);
-                        json_key(&j, "name");
-                        json_string(&j, v[i].name);
-                        json_key(&j, "parent");
-                        if (*v[i].parent)
-                                json_string(&j, v[i].parent);
-                        else
-                                json_null(&j);
-                        json_key(&j, "path");
-                        json_string(&j, v[i].path);
-                        json_end_object(&j);
+        int r = groups_get(bus, &v, &n);
+        if (r != EXIT_SUCCESS)
+                return r;
+        _cleanup_(listing_done) Listing l;
+        r = listing_begin(&l, 2, headers, 0);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                const char *parent = *v[i].parent ? v[i].parent : NULL;
+                if (arg.json == JSON_OFF) {
+                        if (table_add(l.table, v[i].name) < 0 || table_add(l.table, parent ? parent : "-") < 0)
+                                r = -ENOMEM;
+                        continue;
                 }
-                json_end_array(&j);
-                json_finish(&j);
-        } else {
-                static const char *const headers[] = { "GROUP", "PARENT" };
-                Table *t = table_new(2, headers, 0);
-                for (size_t i = 0; t && i < n; i++)
-                        if (table_add(t, v[i].name) < 0 || table_add(t, *v[i].parent ? v[i].parent : "-") < 0) {
-                                table_free(t);
-                                t = NULL;
-                        }
-                if (!t)
-                        r = -ENOMEM;
-                else {
-                        table_print(t, stdout);
-                        table_free(t);
+                json_begin_object(&l.json);
+                json_field_string(&l.json, "name", v[i].name);
+                json_key(&l.json, "parent");
+                if (parent)
+                        json_string(&l.json, parent);
+                else
+                        json_null(&l.json);
+                json_field_string(&l.json, "path", v[i].path);
+                json_end_object(&l.json);
+        }
+        if (r >= 0) {
+                listing_end(&l);
+                if (arg.json == JSON_OFF)
                         footer(n, "group", "groups");
-                }
         }
         groups_free(v, n);
         return r < 0 ? fail_oom() : EXIT_SUCCESS;
@@ -166,6 +146,32 @@ static void charges_listp(ChargeList *l) {
         charges_free(l->v, l->n);
 }
 
+static void charge_json(Json *j, const Charge *c) {
+        json_begin_object(j);
+        json_field_uint(j, "id", c->id);
+        json_field_string(j, "group", c->group);
+        json_field_string(j, "key", c->key);
+        json_field_uint(j, "amount", c->amount);
+        json_key(j, "owner_pid");
+        if (c->pid)
+                json_uint(j, c->pid);
+        else
+                json_null(j);
+        json_field_bool(j, "persist", c->flags & 1);
+        json_field_uint(j, "flags", c->flags);
+        json_end_object(j);
+}
+
+static int charge_row(Table *t, const Charge *c) {
+        char a[FORMAT_VALUE_MAX], b[FORMAT_VALUE_MAX], p[FORMAT_VALUE_MAX];
+        snprintf(p, sizeof(p), "%" PRIu32, c->pid);
+        if (table_add(t, format_raw(a, c->id)) < 0 || table_add(t, c->group) < 0 || table_add(t, c->key) < 0 ||
+            table_add(t, format_amount(b, c->key, c->amount)) < 0 || table_add(t, c->pid ? p : "-") < 0 ||
+            table_add(t, c->flags & 1 ? "persist" : "-") < 0)
+                return -ENOMEM;
+        return 0;
+}
+
 int verb_list_charges(sd_bus *bus, int argc, char **argv) {
         const char *group = argc > 0 ? argv[0] : "";
         if (*group) {
@@ -182,55 +188,17 @@ int verb_list_charges(sd_bus *bus, int argc, char **argv) {
         _cleanup_(charges_listp) ChargeList cl = { charges, n_charges };
 
         static const char *const headers[] = { "ID", "GROUP", "KEY", "AMOUNT", "OWNER", "FLAGS" };
-        _cleanup_(table_freep) Table *t = table_new(6, headers, 0x09);
-        if (!t)
+        _cleanup_(listing_done) Listing l;
+        if (listing_begin(&l, 6, headers, 0x09) < 0)
                 return fail_oom();
-        Json j;
-        json_init(&j, stdout, arg.json);
-        if (arg.json != JSON_OFF)
-                json_begin_array(&j);
-        size_t n = 0;
-        for (size_t i = 0; i < n_charges; i++) {
-                uint64_t id = charges[i].id, amount = charges[i].amount, flags = charges[i].flags;
-                uint32_t pid = charges[i].pid;
-                const char *g = charges[i].group, *key = charges[i].key;
-                n++;
-                if (arg.json != JSON_OFF) {
-                        json_begin_object(&j);
-                        json_key(&j, "id");
-                        json_uint(&j, id);
-                        json_key(&j, "group");
-                        json_string(&j, g);
-                        json_key(&j, "key");
-                        json_string(&j, key);
-                        json_key(&j, "amount");
-                        json_uint(&j, amount);
-                        json_key(&j, "owner_pid");
-                        if (pid)
-                                json_uint(&j, pid);
-                        else
-                                json_null(&j);
-                        json_key(&j, "persist");
-                        json_bool(&j, flags & 1);
-                        json_key(&j, "flags");
-                        json_uint(&j, flags);
-                        json_end_object(&j);
-                        continue;
-                }
-                char a[FORMAT_VALUE_MAX], b[FORMAT_VALUE_MAX], c[FORMAT_VALUE_MAX];
-                snprintf(c, sizeof(c), "%" PRIu32, pid);
-                if (table_add(t, format_raw(a, id)) < 0 || table_add(t, g) < 0 || table_add(t, key) < 0 ||
-                    table_add(t, format_amount(b, key, amount)) < 0 || table_add(t, pid ? c : "-") < 0 ||
-                    table_add(t, flags & 1 ? "persist" : "-") < 0)
+        for (size_t i = 0; i < n_charges; i++)
+                if (arg.json != JSON_OFF)
+                        charge_json(&l.json, &charges[i]);
+                else if (charge_row(l.table, &charges[i]) < 0)
                         return fail_oom();
-        }
-        if (arg.json != JSON_OFF) {
-                json_end_array(&j);
-                json_finish(&j);
-                return EXIT_SUCCESS;
-        }
-        table_print(t, stdout);
-        footer(n, "charge", "charges");
+        listing_end(&l);
+        if (arg.json == JSON_OFF)
+                footer(n_charges, "charge", "charges");
         return EXIT_SUCCESS;
 }
 
@@ -276,21 +244,16 @@ int verb_status(sd_bus *bus, int argc, char **argv) {
                 Json j;
                 json_init(&j, stdout, arg.json);
                 json_begin_object(&j);
-                json_key(&j, "service");
-                json_string(&j, RESCTL_SERVICE);
+                json_field_string(&j, "service", RESCTL_SERVICE);
                 json_key(&j, "pid");
                 if (daemon_pid > 0)
                         json_uint(&j, (uint64_t) daemon_pid);
                 else
                         json_null(&j);
-                json_key(&j, "groups");
-                json_uint(&j, n_groups);
-                json_key(&j, "charges");
-                json_uint(&j, n_charges);
-                json_key(&j, "persistent_charges");
-                json_uint(&j, n_persist);
-                json_key(&j, "refused");
-                json_uint(&j, refused);
+                json_field_uint(&j, "groups", n_groups);
+                json_field_uint(&j, "charges", n_charges);
+                json_field_uint(&j, "persistent_charges", n_persist);
+                json_field_uint(&j, "refused", refused);
                 json_key(&j, "resources");
                 resources_json(&j, res, n_res);
                 json_end_object(&j);
@@ -334,8 +297,8 @@ int verb_status(sd_bus *bus, int argc, char **argv) {
 
 /* Worth a line in the tree: something used, limited, or used once. */
 static bool stat_interesting(const Group *g, const char *key) {
-        return stats_get(&g->stats[STAT_USAGE], key, 0) > 0 || stats_get(&g->stats[STAT_PEAK], key, 0) > 0 ||
-               stats_get(&g->stats[STAT_MAX], key, UINT64_MAX) != UINT64_MAX;
+        return group_stat(g, STAT_USAGE, key) > 0 || group_stat(g, STAT_PEAK, key) > 0 ||
+               group_stat(g, STAT_MAX, key) != UINT64_MAX;
 }
 
 /* One row for the group, then one below it for each resource worth a line
@@ -353,13 +316,13 @@ static int tree_add(Table *t, const Group *v, size_t n, size_t at, size_t parent
                 if (!stat_interesting(g, key))
                         continue;
                 char a[FORMAT_VALUE_MAX], b[FORMAT_VALUE_MAX], c[FORMAT_VALUE_MAX], m[FORMAT_VALUE_MAX + 16];
-                uint64_t max = stats_get(&g->stats[STAT_MAX], key, UINT64_MAX);
+                uint64_t max = group_stat(g, STAT_MAX, key);
                 bool over = group_over_max(g, key);
                 *n_over += over;
                 snprintf(m, sizeof(m), "%s%s", max == UINT64_MAX ? "-" : format_amount(b, key, max), over ? "!" : "");
                 size_t krow = table_rows(t);
                 if (table_add(t, key) < 0 || table_add(t, format_amount(a, key, usage->v[k].value)) < 0 ||
-                    table_add(t, format_amount(c, key, stats_get(&g->stats[STAT_PEAK], key, 0))) < 0 ||
+                    table_add(t, format_amount(c, key, group_stat(g, STAT_PEAK, key))) < 0 ||
                     table_add(t, m) < 0 || table_set_parent(t, krow, row) < 0)
                         return -ENOMEM;
         }
@@ -390,24 +353,18 @@ static int tree_print(const Group *v, size_t n, size_t root) {
 static void tree_json(Json *j, const Group *v, size_t n, size_t at) {
         const Group *g = &v[at];
         json_begin_object(j);
-        json_key(j, "name");
-        json_string(j, g->name);
+        json_field_string(j, "name", g->name);
         json_key(j, "resources");
         json_begin_array(j);
         const Stats *usage = &g->stats[STAT_USAGE];
         for (size_t k = 0; k < usage->n; k++) {
                 const char *key = usage->v[k].key;
                 json_begin_object(j);
-                json_key(j, "key");
-                json_string(j, key);
-                json_key(j, "usage");
-                json_uint(j, usage->v[k].value);
-                json_key(j, "max");
-                json_limit(j, stats_get(&g->stats[STAT_MAX], key, UINT64_MAX));
-                json_key(j, "peak");
-                json_uint(j, stats_get(&g->stats[STAT_PEAK], key, 0));
-                json_key(j, "over_max");
-                json_bool(j, group_over_max(g, key));
+                json_field_string(j, "key", key);
+                json_field_uint(j, "usage", usage->v[k].value);
+                json_field_limit(j, "max", group_stat(g, STAT_MAX, key));
+                json_field_uint(j, "peak", group_stat(g, STAT_PEAK, key));
+                json_field_bool(j, "over_max", group_over_max(g, key));
                 json_end_object(j);
         }
         json_end_array(j);
@@ -427,12 +384,12 @@ int verb_tree(sd_bus *bus, int argc, char **argv) {
                 if (q != EXIT_SUCCESS)
                         return q;
         }
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         Group *v = NULL;
         size_t n = 0;
-        int r = groups_list(bus, &v, &n, &error);
-        if (r < 0)
-                return fail_bus("list groups", &error, r);
+        int r = groups_get(bus, &v, &n);
+        if (r != EXIT_SUCCESS)
+                return r;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         size_t root = SIZE_MAX;
         for (size_t i = 0; i < n; i++) {
                 if (streq(v[i].name, top))
@@ -489,7 +446,7 @@ static int check_properties(sd_bus_message *reply) {
                         found = streq(name, arg.properties[i]);
                         r = sd_bus_message_skip(reply, "v");
                         if (r >= 0)
-                                r = sd_bus_message_exit_container(reply);
+                                r = property_done(reply, false);
                 }
                 if (r < 0)
                         return fail_bus("show group", NULL, r);
@@ -521,17 +478,12 @@ int verb_show(sd_bus *bus, int argc, char **argv) {
         if (arg.json != JSON_OFF)
                 json_begin_object(&j);
         r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                const char *name, *contents;
-                r = sd_bus_message_read(reply, "s", &name);
-                if (r >= 0)
-                        r = sd_bus_message_peek_type(reply, NULL, &contents);
-                if (r < 0)
-                        break;
+        const char *name, *contents;
+        while (r >= 0 && (r = property_next(reply, &name, &contents)) > 0) {
                 if (!property_wanted(name)) {
                         r = sd_bus_message_skip(reply, "v");
                         if (r >= 0)
-                                r = sd_bus_message_exit_container(reply);
+                                r = property_done(reply, false);
                         continue;
                 }
                 r = sd_bus_message_enter_container(reply, 'v', contents);
@@ -543,8 +495,7 @@ int verb_show(sd_bus *bus, int argc, char **argv) {
                         if (r < 0)
                                 break;
                         if (arg.json != JSON_OFF) {
-                                json_key(&j, name);
-                                json_string(&j, s);
+                                json_field_string(&j, name, s);
                         } else if (arg.value)
                                 printf("%s\n", s);
                         else
@@ -560,8 +511,7 @@ int verb_show(sd_bus *bus, int argc, char **argv) {
                                 json_key(&j, name);
                                 json_begin_object(&j);
                                 for (size_t i = 0; i < s.n; i++) {
-                                        json_key(&j, s.v[i].key);
-                                        json_limit(&j, s.v[i].value);
+                                        json_field_limit(&j, s.v[i].key, s.v[i].value);
                                 }
                                 json_end_object(&j);
                         } else {
@@ -580,9 +530,7 @@ int verb_show(sd_bus *bus, int argc, char **argv) {
                         if (r < 0)
                                 break;
                 }
-                r = sd_bus_message_exit_container(reply);
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(reply);
+                r = property_done(reply, true);
         }
         if (r < 0)
                 return fail_bus("show group", NULL, r);

@@ -106,15 +106,30 @@ static uint64_t now_realtime(sd_bus_message *m) {
         return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
 }
 
-/* Opens the line: the timestamp, and for JSON the object. */
-static void line_begin(FILE *f, Json *j, sd_bus_message *m) {
+/* One line of output, written to memory: printed or held when complete. */
+typedef struct Line {
+        char *buf;
+        size_t size;
+        FILE *f;
+        Json j;
+} Line;
+
+/* Opens the line: the timestamp, then for JSON the object with kind set to
+ * what ("signal": "LimitHit"); for people a signal's line goes on with its
+ * name, a notice's with a sentence of its own. */
+static int line_begin(Line *l, sd_bus_message *m, const char *kind, const char *what) {
+        *l = (Line) { 0 };
+        l->f = open_memstream(&l->buf, &l->size);
+        if (!l->f)
+                return -ENOMEM;
+        FILE *f = l->f;
         uint64_t usec = now_realtime(m);
         if (arg.json != JSON_OFF) {
-                json_init(j, f, JSON_SHORT);
-                json_begin_object(j);
-                json_key(j, "timestamp-realtime");
-                json_uint(j, usec);
-                return;
+                json_init(&l->j, f, JSON_SHORT);
+                json_begin_object(&l->j);
+                json_field_uint(&l->j, "timestamp-realtime", usec);
+                json_field_string(&l->j, kind, what);
+                return 0;
         }
         time_t sec = (time_t) (usec / 1000000);
         struct tm tm;
@@ -122,14 +137,27 @@ static void line_begin(FILE *f, Json *j, sd_bus_message *m) {
         if (!localtime_r(&sec, &tm) || strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm) == 0)
                 buf[0] = 0;
         fprintf(f, "%s%s.%06u%s ", ansi_grey(), buf, (unsigned) (usec % 1000000), ansi_normal());
+        if (streq(kind, "signal"))
+                fputs(what, f);
+        return 0;
 }
 
-static void line_end(FILE *f, Json *j) {
+/* name=value, or "name": "value". */
+static void line_field_string(Line *l, const char *name, const char *value) {
+        if (arg.json != JSON_OFF)
+                json_field_string(&l->j, name, value);
+        else
+                fprintf(l->f, " %s=%s", name, value);
+}
+
+/* Closes the line; l->buf is then the whole line. */
+static void line_end(Line *l) {
         if (arg.json != JSON_OFF) {
-                json_end_object(j);
-                json_finish(j);
+                json_end_object(&l->j);
+                json_finish(&l->j);
         } else
-                fputc('\n', f);
+                fputc('\n', l->f);
+        fclose(l->f);
 }
 
 static void held_flush(bool print) {
@@ -197,39 +225,25 @@ static int on_manager_signal(sd_bus_message *m, void *userdata, sd_bus_error *re
         if (streq(member, "LimitHit") && !arg.verbose)
                 held_flush(false);      /* the Events changes it caused */
 
-        char *buf = NULL;
-        size_t size;
-        FILE *f = open_memstream(&buf, &size);
-        if (!f)
+        Line l;
+        if (line_begin(&l, m, "signal", member) < 0)
                 return -ENOMEM;
-        Json j;
-        line_begin(f, &j, m);
-        if (arg.json != JSON_OFF) {
-                json_key(&j, "signal");
-                json_string(&j, member);
-        } else
-                fputs(member, f);
         for (unsigned i = 0; i < n; i++) {
                 char nb[16], b[FORMAT_VALUE_MAX];
                 const char *name = arg_name(member, i, nb);
-                if (arg.json != JSON_OFF) {
-                        json_key(&j, name);
-                        if (a[i].type == 's')
-                                json_string(&j, a[i].s);
-                        else if (a[i].type == 't')
-                                json_limit(&j, a[i].t);
-                        else
-                                json_null(&j);
-                } else if (a[i].type == 's')
-                        fprintf(f, " %s=%s", name, a[i].s);
+                if (a[i].type == 's')
+                        line_field_string(&l, name, a[i].s);
+                else if (arg.json == JSON_OFF)
+                        fprintf(l.f, " %s=%s", name, a[i].type == 't' ? format_raw(b, a[i].t) : "?");
                 else if (a[i].type == 't')
-                        fprintf(f, " %s=%s", name, format_raw(b, a[i].t));
-                else
-                        fprintf(f, " %s=?", name);
+                        json_field_limit(&l.j, name, a[i].t);
+                else {
+                        json_key(&l.j, name);
+                        json_null(&l.j);
+                }
         }
-        line_end(f, &j);
-        fclose(f);
-        emit(buf, false);
+        line_end(&l);
+        emit(l.buf, false);
         return 0;
 }
 
@@ -250,8 +264,7 @@ static bool print_stats(FILE *f, Json *j, const char *name, const Stats *s) {
                 if (!key_wanted(s->v[i].key))
                         continue;
                 if (arg.json != JSON_OFF) {
-                        json_key(j, s->v[i].key);
-                        json_limit(j, s->v[i].value);
+                        json_field_limit(j, s->v[i].key, s->v[i].value);
                 } else {
                         char b[FORMAT_VALUE_MAX];
                         fprintf(f, "%s%s:%s", shown ? "," : "", s->v[i].key, format_raw(b, s->v[i].value));
@@ -274,31 +287,18 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
         if (!group_wanted(sd_bus_message_get_bus(m), group))
                 return 0;
 
-        char *buf = NULL;
-        size_t size;
-        FILE *f = open_memstream(&buf, &size);
-        if (!f)
+        Line l;
+        if (line_begin(&l, m, "signal", "PropertiesChanged") < 0)
                 return -ENOMEM;
-        Json j;
-        line_begin(f, &j, m);
-        if (arg.json != JSON_OFF) {
-                json_key(&j, "signal");
-                json_string(&j, "PropertiesChanged");
-                json_key(&j, "group");
-                json_string(&j, group);
-        } else
-                fprintf(f, "PropertiesChanged group=%s", group);
+        FILE *f = l.f;
+        line_field_string(&l, "group", group);
 
         bool events_only = true;
         size_t shown = 0;
         r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *name, *contents;
-                r = sd_bus_message_read(m, "s", &name);
-                if (r >= 0)
-                        r = sd_bus_message_peek_type(m, NULL, &contents);
-                if (r >= 0)
-                        r = sd_bus_message_enter_container(m, 'v', contents);
+        const char *name, *contents;
+        while (r >= 0 && (r = property_next(m, &name, &contents)) > 0) {
+                r = sd_bus_message_enter_container(m, 'v', contents);
                 if (r < 0)
                         break;
                 if (!streq(name, "Events") && !streq(name, "EventsLocal"))
@@ -307,23 +307,18 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
                         Stats s = { 0 };
                         r = stats_read(m, &s);
                         if (r >= 0)
-                                shown += print_stats(f, &j, name, &s);
+                                shown += print_stats(f, &l.j, name, &s);
                         stats_done(&s);
                 } else if (streq(contents, "s")) {
                         const char *s;
                         r = sd_bus_message_read(m, "s", &s);
-                        if (r >= 0 && arg.json != JSON_OFF) {
-                                json_key(&j, name);
-                                json_string(&j, s);
-                        } else if (r >= 0)
-                                fprintf(f, " %s=%s", name, s);
+                        if (r >= 0)
+                                line_field_string(&l, name, s);
                         shown++;
                 } else
                         r = sd_bus_message_skip(m, contents);
                 if (r >= 0)
-                        r = sd_bus_message_exit_container(m);
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(m);
+                        r = property_done(m, true);
         }
         if (r >= 0)
                 r = sd_bus_message_exit_container(m);
@@ -335,11 +330,11 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
                 events_only = false;
                 shown++;
                 if (arg.json != JSON_OFF) {
-                        json_key(&j, "invalidated");
-                        json_begin_array(&j);
+                        json_key(&l.j, "invalidated");
+                        json_begin_array(&l.j);
                         for (char **s = inv; *s; s++)
-                                json_string(&j, *s);
-                        json_end_array(&j);
+                                json_string(&l.j, *s);
+                        json_end_array(&l.j);
                 } else {
                         fputs(" invalidated=", f);
                         for (char **s = inv; *s; s++)
@@ -349,13 +344,12 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
         for (char **s = inv; s && *s; s++)
                 free(*s);
         free(inv);
-        line_end(f, &j);
-        fclose(f);
+        line_end(&l);
         if (shown == 0) {
-                free(buf);
+                free(l.buf);
                 return 0;
         }
-        emit(buf, events_only && arg.json == JSON_OFF && !arg.verbose);
+        emit(l.buf, events_only && arg.json == JSON_OFF && !arg.verbose);
         return 0;
 }
 
@@ -363,35 +357,26 @@ static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret
         const char *name, *old_owner, *new_owner;
         if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 || !streq(name, RESCTL_SERVICE))
                 return 0;
-        char *buf = NULL;
-        size_t size;
-        FILE *f = open_memstream(&buf, &size);
-        if (!f)
+        Line l;
+        if (line_begin(&l, m, "notice", "NameOwnerChanged") < 0)
                 return -ENOMEM;
-        Json j;
-        line_begin(f, &j, m);
+        FILE *f = l.f;
         if (arg.json != JSON_OFF) {
-                json_key(&j, "notice");
-                json_string(&j, "NameOwnerChanged");
-                json_key(&j, "name");
-                json_string(&j, name);
-                json_key(&j, "old_owner");
-                json_string(&j, old_owner);
-                json_key(&j, "new_owner");
-                json_string(&j, new_owner);
+                json_field_string(&l.j, "name", name);
+                json_field_string(&l.j, "old_owner", old_owner);
+                json_field_string(&l.j, "new_owner", new_owner);
         } else if (isempty(new_owner))
                 fprintf(f, "-- %s left the bus (resctld stopped); waiting for it to come back", RESCTL_SERVICE);
         else if (isempty(old_owner))
                 fprintf(f, "-- %s is back on the bus as %s (resctld restarted)", RESCTL_SERVICE, new_owner);
         else
                 fprintf(f, "-- %s changed owner from %s to %s", RESCTL_SERVICE, old_owner, new_owner);
-        line_end(f, &j);
-        fclose(f);
+        line_end(&l);
         /* The group tree may differ now. */
         groups_free(tree, n_tree);
         tree = NULL;
         n_tree = 0;
-        emit(buf, false);
+        emit(l.buf, false);
         return 0;
 }
 

@@ -35,6 +35,27 @@ static int parse_id_arg(const char *s, uint64_t *ret) {
         return EXIT_SUCCESS;
 }
 
+/* charge and evict: two names, then AMOUNT (argv[2]) and the flags. */
+static int call_with_amount(sd_bus *bus, char **argv, const char *method, const char *what, uint64_t flags,
+                            sd_bus_message **reply) {
+        uint64_t amount;
+        int q = parse_amount_arg("amount", argv[2], &amount);
+        if (q != EXIT_SUCCESS)
+                return q;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = manager_call(bus, method, &error, reply, "sstt", argv[0], argv[1], amount, flags);
+        return r < 0 ? fail_bus(what, &error, r) : EXIT_SUCCESS;
+}
+
+/* write and set-property change the limits of unit: the failure, or a
+ * warning when a usage is now above its max. */
+static int unit_changed(sd_bus *bus, const char *unit, const char *what, const sd_bus_error *error, int r) {
+        if (r < 0)
+                return fail_bus(what, error, r);
+        warn_over_max(bus, unit);
+        return EXIT_SUCCESS;
+}
+
 /* ---- write ---- */
 
 int verb_write(sd_bus *bus, int argc, char **argv) {
@@ -53,10 +74,7 @@ int verb_write(sd_bus *bus, int argc, char **argv) {
         }
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r = manager_call(bus, "WriteFile", &error, NULL, "sss", argv[0], argv[1], text);
-        if (r < 0)
-                return fail_bus("write file", &error, r);
-        warn_over_max(bus, argv[0]);
-        return EXIT_SUCCESS;
+        return unit_changed(bus, argv[0], "write file", &error, r);
 }
 
 /* ---- set-property ---- */
@@ -80,26 +98,20 @@ int verb_set_property(sd_bus *bus, int argc, char **argv) {
                 return fail_bus("set unit properties", NULL, r);
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         r = sd_bus_call(bus, m, 0, &error, NULL);
-        if (r < 0)
-                return fail_bus("set unit properties", &error, r);
-        warn_over_max(bus, argv[0]);
-        return EXIT_SUCCESS;
+        return unit_changed(bus, argv[0], "set unit properties", &error, r);
 }
 
 /* ---- charges ---- */
 
 int verb_charge(sd_bus *bus, int argc, char **argv) {
-        uint64_t amount, id;
-        int q = parse_amount_arg("amount", argv[2], &amount);
-        if (q != EXIT_SUCCESS)
-                return q;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r = manager_call(bus, "Charge", &error, &reply, "sstt", argv[0], argv[1], amount,
-                             (arg.persist ? CHARGE_PERSIST : arg.until_stop ? CHARGE_UNIT : 0) |
-                                     (arg.create ? CHARGE_CREATE : 0));
-        if (r < 0)
-                return fail_bus("charge", &error, r);
+        uint64_t id;
+        int r = call_with_amount(bus, argv, "Charge", "charge",
+                                 (arg.persist ? CHARGE_PERSIST : arg.until_stop ? CHARGE_UNIT : 0) |
+                                         (arg.create ? CHARGE_CREATE : 0),
+                                 &reply);
+        if (r != EXIT_SUCCESS)
+                return r;
         r = sd_bus_message_read(reply, "t", &id);
         if (r < 0)
                 return fail_bus("charge", NULL, r);
@@ -107,10 +119,8 @@ int verb_charge(sd_bus *bus, int argc, char **argv) {
                 Json j;
                 json_init(&j, stdout, arg.json);
                 json_begin_object(&j);
-                json_key(&j, "id");
-                json_uint(&j, id);
-                json_key(&j, "persist");
-                json_bool(&j, arg.persist);
+                json_field_uint(&j, "id", id);
+                json_field_bool(&j, "persist", arg.persist);
                 json_end_object(&j);
                 json_finish(&j);
         } else
@@ -199,59 +209,41 @@ int verb_migrate(sd_bus *bus, int argc, char **argv) {
 }
 
 int verb_evict(sd_bus *bus, int argc, char **argv) {
-        uint64_t amount;
-        int q = parse_amount_arg("amount", argv[2], &amount);
-        if (q != EXIT_SUCCESS)
-                return q;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r = manager_call(bus, "Evict", &error, &reply, "sstt", argv[0], argv[1], amount,
-                             arg.force ? EVICT_FORCE : 0);
-        if (r < 0)
-                return fail_bus("evict", &error, r);
+        int r = call_with_amount(bus, argv, "Evict", "evict", arg.force ? EVICT_FORCE : 0, &reply);
+        if (r != EXIT_SUCCESS)
+                return r;
         r = sd_bus_message_enter_container(reply, 'a', "(tst)");
         if (r < 0)
                 return fail_bus("evict", NULL, r);
         static const char *const headers[] = { "ID", "GROUP", "AMOUNT" };
-        _cleanup_(table_freep) Table *t = table_new(3, headers, 0x5);
-        if (!t)
+        _cleanup_(listing_done) Listing l;
+        if (listing_begin(&l, 3, headers, 0x5) < 0)
                 return fail_oom();
-        Json j;
-        json_init(&j, stdout, arg.json);
-        if (arg.json != JSON_OFF)
-                json_begin_array(&j);
+        Json *j = &l.json;
         uint64_t id, amt;
         const char *g;
         size_t n = 0;
         while ((r = sd_bus_message_read(reply, "(tst)", &id, &g, &amt)) > 0) {
                 n++;
                 if (arg.json != JSON_OFF) {
-                        json_begin_object(&j);
-                        json_key(&j, "id");
-                        json_uint(&j, id);
-                        json_key(&j, "group");
-                        json_string(&j, g);
-                        json_key(&j, "amount");
-                        json_uint(&j, amt);
-                        json_end_object(&j);
+                        json_begin_object(j);
+                        json_field_uint(j, "id", id);
+                        json_field_string(j, "group", g);
+                        json_field_uint(j, "amount", amt);
+                        json_end_object(j);
                         continue;
                 }
                 char a[FORMAT_VALUE_MAX], b[FORMAT_VALUE_MAX];
-                if (table_add(t, format_raw(a, id)) < 0 || table_add(t, g) < 0 ||
-                    table_add(t, format_amount(b, argv[0], amt)) < 0)
+                if (table_add(l.table, format_raw(a, id)) < 0 || table_add(l.table, g) < 0 ||
+                    table_add(l.table, format_amount(b, argv[0], amt)) < 0)
                         return fail_oom();
         }
         if (r < 0)
                 return fail_bus("evict", NULL, r);
-        if (arg.json != JSON_OFF) {
-                json_end_array(&j);
-                json_finish(&j);
-        } else {
-                table_print(t, stdout);
-                if (arg.legend)
-                        printf("\n%zu %s %s.\n", n, n == 1 ? "victim" : "victims",
-                               arg.force ? "released" : "asked to make room");
-        }
+        listing_end(&l);
+        if (arg.json == JSON_OFF && arg.legend)
+                printf("\n%zu %s %s.\n", n, n == 1 ? "victim" : "victims", arg.force ? "released" : "asked to make room");
         if (n > 0 && !arg.force)
                 hint("Nothing was released: the holders were sent EvictionRequested; use --force to release "
                      "their charges now.");
@@ -260,17 +252,23 @@ int verb_evict(sd_bus *bus, int argc, char **argv) {
 
 /* ---- resources ---- */
 
-int verb_register_resource(sd_bus *bus, int argc, char **argv) {
+/* register-resource and set-capacity: KEY CAPACITY, then a warning when
+ * the usage is above the capacity. */
+static int call_with_capacity(sd_bus *bus, char **argv, const char *method, const char *what) {
         uint64_t capacity;
         int q = parse_amount_arg("capacity", argv[1], &capacity);
         if (q != EXIT_SUCCESS)
                 return q;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        int r = manager_call(bus, "RegisterResource", &error, NULL, "st", argv[0], capacity);
+        int r = manager_call(bus, method, &error, NULL, "st", argv[0], capacity);
         if (r < 0)
-                return fail_bus("register resource", &error, r);
+                return fail_bus(what, &error, r);
         warn_over_capacity(bus, argv[0]);
         return EXIT_SUCCESS;
+}
+
+int verb_register_resource(sd_bus *bus, int argc, char **argv) {
+        return call_with_capacity(bus, argv, "RegisterResource", "register resource");
 }
 
 int verb_unregister_resource(sd_bus *bus, int argc, char **argv) {
@@ -282,14 +280,5 @@ int verb_unregister_resource(sd_bus *bus, int argc, char **argv) {
 }
 
 int verb_set_capacity(sd_bus *bus, int argc, char **argv) {
-        uint64_t capacity;
-        int q = parse_amount_arg("capacity", argv[1], &capacity);
-        if (q != EXIT_SUCCESS)
-                return q;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        int r = manager_call(bus, "SetCapacity", &error, NULL, "st", argv[0], capacity);
-        if (r < 0)
-                return fail_bus("set capacity", &error, r);
-        warn_over_capacity(bus, argv[0]);
-        return EXIT_SUCCESS;
+        return call_with_capacity(bus, argv, "SetCapacity", "set capacity");
 }

@@ -17,12 +17,11 @@
 #define PROTECT_MIN UINT64_C(0x2)
 
 static int capacity_of(sd_bus *bus, const char *key, uint64_t *ret) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         Resource *v = NULL;
         size_t n = 0;
-        int r = resources_list(bus, &v, &n, &error);
-        if (r < 0)
-                return fail_bus("list resources", &error, r);
+        int r = resources_get(bus, &v, &n);
+        if (r != EXIT_SUCCESS)
+                return r;
         bool found = false;
         for (size_t i = 0; i < n && !found; i++)
                 if (streq(v[i].key, key)) {

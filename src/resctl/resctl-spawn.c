@@ -31,6 +31,25 @@ static void close_other_fds(int keep) {
         (void) close_range((unsigned) keep + 1, ~0U, 0);
 }
 
+static void close_pair(int fd[2]) {
+        close(fd[0]);
+        close(fd[1]);
+}
+
+/* A pipe in fd, then fork(): the child's pid, 0 in the child, or -1 with
+ * the pipe closed again. Buffered output is flushed first, so that the
+ * child does not write it a second time. */
+static pid_t fork_with_pipe(int fd[2]) {
+        if (pipe2(fd, O_CLOEXEC) < 0)
+                return -1;
+        fflush(stdout);
+        fflush(stderr);
+        pid_t pid = fork();
+        if (pid < 0)
+                close_pair(fd);
+        return pid;
+}
+
 /* ---- pager ---- */
 
 static pid_t pager_pid;
@@ -56,6 +75,7 @@ static _Noreturn void pager_fallback(void) {
 }
 
 void pager_open(void) {
+        int fd[2];
         if (pager_pid > 0 || !isatty(STDOUT_FILENO))
                 return;
         const char *pager = getenv("RESCTL_PAGER");
@@ -66,16 +86,9 @@ void pager_open(void) {
         if (pager && (!*pager || streq(pager, "cat")))
                 return;
 
-        int fd[2];
-        if (pipe2(fd, O_CLOEXEC) < 0)
+        pid_t pid = fork_with_pipe(fd);
+        if (pid < 0)
                 return;
-        fflush(stdout);
-        pid_t pid = fork();
-        if (pid < 0) {
-                close(fd[0]);
-                close(fd[1]);
-                return;
-        }
         if (pid == 0) {
                 if (dup2(fd[0], STDIN_FILENO) < 0)
                         _exit(EXIT_FAILURE);
@@ -91,15 +104,13 @@ void pager_open(void) {
                 execlp("more", "more", (char *) NULL);
                 pager_fallback();
         }
-        if (dup2(fd[1], STDOUT_FILENO) < 0) {
-                close(fd[0]);
-                close(fd[1]);
+        int r = dup2(fd[1], STDOUT_FILENO);
+        close_pair(fd);
+        if (r < 0) {
                 kill(pid, SIGTERM);
                 (void) waitpid(pid, NULL, 0);
                 return;
         }
-        close(fd[0]);
-        close(fd[1]);
         pager_pid = pid;
 }
 
@@ -125,16 +136,9 @@ void polkit_agent_open(void) {
         if (access(POLKIT_AGENT_BINARY_PATH, X_OK) < 0)
                 return;
         int fd[2];
-        if (pipe2(fd, O_CLOEXEC) < 0)
+        pid_t pid = fork_with_pipe(fd);
+        if (pid < 0)
                 return;
-        fflush(stdout);
-        fflush(stderr);
-        pid_t pid = fork();
-        if (pid < 0) {
-                close(fd[0]);
-                close(fd[1]);
-                return;
-        }
         if (pid == 0) {
                 /* The agent talks to the terminal even when our output is piped. */
                 if (!isatty(STDOUT_FILENO) || !isatty(STDERR_FILENO)) {

@@ -16,15 +16,15 @@
 #include "resctl.h"
 
 bool group_over_max(const Group *g, const char *key) {
-        uint64_t max = stats_get(&g->stats[STAT_MAX], key, UINT64_MAX);
-        return max != UINT64_MAX && stats_get(&g->stats[STAT_USAGE], key, 0) > max;
+        uint64_t max = group_stat(g, STAT_MAX, key);
+        return max != UINT64_MAX && group_stat(g, STAT_USAGE, key) > max;
 }
 
 static bool row_interesting(const Group *g, const char *key) {
-        return stats_get(&g->stats[STAT_USAGE], key, 0) > 0 || stats_get(&g->stats[STAT_PEAK], key, 0) > 0 ||
-               stats_get(&g->stats[STAT_MAX], key, UINT64_MAX) != UINT64_MAX ||
-               stats_get(&g->stats[STAT_MIN], key, 0) > 0 || stats_get(&g->stats[STAT_LOW], key, 0) > 0 ||
-               stats_get(&g->stats[STAT_EVENTS], key, 0) > 0;
+        return group_stat(g, STAT_USAGE, key) > 0 || group_stat(g, STAT_PEAK, key) > 0 ||
+               group_stat(g, STAT_MAX, key) != UINT64_MAX ||
+               group_stat(g, STAT_MIN, key) > 0 || group_stat(g, STAT_LOW, key) > 0 ||
+               group_stat(g, STAT_EVENTS, key) > 0;
 }
 
 static const char *what_follows(const char *key) {
@@ -72,7 +72,7 @@ void warn_over_max(sd_bus *bus, const char *unit) {
                         continue;
                 char a[FORMAT_VALUE_MAX], b[FORMAT_VALUE_MAX];
                 warning("%s: %s max %s is below its usage %s: %s.", unit, key,
-                        format_amount(a, key, stats_get(&g.stats[STAT_MAX], key, UINT64_MAX)),
+                        format_amount(a, key, group_stat(&g, STAT_MAX, key)),
                         format_amount(b, key, usage->v[k].value), what_follows(key));
         }
         group_done(&g);
@@ -142,36 +142,29 @@ static int status_one(sd_bus *bus, const char *name, Json *j) {
 
         if (j) {
                 json_begin_object(j);
-                json_key(j, "name");
-                json_string(j, name);
+                json_field_string(j, "name", name);
                 json_key(j, "parent");
                 if (*parent)
                         json_string(j, parent);
                 else
                         json_null(j);
-                json_key(j, "charges");
-                json_uint(j, n_charges);
-                json_key(j, "persistent_charges");
-                json_uint(j, n_persist);
-                json_key(j, "over_max");
-                json_bool(j, n_over > 0);
+                json_field_uint(j, "charges", n_charges);
+                json_field_uint(j, "persistent_charges", n_persist);
+                json_field_bool(j, "over_max", n_over > 0);
                 json_key(j, "resources");
                 json_begin_array(j);
                 for (size_t k = 0; k < usage->n; k++) {
                         const char *key = usage->v[k].key;
                         json_begin_object(j);
-                        json_key(j, "key");
-                        json_string(j, key);
+                        json_field_string(j, "key", key);
                         static const GroupStat cols[] = { STAT_USAGE, STAT_PEAK, STAT_MAX, STAT_MIN, STAT_LOW,
                                                           STAT_EVENTS, STAT_EVENTS_LOCAL };
                         static const char *const names[] = { "usage", "peak", "max", "min", "low", "events",
                                                              "events_local" };
-                        for (size_t c = 0; c < ELEMENTSOF(cols); c++) {
-                                json_key(j, names[c]);
-                                json_limit(j, stats_get(&g.stats[cols[c]], key, cols[c] == STAT_MAX ? UINT64_MAX : 0));
-                        }
-                        json_key(j, "over_max");
-                        json_bool(j, group_over_max(&g, key));
+                        for (size_t c = 0; c < ELEMENTSOF(cols); c++)
+                                json_field_limit(j, names[c],
+                                                 group_stat(&g, cols[c], key));
+                        json_field_bool(j, "over_max", group_over_max(&g, key));
                         json_end_object(j);
                 }
                 json_end_array(j);
@@ -203,15 +196,15 @@ static int status_one(sd_bus *bus, const char *name, Json *j) {
                         continue;
                 char a[FORMAT_VALUE_MAX], b[FORMAT_VALUE_MAX], c[FORMAT_VALUE_MAX], d[FORMAT_VALUE_MAX],
                         e[FORMAT_VALUE_MAX], f[FORMAT_VALUE_MAX], m[FORMAT_VALUE_MAX + 8];
-                snprintf(m, sizeof(m), "%s%s", limit_cell(c, key, stats_get(&g.stats[STAT_MAX], key, UINT64_MAX),
+                snprintf(m, sizeof(m), "%s%s", limit_cell(c, key, group_stat(&g, STAT_MAX, key),
                                                           UINT64_MAX),
                          group_over_max(&g, key) ? "!" : "");
                 if (table_add(t, key) < 0 || table_add(t, format_amount(a, key, usage->v[k].value)) < 0 ||
-                    table_add(t, format_amount(b, key, stats_get(&g.stats[STAT_PEAK], key, 0))) < 0 ||
+                    table_add(t, format_amount(b, key, group_stat(&g, STAT_PEAK, key))) < 0 ||
                     table_add(t, m) < 0 ||
-                    table_add(t, limit_cell(d, key, stats_get(&g.stats[STAT_MIN], key, 0), 0)) < 0 ||
-                    table_add(t, limit_cell(e, key, stats_get(&g.stats[STAT_LOW], key, 0), 0)) < 0 ||
-                    table_add(t, format_raw(f, stats_get(&g.stats[STAT_EVENTS], key, 0))) < 0) {
+                    table_add(t, limit_cell(d, key, group_stat(&g, STAT_MIN, key), 0)) < 0 ||
+                    table_add(t, limit_cell(e, key, group_stat(&g, STAT_LOW, key), 0)) < 0 ||
+                    table_add(t, format_raw(f, group_stat(&g, STAT_EVENTS, key))) < 0) {
                         group_done(&g);
                         return fail_oom();
                 }

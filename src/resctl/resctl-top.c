@@ -123,11 +123,11 @@ static int top_draw(Top *t) {
                 bool root = isempty(g->parent);
                 rows[n++] = (Row) {
                         .g = g,
-                        .usage = stats_get(&g->stats[STAT_USAGE], t->key, 0),
-                        .max = stats_get(&g->stats[STAT_MAX], t->key, UINT64_MAX),
-                        .peak = stats_get(&g->stats[STAT_PEAK], t->key, 0),
+                        .usage = group_stat(g, STAT_USAGE, t->key),
+                        .max = group_stat(g, STAT_MAX, t->key),
+                        .peak = group_stat(g, STAT_PEAK, t->key),
                         /* The root counts no events of its own (as the kernel). */
-                        .refused = root ? t->refused : stats_get(&g->stats[STAT_EVENTS], t->key, 0),
+                        .refused = root ? t->refused : group_stat(g, STAT_EVENTS, t->key),
                 };
         }
         qsort(rows, n, sizeof(Row), row_compare);
@@ -234,23 +234,10 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
                 return 0;
         }
         r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *prop, *contents;
-                r = sd_bus_message_read(m, "s", &prop);
-                if (r >= 0)
-                        r = sd_bus_message_peek_type(m, NULL, &contents);
-                if (r < 0)
-                        break;
-                GroupStat s = group_stat_from_string(prop);
-                if (s < _STAT_MAX && streq(contents, "a{st}")) {
-                        r = sd_bus_message_enter_container(m, 'v', contents);
-                        if (r >= 0) {
-                                stats_done(&g->stats[s]);
-                                r = stats_read(m, &g->stats[s]);
-                        }
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(m);
-                } else if (streq(prop, "Parent") && streq(contents, "s")) {
+        const char *prop, *contents;
+        while (r >= 0 && (r = property_next(m, &prop, &contents)) > 0) {
+                r = group_stat_read(m, g, prop, contents);
+                if (r == 0 && streq(prop, "Parent") && streq(contents, "s")) {
                         const char *parent;
                         r = sd_bus_message_read(m, "v", "s", &parent);
                         if (r >= 0) {
@@ -260,10 +247,10 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
                                 free(g->parent);
                                 g->parent = p;
                         }
-                } else
+                } else if (r == 0)
                         r = sd_bus_message_skip(m, "v");
                 if (r >= 0)
-                        r = sd_bus_message_exit_container(m);
+                        r = property_done(m, false);
         }
         g->loaded = true;
         t->dirty = true;
@@ -372,9 +359,7 @@ static int top_loop(Top *t) {
                 if (r < 0) {
                         if (r == -ECONNRESET || r == -ENOTCONN)
                                 return fail("The bus connection was closed.");
-                        if (r == -ENOMEM)
-                                return fail_oom();
-                        return fail("Failed to process bus messages: %s", strerror(-r));
+                        return fail_process(r);
                 }
                 if (r > 0)
                         continue;

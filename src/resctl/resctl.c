@@ -37,12 +37,9 @@ static void json_line(const char *kind, const char *error_name, int status, cons
                 else
                         json_null(&j);
         }
-        json_key(&j, kind);
-        json_string(&j, text);
-        if (status != 0) {
-                json_key(&j, "exit_status");
-                json_uint(&j, (uint64_t) status);
-        }
+        json_field_string(&j, kind, text);
+        if (status != 0)
+                json_field_uint(&j, "exit_status", (uint64_t) status);
         json_end_object(&j);
         json_finish(&j);
 }
@@ -59,22 +56,6 @@ static int vfail_line(int status, const char *error_name, const char *fmt, va_li
         return status;
 }
 
-int fail(const char *fmt, ...) {
-        va_list ap;
-        va_start(ap, fmt);
-        int r = vfail_line(EXIT_FAILURE, NULL, fmt, ap);
-        va_end(ap);
-        return r;
-}
-
-int fail_usage(const char *fmt, ...) {
-        va_list ap;
-        va_start(ap, fmt);
-        int r = vfail_line(EXIT_USAGE, NULL, fmt, ap);
-        va_end(ap);
-        return r;
-}
-
 int fail_status(int status, const char *error_name, const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
@@ -85,6 +66,12 @@ int fail_status(int status, const char *error_name, const char *fmt, ...) {
 
 int fail_oom(void) {
         return fail("Out of memory.");
+}
+
+int fail_process(int r) {
+        if (r == -ENOMEM)
+                return fail_oom();
+        return fail("Failed to process bus messages: %s", strerror(-r));
 }
 
 static void vnote(const char *color, const char *prefix, const char *fmt, va_list ap) {
@@ -241,6 +228,7 @@ typedef enum VerbFlags {
         VERB_CREATE = 1 << 10,           /* --create applies */
         VERB_VERBOSE = 1 << 11,          /* --verbose applies */
         VERB_PROPERTY = 1 << 12,        /* --property, --value apply */
+        VERB_LISTING = VERB_JSON | VERB_PAGER, /* the output is a listing */
 } VerbFlags;
 
 typedef struct Verb {
@@ -248,26 +236,26 @@ typedef struct Verb {
         unsigned min_args, max_args;    /* after the verb; UINT32_MAX: any number */
         VerbFlags flags;
         int (*run)(sd_bus *bus, int argc, char **argv);
-        const char *synopsis;
+        const char *synopsis;           /* NULL: the name alone, the verb takes no arguments */
         const char *description;        /* for "resctl VERB --help"; NULL: see resctl --help */
 } Verb;
 
 #define MANY UINT32_MAX
 
 static const Verb verbs[] = {
-        { "status", 0, MANY, VERB_JSON | VERB_PAGER, verb_status, "status [GROUP...]",
+        { "status", 0, MANY, VERB_LISTING, verb_status, "status [GROUP...]",
           "Show the daemon and its resources, or the usage, limits, events and charges\n"
           "of each GROUP; groups over their max are marked." },
-        { "list-resources", 0, 0, VERB_JSON | VERB_PAGER, verb_list_resources, "list-resources",
+        { "list-resources", 0, 0, VERB_LISTING, verb_list_resources, NULL,
           "List resources: capacity, usage, peak, free, refused charges." },
-        { "list-groups", 0, 0, VERB_JSON | VERB_PAGER, verb_list_groups, "list-groups",
+        { "list-groups", 0, 0, VERB_LISTING, verb_list_groups, NULL,
           "List groups and their parents." },
-        { "list-charges", 0, 1, VERB_JSON | VERB_PAGER, verb_list_charges, "list-charges [GROUP]",
+        { "list-charges", 0, 1, VERB_LISTING, verb_list_charges, "list-charges [GROUP]",
           "List charges, of all groups or of GROUP." },
-        { "tree", 0, 1, VERB_JSON | VERB_PAGER, verb_tree, "tree [GROUP]",
+        { "tree", 0, 1, VERB_LISTING, verb_tree, "tree [GROUP]",
           "Show the slice tree (from GROUP down) with usage, peak and max; groups over\n"
           "their max are marked." },
-        { "show", 1, 1, VERB_JSON | VERB_PAGER | VERB_PROPERTY, verb_show, "show [-p NAME...] [--value] GROUP",
+        { "show", 1, 1, VERB_LISTING | VERB_PROPERTY, verb_show, "show [-p NAME...] [--value] GROUP",
           "Show the properties of the group object of GROUP (org.resctl.Group)." },
         { "cat", 2, 2, 0, verb_cat, "cat GROUP FILE",
           "Print a cgroup interface file of GROUP (misc.max, dmem.current, ...)." },
@@ -312,6 +300,10 @@ static const Verb verbs[] = {
         { "run", 1, MANY, VERB_AUTH, verb_run, "run [--group UNIT] --charge KEY=AMOUNT... [--] CMD [ARGS...]",
           "Take the charges as this process, then execute CMD: they are held while it runs." },
 };
+
+static const char *verb_synopsis(const Verb *v) {
+        return v->synopsis ? v->synopsis : v->name;
+}
 
 static void help(void) {
         const char *b = ansi_bold(), *n = ansi_normal();
@@ -407,7 +399,7 @@ static const struct {
 
 static void verb_help(const Verb *v) {
         const char *b = ansi_bold(), *n = ansi_normal();
-        printf("%sresctl%s [OPTIONS...] %s\n\n%s\n", b, n, v->synopsis,
+        printf("%sresctl%s [OPTIONS...] %s\n\n%s\n", b, n, verb_synopsis(v),
                v->description ? v->description : "See 'resctl --help'.");
         bool any = false;
         for (size_t i = 0; i < ELEMENTSOF(verb_option_help); i++)
@@ -440,26 +432,6 @@ static const Verb *verb_guess(int argc, char *argv[]) {
         return NULL;
 }
 
-enum {
-        ARG_VERSION = 0x100,
-        ARG_JSON,
-        ARG_NO_LEGEND,
-        ARG_NO_PAGER,
-        ARG_NO_ASK_PASSWORD,
-        ARG_RUNTIME,
-        ARG_PERSIST,
-        ARG_CREATE,
-        ARG_FORCE,
-        ARG_GROUP,
-        ARG_FORMAT,
-        ARG_OUTPUT,
-        ARG_ORDER,
-        ARG_FOLLOW,
-        ARG_MIN,
-        ARG_UNTIL_STOP,
-        ARG_VALUE,
-};
-
 /* Which verb flag each verb-specific option needs, for the error line. */
 static struct {
         bool set;
@@ -489,6 +461,61 @@ static void mark_option(const char *name) {
         for (size_t i = 0; i < ELEMENTSOF(verb_options); i++)
                 if (streq(verb_options[i].name, name))
                         verb_options[i].set = true;
+}
+
+enum {
+        ARG_VERSION = 0x100,
+        ARG_JSON,
+        ARG_FORMAT,
+        ARG_OUTPUT,
+        ARG_ORDER,
+        ARG_FLAG,                       /* ARG_FLAG + i: flag_options[i] */
+};
+
+/* The options that only switch a flag, getopt's value for each: its short
+ * name, or ARG_FLAG + its index. Those that only some verbs take are marked
+ * (mark_option()) for the error line. */
+static const struct {
+        const char *name;
+        char short_name;
+        bool *flag;
+        bool value;
+        bool mark;
+} flag_options[] = {
+        { "no-legend", 0, &arg.legend, false, false },
+        { "no-pager", 0, &arg.pager, false, false },
+        { "no-ask-password", 0, &arg.ask_password, false, false },
+        { "runtime", 0, &arg.runtime, true, true },
+        { "persist", 0, &arg.persist, true, true },
+        { "create", 0, &arg.create, true, true },
+        { "force", 0, &arg.force, true, true },
+        { "group", 0, &arg.group, true, true },
+        { "value", 0, &arg.value, true, true },
+        { "verbose", 'v', &arg.verbose, true, true },
+        { "follow", 0, &arg.follow, true, true },
+        { "batch", 'b', &arg.top_batch, true, true },
+        { "until-stop", 0, &arg.until_stop, true, true },
+        { "min", 0, &arg.min, true, true },
+};
+
+static int flag_option_value(size_t i) {
+        return flag_options[i].short_name ? flag_options[i].short_name : ARG_FLAG + (int) i;
+}
+
+/* Sets the flag of option c, if c is one of flag_options: true, else false. */
+static bool flag_option_set(int c) {
+        for (size_t i = 0; i < ELEMENTSOF(flag_options); i++) {
+                if (flag_option_value(i) != c)
+                        continue;
+                *flag_options[i].flag = flag_options[i].value;
+                if (flag_options[i].mark) {
+                        char name[32];
+                        snprintf(name, sizeof(name), "--%s", flag_options[i].name);
+                        mark_option(name);
+                }
+                return true;
+        }
+        return false;
 }
 
 static int add_properties(const char *list) {
@@ -526,39 +553,47 @@ static void parse_json_early(int argc, char *argv[]) {
 
 static bool arg_help;
 
+#define CHOICE_HELP (-2)
+
+/* The index of s in names; CHOICE_HELP for "help", after printing the
+ * names one a line; or -1. */
+static int choice(const char *s, const char *const *names, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (streq(s, names[i]))
+                        return (int) i;
+        if (!streq(s, "help"))
+                return -1;
+        for (size_t i = 0; i < n; i++)
+                puts(names[i]);
+        return CHOICE_HELP;
+}
+
 /* > 0: go on; 0: done (help, version); < 0: usage error, printed. */
 static int parse_argv(int argc, char *argv[]) {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, ARG_VERSION },
+        static const struct option with_argument[] = {
                 { "json", required_argument, NULL, ARG_JSON },
-                { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
-                { "no-pager", no_argument, NULL, ARG_NO_PAGER },
                 { "host", required_argument, NULL, 'H' },
                 { "machine", required_argument, NULL, 'M' },
-                { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
-                { "runtime", no_argument, NULL, ARG_RUNTIME },
-                { "persist", no_argument, NULL, ARG_PERSIST },
-                { "create", no_argument, NULL, ARG_CREATE },
-                { "force", no_argument, NULL, ARG_FORCE },
-                { "group", no_argument, NULL, ARG_GROUP },
                 { "format", required_argument, NULL, ARG_FORMAT },
                 { "output", required_argument, NULL, ARG_OUTPUT },
                 { "order", required_argument, NULL, ARG_ORDER },
-                { "follow", no_argument, NULL, ARG_FOLLOW },
                 { "iterations", required_argument, NULL, 'n' },
-                { "batch", no_argument, NULL, 'b' },
-                { "min", no_argument, NULL, ARG_MIN },
-                { "until-stop", no_argument, NULL, ARG_UNTIL_STOP },
                 { "property", required_argument, NULL, 'p' },
-                { "value", no_argument, NULL, ARG_VALUE },
-                { "verbose", no_argument, NULL, 'v' },
-                { NULL, 0, NULL, 0 },
         };
+        /* help, version, the flags, those with an argument, the end. */
+        struct option options[2 + ELEMENTSOF(flag_options) + ELEMENTSOF(with_argument) + 1] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(flag_options); i++)
+                options[2 + i] = (struct option) { flag_options[i].name, no_argument, NULL, flag_option_value(i) };
+        memcpy(options + 2 + ELEMENTSOF(flag_options), with_argument, sizeof(with_argument));
         int c;
         opterr = 0;
         parse_json_early(argc, argv);
-        while ((c = getopt_long(argc, argv, ":hH:M:n:bp:v", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, ":hH:M:n:bp:v", options, NULL)) >= 0) {
+                if (flag_option_set(c))
+                        continue;
                 switch (c) {
                 case 'h':
                         arg_help = true;
@@ -566,93 +601,48 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_VERSION:
                         printf("resctl %s\n", PACKAGE_VERSION);
                         return 0;
-                case ARG_JSON:
-                        if (streq(optarg, "short"))
-                                arg.json = JSON_SHORT;
-                        else if (streq(optarg, "pretty"))
-                                arg.json = JSON_PRETTY;
-                        else if (streq(optarg, "off"))
-                                arg.json = JSON_OFF;
-                        else if (streq(optarg, "help")) {
-                                puts("short\npretty\noff");
+                case ARG_JSON: {
+                        static const char *const names[] = { "short", "pretty", "off" };
+                        static const JsonMode modes[] = { JSON_SHORT, JSON_PRETTY, JSON_OFF };
+                        int i = choice(optarg, names, ELEMENTSOF(names));
+                        if (i == CHOICE_HELP)
                                 return 0;
-                        } else
+                        if (i < 0)
                                 return -fail_usage("Unknown JSON mode '%s': use --json=short, pretty or off.", optarg);
+                        arg.json = modes[i];
                         if (arg.json != JSON_OFF)
                                 mark_option("--json");
                         break;
-                case ARG_NO_LEGEND:
-                        arg.legend = false;
-                        break;
-                case ARG_NO_PAGER:
-                        arg.pager = false;
-                        break;
+                }
                 case 'H':
                         arg.host = optarg;
                         break;
                 case 'M':
                         arg.machine = optarg;
                         break;
-                case ARG_NO_ASK_PASSWORD:
-                        arg.ask_password = false;
-                        break;
-                case ARG_RUNTIME:
-                        arg.runtime = true;
-                        mark_option("--runtime");
-                        break;
-                case ARG_PERSIST:
-                        arg.persist = true;
-                        mark_option("--persist");
-                        break;
-                case ARG_CREATE:
-                        arg.create = true;
-                        mark_option("--create");
-                        break;
-                case ARG_FORCE:
-                        arg.force = true;
-                        mark_option("--force");
-                        break;
-                case ARG_GROUP:
-                        arg.group = true;
-                        mark_option("--group");
-                        break;
                 case 'p':
                         if (add_properties(optarg) < 0)
                                 return -fail_oom();
                         mark_option("--property");
                         break;
-                case ARG_VALUE:
-                        arg.value = true;
-                        mark_option("--value");
-                        break;
-                case 'v':
-                        arg.verbose = true;
-                        mark_option("--verbose");
-                        break;
-                case ARG_FORMAT:
-                        if (streq(optarg, "openmetrics"))
-                                arg.format = EXPORT_OPENMETRICS;
-                        else if (streq(optarg, "prometheus"))
-                                arg.format = EXPORT_PROMETHEUS;
-                        else if (streq(optarg, "nfd"))
-                                arg.format = EXPORT_NFD;
-                        else if (streq(optarg, "help")) {
-                                puts("openmetrics\nprometheus\nnfd");
+                case ARG_FORMAT: {
+                        /* In the order of ExportFormat. */
+                        static const char *const names[] = { "openmetrics", "prometheus", "nfd" };
+                        int i = choice(optarg, names, ELEMENTSOF(names));
+                        if (i == CHOICE_HELP)
                                 return 0;
-                        } else
+                        if (i < 0)
                                 return -fail_usage("Unknown export format '%s': use --format=openmetrics, prometheus or nfd.",
                                                    optarg);
+                        arg.format = (ExportFormat) i;
                         mark_option("--format");
                         break;
+                }
                 case ARG_OUTPUT:
                         if (!*optarg)
                                 return -fail_usage("--output= needs a file name.");
                         arg.output = optarg;
                         mark_option("--output");
-                        break;
-                case ARG_FOLLOW:
-                        arg.follow = true;
-                        mark_option("--follow");
                         break;
                 case ARG_ORDER:
                         if (streq(optarg, "help")) {
@@ -674,18 +664,6 @@ static int parse_argv(int argc, char *argv[]) {
                         mark_option("--iterations");
                         break;
                 }
-                case 'b':
-                        arg.top_batch = true;
-                        mark_option("--batch");
-                        break;
-                case ARG_UNTIL_STOP:
-                        arg.until_stop = true;
-                        mark_option("--until-stop");
-                        break;
-                case ARG_MIN:
-                        arg.min = true;
-                        mark_option("--min");
-                        break;
                 case ':':
                         return -fail_usage("Option '%s' needs an argument; see 'resctl --help'.", argv[optind - 1]);
                 case '?':
@@ -699,6 +677,7 @@ static int parse_argv(int argc, char *argv[]) {
                         return -fail_usage("Unknown option '%s'; see 'resctl --help'.", name);
                 }
                 }
+        }
         if (arg.host && arg.machine)
                 return -fail_usage("Use either --host= or --machine=, not both.");
         if (arg.persist && arg.until_stop)
@@ -780,9 +759,9 @@ int main(int argc, char *argv[]) {
         int n = optind < argc ? argc - optind - 1 : 0;
         char **args = argv + optind + (optind < argc);
         if ((unsigned) n < v->min_args)
-                return fail_usage("Too few arguments: resctl %s", v->synopsis);
+                return fail_usage("Too few arguments: resctl %s", verb_synopsis(v));
         if (v->max_args != MANY && (unsigned) n > v->max_args)
-                return fail_usage("Too many arguments: resctl %s", v->synopsis);
+                return fail_usage("Too many arguments: resctl %s", verb_synopsis(v));
         for (size_t i = 0; i < ELEMENTSOF(verb_options); i++)
                 if (verb_options[i].set && !(v->flags & verb_options[i].needs))
                         return fail_usage("%s does not apply to '%s'; see 'resctl %s --help'.", verb_options[i].name,

@@ -97,10 +97,12 @@ int exit_status_from_bus_error(const sd_bus_error *error, int r);
 int fail_bus(const char *what, const sd_bus_error *error, int r);
 /* One line on stderr (a JSON object with --json); return EXIT_FAILURE,
  * EXIT_USAGE, or status. */
-int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int fail_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int fail_status(int status, const char *error_name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#define fail(...) fail_status(EXIT_FAILURE, NULL, __VA_ARGS__)
+#define fail_usage(...) fail_status(EXIT_USAGE, NULL, __VA_ARGS__)
 int fail_oom(void);
+/* A failed sd_bus_process() of a verb that stays (export --follow, top). */
+int fail_process(int r);
 /* A hint on stderr (grey on a terminal); none with --json. */
 void hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "Warning: ..." on stderr (yellow on a terminal); {"warning": ...} with --json. */
@@ -168,6 +170,9 @@ static inline void table_freep(Table **t) {
         table_free(*t);
 }
 
+/* A list of rows on stdout: a JSON array of objects with --json, else a
+ * table. */
+typedef struct Listing Listing;
 /* A small streaming JSON writer, short (one line) or pretty. */
 typedef struct Json {
         FILE *f;
@@ -189,8 +194,24 @@ void json_uint(Json *j, uint64_t v);
 void json_limit(Json *j, uint64_t v);
 void json_bool(Json *j, bool b);
 void json_null(Json *j);
+/* A member of an object: the key, then its value. */
+void json_field_string(Json *j, const char *key, const char *s);
+void json_field_uint(Json *j, const char *key, uint64_t v);
+void json_field_limit(Json *j, const char *key, uint64_t v);
+void json_field_bool(Json *j, const char *key, bool b);
 /* Ends the document with a newline. */
 void json_finish(Json *j);
+
+struct Listing {
+        Json json;
+        Table *table;
+};
+
+/* 0, or -ENOMEM with nothing written. */
+int listing_begin(Listing *l, unsigned n_columns, const char *const *headers, unsigned right_aligned);
+/* Closes the array, or prints the table. */
+void listing_end(Listing *l);
+void listing_done(Listing *l);
 
 /* ---- resctl-data.c: reading the daemon's state ---- */
 
@@ -235,6 +256,9 @@ const char *group_stat_to_string(GroupStat s);
 GroupStat group_stat_from_string(const char *s);
 /* The value of key in s, or def when the daemon sent none. */
 uint64_t stats_get(const Stats *s, const char *key, uint64_t def);
+/* The value of key in the group's stat s; when the daemon sent none, what
+ * none means: no limit (UINT64_MAX) for Max, 0 for the others. */
+uint64_t group_stat(const Group *g, GroupStat s, const char *key);
 
 /* ---- resctl-status.c ---- */
 
@@ -252,6 +276,10 @@ void resources_free(Resource *v, size_t n);
  * reply needs to hold them all. */
 int groups_list(sd_bus *bus, Group **ret, size_t *n_ret, sd_bus_error *error);
 void groups_free(Group *v, size_t n);
+/* The same for a verb: EXIT_SUCCESS, or the exit status of the failure,
+ * said on stderr ("Failed to list resources: ..."). */
+int resources_get(sd_bus *bus, Resource **ret, size_t *n_ret);
+int groups_get(sd_bus *bus, Group **ret, size_t *n_ret);
 
 typedef struct Charge {
         uint64_t id, amount, flags;
@@ -267,6 +295,15 @@ int group_load_stats(sd_bus *bus, Group *g, sd_bus_error *error);
 int stats_add(Stats *s, const char *key, uint64_t delta);
 /* Reads an a{st} from m into s. */
 int stats_read(sd_bus_message *m, Stats *s);
+/* Enters the next {sv} entry of the a{sv} m is in: its name, and the
+ * signature of its value. 1 entered, 0 at the end, or a negative errno. */
+int property_next(sd_bus_message *m, const char **ret_name, const char **ret_contents);
+/* Leaves the entry, its value read or skipped; in_variant: from inside the
+ * value's variant. */
+int property_done(sd_bus_message *m, bool in_variant);
+/* A property entered by property_next() that is one of the group's stats
+ * (Usage, Max, ...): its value read into g, 1; else 0 and nothing read. */
+int group_stat_read(sd_bus_message *m, Group *g, const char *name, const char *contents);
 void stats_done(Stats *s);
 
 /* Everything an export needs, read in one go: the resources, the groups

@@ -161,23 +161,19 @@ def run(b):
     dmem_capacity = read_file('-.slice', 'dmem.capacity')
     bad = []
     for g in listed:
-        cur = read_file(g, 'misc.current')
-        dcur = read_file(g, 'dmem.current')
-        if b.js(cell(g, 'misc/sev', 'usage')) != cur['sev']:
-            bad.append(f'{g} misc/sev usage')
-        if b.js(cell(g, DMEM, 'usage')) != dcur[DMEM[5:]]:
-            bad.append(f'{g} dmem usage')
+        # The cells to compare, in order: (column, the misc and the dmem
+        # file that has the number); a root has no max.
+        files = [('usage', read_file(g, 'misc.current'), read_file(g, 'dmem.current'))]
         if listed[g]:
-            mx = read_file(g, 'misc.max')
-            dmx = read_file(g, 'dmem.max')
-            if b.js(cell(g, 'misc/sev', 'max')) != mx['sev']:
-                bad.append(f'{g} misc/sev max {b.js(cell(g, "misc/sev", "max"))} vs {mx["sev"]}')
-            if b.js(cell(g, DMEM, 'max')) != dmx[DMEM[5:]]:
-                bad.append(f'{g} dmem max {b.js(cell(g, DMEM, "max"))} vs {dmx[DMEM[5:]]}')
-        if b.js(cell(g, 'misc/sev', 'capacity')) != capacity['sev']:
-            bad.append(f'{g} misc/sev capacity')
-        if b.js(cell(g, DMEM, 'capacity')) != dmem_capacity[DMEM[5:]]:
-            bad.append(f'{g} dmem capacity')
+            files.append(('max', read_file(g, 'misc.max'), read_file(g, 'dmem.max')))
+        files.append(('capacity', capacity, dmem_capacity))
+        for column, misc, dmem in files:
+            for key, name, value in (('misc/sev', 'misc/sev', misc['sev']), (DMEM, 'dmem', dmem[DMEM[5:]])):
+                got = b.js(cell(g, key, column))
+                if got == value:
+                    continue
+                # A wrong max is shown with both values.
+                bad.append(f'{g} {name} {column}' + (f' {got} vs {value}' if column == 'max' else ''))
     check(not bad, 'usage, max and capacity match ReadFile for every group', bad)
     label = b.js(f'document.querySelector(\'tr.group[data-group="tenant-a.slice"] td.res[data-key="{DMEM}"]\')'
                  '.textContent')

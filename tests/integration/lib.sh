@@ -58,6 +58,14 @@ MARK_SEQ=0
 
 say() { printf '# %s\n' "$*"; }
 
+# The demo hardware's GPU region (16 GiB), as a key and as files name it;
+# numbers and the error prefix the tests compare with.
+V=dmem/drm/0000:c1:00.0/vram0
+VN=drm/0000:c1:00.0/vram0
+M=1048576
+U64MAX=18446744073709551615
+E=org.resctl.Error
+
 # A printable, bounded form of an argument list for assertion names.
 shorten() {
         local s
@@ -90,6 +98,20 @@ fail() {
 die() {
         fail "harness: $*"
         exit 1
+}
+
+# expect_same_file DESC BEFORE AFTER [COUNTED [DIFF_LINES]]: the two files
+# are the same. With COUNTED the pass line ends in "(N COUNTED)", N the
+# lines of AFTER; a failure shows the diff, its first DIFF_LINES lines
+# when given.
+expect_same_file() {
+        local desc=$1 before=$2 after=$3 counted=${4:-} lines=${5:-}
+        if cmp -s "$before" "$after"; then
+                pass "$desc${counted:+ ($(wc -l <"$after") $counted)}"
+                return
+        fi
+        fail "$desc"
+        diff -u "$before" "$after" | { if [[ -n $lines ]]; then head -n "$lines"; else cat; fi; } | sed 's/^/#   /'
 }
 
 # check DESC COMMAND...: passes if COMMAND succeeds.
@@ -184,34 +206,7 @@ write_bus_config() {
                 # (as in /usr/share/dbus-1/system.conf: no owning, no method
                 # calls unless a policy file punches a hole), polkit's policy
                 # file, and the project's.
-                cat >"$out" <<EOF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <keep_umask/>
-  <listen>unix:path=$T/bus.sock</listen>
-  <auth>EXTERNAL</auth>
-  <servicedir>$T/services</servicedir>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
-    <deny send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus" send_member="UpdateActivationEnvironment"/>
-  </policy>
-  <include>/usr/share/dbus-1/system.d/org.freedesktop.PolicyKit1.conf</include>
-  <includedir>$T/dbus.d</includedir>
-</busconfig>
-EOF
+                sed -e "s|@T@|$T|g" "$IT_DIR/system-bus.conf.in" >"$out"
         fi
 }
 
@@ -561,6 +556,14 @@ charge() {
         if expect_ok Charge sstt "$@"; then
                 ID=${OUT#t }
         fi
+}
+
+# charge_to VAR GROUP KEY AMOUNT FLAGS: charge, and VAR=$ID too.
+charge_to() {
+        local var=$1
+        shift
+        charge "$@"
+        printf -v "$var" '%s' "$ID"
 }
 
 # ---------------------------------------------------------------- signals

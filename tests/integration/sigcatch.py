@@ -31,16 +31,7 @@ DEFAULT_RULES = [
 ]
 
 
-def fmt(v):
-    if isinstance(v, dbus.Boolean):
-        return "true" if v else "false"
-    if isinstance(v, (dbus.Dictionary, dict)):
-        return "{" + ",".join("%s=%s" % (fmt(k), fmt(x)) for k, x in sorted(v.items(), key=lambda kv: str(kv[0]))) + "}"
-    if isinstance(v, (dbus.Array, dbus.Struct, list, tuple)):
-        return "[" + ",".join(fmt(x) for x in v) + "]"
-    if isinstance(v, int):
-        return str(int(v))
-    return str(v)
+from dbusfmt import fmt
 
 
 def main():

@@ -16,20 +16,14 @@ import sys
 
 import dbus
 
+import dbusfmt
+
 FILES = ["misc.capacity", "misc.max", "misc.current", "misc.peak", "misc.events", "misc.events.local",
          "rdma.max", "rdma.current", "dmem.capacity", "dmem.current", "dmem.min", "dmem.low", "dmem.max"]
 
 
 def fmt(v):
-    if isinstance(v, dbus.Boolean):
-        return "true" if v else "false"
-    if isinstance(v, (dbus.Dictionary, dict)):
-        return "{" + ",".join("%s=%s" % (fmt(k), fmt(x)) for k, x in sorted(v.items(), key=lambda kv: str(kv[0]))) + "}"
-    if isinstance(v, (dbus.Array, dbus.Struct, list, tuple)):
-        return "[" + ",".join(fmt(x) for x in v) + "]"
-    if isinstance(v, int):
-        return str(int(v))
-    return repr(str(v))
+    return dbusfmt.fmt(v, quote=True)
 
 
 def main():

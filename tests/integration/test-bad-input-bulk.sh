@@ -18,9 +18,6 @@
 it_setup --hardware=demo
 sig_start s
 
-V=dmem/drm/0000:c1:00.0/vram0
-VN=drm/0000:c1:00.0/vram0
-
 # ---------------------------------------------------------------- fixture
 # State the bad calls must not touch. bb-a.slice hangs under bb.slice.
 write_file bb.slice misc.max "sev 5"
@@ -35,12 +32,9 @@ expect_ok RegisterResource st dmem/drm/0000:bb:00.0/gone 1048576
 expect_ok UnregisterResource s dmem/drm/0000:bb:00.0/gone
 expect_ok RegisterResource st rdma/mlx7 18446744073709551615
 expect_ok UnregisterResource s rdma/mlx7
-charge bb-a.slice misc/sev 2 1
-ID1=$ID
-charge bb-a.slice "$V" 4096 1
-ID2=$ID
-charge bb-a.slice rdma/mlx5_0/hca_object 2 1
-ID3=$ID
+charge_to ID1 bb-a.slice misc/sev 2 1
+charge_to ID2 bb-a.slice "$V" 4096 1
+charge_to ID3 bb-a.slice rdma/mlx5_0/hca_object 2 1
 expect_ok SetUnitProperties "sba(sv)" bb-u.slice false 2 MiscMax "a(st)" 1 sev 7 DMemMax "a(st)" 1 "$VN" 2147483648
 expect_ok SetUnitProperties "sba(sv)" bbvm.scope false 1 Slice s bb.slice
 [[ -n $ID1 && -n $ID2 && -n $ID3 ]] || die "fixture charges failed"
@@ -70,26 +64,14 @@ batch_start() {
 batch_end() {
         "$PY" "$T/bin/snapshot.py" "${BATCH_OPTS[@]}" "${GROUPS_EXTRA[@]}" >"$T/batch.$BATCH.after"
         fingerprint >"$T/batch.$BATCH.files.after"
-        if cmp -s "$T/batch.$BATCH.before" "$T/batch.$BATCH.after"; then
-                pass "$1: state unchanged ($(wc -l <"$T/batch.$BATCH.after") lines of snapshot compared)"
-        else
-                fail "$1: state unchanged"
-                diff -u "$T/batch.$BATCH.before" "$T/batch.$BATCH.after" | head -n 40 | sed 's/^/#   /'
-        fi
-        if cmp -s "$T/batch.$BATCH.files.before" "$T/batch.$BATCH.files.after"; then
-                pass "$1: no drop-in written, changed or removed"
-        else
-                fail "$1: no drop-in written, changed or removed"
-                diff -u "$T/batch.$BATCH.files.before" "$T/batch.$BATCH.files.after" | sed 's/^/#   /'
-        fi
+        expect_same_file "$1: state unchanged" "$T/batch.$BATCH.before" "$T/batch.$BATCH.after" \
+                "lines of snapshot compared" 40
+        expect_same_file "$1: no drop-in written, changed or removed" "$T/batch.$BATCH.files.before" \
+                "$T/batch.$BATCH.files.after"
         if [[ ${2:-} == logs ]]; then
                 logs_fingerprint >"$T/batch.$BATCH.logs.after"
-                if cmp -s "$T/batch.$BATCH.logs.before" "$T/batch.$BATCH.logs.after"; then
-                        pass "$1: nothing appended to state.log or runtime.log"
-                else
-                        fail "$1: nothing appended to state.log or runtime.log"
-                        diff -u "$T/batch.$BATCH.logs.before" "$T/batch.$BATCH.logs.after" | sed 's/^/#   /'
-                fi
+                expect_same_file "$1: nothing appended to state.log or runtime.log" "$T/batch.$BATCH.logs.before" \
+                        "$T/batch.$BATCH.logs.after"
         fi
         sig_expect_count s "ChargeReleased|*" 0
         expect_daemon_alive
@@ -302,16 +284,14 @@ expect_log "a torn last record of state.log is logged" "state.log:$(($(count_lin
 expect_eq "the torn record is cut off (state.log back to $size0 bytes)" "$(stat -c %s "$SL")" "$size0"
 snap >"$T/snap.1"
 check "state after a torn record == state before it" cmp -s "$T/snap.0" "$T/snap.1"
-charge bbs.slice misc/sev 1 1
-IDS1=$ID
+charge_to IDS1 bbs.slice misc/sev 1 1
 kill9_restart_daemon
 expect_match "a charge made after the cut survives a restart" "$(charges)" "*$IDS1 \"bbs.slice\" \"misc/sev\" 1 0 1*"
 
 # 2. Truncated in the middle of the last record: that record is lost,
 #    the prefix is kept.
 snap >"$T/snap.2"
-charge bbs.slice misc/sev 2 1
-IDS2=$ID
+charge_to IDS2 bbs.slice misc/sev 2 1
 kill9_daemon
 last=$(tail -n 1 "$SL")
 expect_match "the last record of state.log is the last charge" "$last" "???????? C $IDS2 bbs.slice misc/sev 2 1 *"
@@ -324,12 +304,9 @@ expect_error org.resctl.Error.NoSuchCharge Uncharge tt "$IDS2" 0
 
 # 3. One byte flipped in a record in the middle: that record is logged
 #    and skipped (CRC); the records before and after it still apply.
-charge bbs.slice misc/sev 1 1
-IDA=$ID
-charge bbs.slice misc/sev 3 1
-IDB=$ID
-charge bbs.slice misc/sev 5 1
-IDC=$ID
+charge_to IDA bbs.slice misc/sev 1 1
+charge_to IDB bbs.slice misc/sev 3 1
+charge_to IDC bbs.slice misc/sev 5 1
 kill9_daemon
 lineB=$(grep -n " C $IDB bbs.slice misc/sev 3 " "$SL" | cut -d: -f1)
 [[ -n $lineB ]] || die "no record of charge $IDB in state.log"
@@ -391,8 +368,7 @@ expect_log "a garbage state.log is logged as corrupt records" "state.log:1: corr
 expect_log "a garbage state.log's torn end is logged" "torn record at the end"
 expect_eq "no persistent charge is left" "$(call ListCharges s bbs.slice 2>&1)" "a(tsstut) 0"
 expect_ok RegisterResource st misc/bbres 10
-charge bbs.slice misc/bbres 3 1
-IDG=$ID
+charge_to IDG bbs.slice misc/bbres 3 1
 restart_daemon
 expect_match "a charge made after a garbage state.log survives a restart" "$(charges)" "*$IDG \"bbs.slice\" \"misc/bbres\" 3 0 1*"
 

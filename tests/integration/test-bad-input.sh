@@ -9,10 +9,6 @@
 it_setup --hardware=demo
 sig_start s
 
-V=dmem/drm/0000:c1:00.0/vram0
-VN=drm/0000:c1:00.0/vram0
-U64MAX=18446744073709551615
-E=org.resctl.Error
 INVAL=$E.InvalidArgument
 BIG=$(printf 'a%.0s' {1..65536})
 
@@ -21,12 +17,9 @@ write_file bad.slice misc.max "sev 3"
 write_file bad.slice rdma.max "mlx5_0 hca_handle=3"
 write_file bad.slice dmem.max "$VN 1G"
 write_file bad.slice dmem.low "$VN 512M"
-charge bad-a.slice misc/sev 2 1
-ID1=$ID
-charge bad-a.slice "$V" 4096 1
-ID2=$ID
-charge bad-a.slice rdma/mlx5_0/hca_handle 1 1
-ID3=$ID
+charge_to ID1 bad-a.slice misc/sev 2 1
+charge_to ID2 bad-a.slice "$V" 4096 1
+charge_to ID3 bad-a.slice rdma/mlx5_0/hca_handle 1 1
 expect_ok SetUnitProperties "sba(sv)" bad-u.slice false 1 MiscMax "a(st)" 1 sev 5
 
 BATCH=0
@@ -42,18 +35,8 @@ batch_start() {
 batch_end() {
         "$PY" "$T/bin/snapshot.py" "${BATCH_OPTS[@]}" bad.slice bad-a.slice bad-u.slice >"$T/batch.$BATCH.after"
         (cd "$T" && find control runtime-control | sort) >"$T/batch.$BATCH.files.after"
-        if cmp -s "$T/batch.$BATCH.before" "$T/batch.$BATCH.after"; then
-                pass "$1: state unchanged ($(wc -l <"$T/batch.$BATCH.after") lines compared)"
-        else
-                fail "$1: state unchanged"
-                diff -u "$T/batch.$BATCH.before" "$T/batch.$BATCH.after" | head -n 30 | sed 's/^/#   /'
-        fi
-        if cmp -s "$T/batch.$BATCH.files.before" "$T/batch.$BATCH.files.after"; then
-                pass "$1: no drop-in written or removed"
-        else
-                fail "$1: no drop-in written or removed"
-                diff -u "$T/batch.$BATCH.files.before" "$T/batch.$BATCH.files.after" | sed 's/^/#   /'
-        fi
+        expect_same_file "$1: state unchanged" "$T/batch.$BATCH.before" "$T/batch.$BATCH.after" "lines compared" 30
+        expect_same_file "$1: no drop-in written or removed" "$T/batch.$BATCH.files.before" "$T/batch.$BATCH.files.after"
         sig_expect_count s "ChargeReleased|*" 0
         expect_daemon_alive
 }

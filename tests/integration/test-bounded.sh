@@ -9,9 +9,6 @@
 . "$(dirname "$0")/lib.sh"
 
 it_setup --hardware=demo
-E=org.resctl.Error
-V=dmem/drm/0000:c1:00.0/vram0
-VN=drm/0000:c1:00.0/vram0
 
 # exit_stat WHAT: the number before WHAT in the last "Exiting:" line.
 exit_stat() {

@@ -25,8 +25,7 @@ reboot_restart() {
 }
 
 say "---- ids after a reboot: a move record of an old charge never applies to a new one"
-charge ids-a.slice misc/sev 1 1
-P1=$ID
+charge_to P1 ids-a.slice misc/sev 1 1
 client_start a
 client_call a Charge sstt ids-a.slice misc/sev 1 0
 OWNED=${REPLY#OK [}

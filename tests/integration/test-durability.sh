@@ -8,11 +8,8 @@
 
 it_setup --hardware=demo
 
-V=dmem/drm/0000:c1:00.0/vram0
-VN=drm/0000:c1:00.0/vram0
 V2=dmem/drm/0000:03:00.0/vram0
 V2N=drm/0000:03:00.0/vram0
-M=1048576
 SNAP_N=0
 
 snapshot() {
@@ -31,13 +28,31 @@ durable() {
         $restart
         snapshot --no-refused >"$after" || fail "snapshot after: $step"
         snapshot --refused-only >"$after.refused"
-        if cmp -s "$before" "$after"; then
-                pass "durable ($restart): $step ($(wc -l <"$before") lines compared)"
-        else
-                fail "durable ($restart): $step"
-                diff -u "$before" "$after" | head -n 40 | sed 's/^/#   /'
-        fi
+        expect_same_file "durable ($restart): $step" "$before" "$after" "lines compared" 40
         expect_eq "durable ($restart): $step: refused counts" "$(cat "$after.refused")" "$(cat "$before.refused")"
+}
+
+# forgotten_group_settings: WriteFile and unit settings of a group
+# forgotten since (run at two points of the history below).
+forgotten_group_settings() {
+        say "---- WriteFile and unit settings of a group forgotten since"
+        # The WriteFile lifts the unit setting's max, then the group is forgotten:
+        # the replay must still end with the lift, not the unit setting.
+        expect_ok SetUnitProperties "sba(sv)" d-o.slice false 1 MiscMax "a(st)" 1 sev_es 11
+        charge d-o.slice misc/sev 3 1
+        write_file d-o.slice misc.max "sev_es max"
+        expect_ok Uncharge tt "$ID" 0
+        expect_error org.resctl.Error.NoSuchGroup GetGroup s d-o.slice
+        kill9_restart_daemon
+        expect_error org.resctl.Error.NoSuchGroup GetGroup s d-o.slice
+        # A unit setting after the group's WriteFile records, the group forgotten
+        # in between: the setting is the newer, the records must not come back.
+        write_file d-p.slice misc.max "sev 9"
+        write_file d-p.slice misc.max "sev max"
+        expect_error org.resctl.Error.NoSuchGroup GetGroup s d-p.slice
+        expect_ok SetUnitProperties "sba(sv)" d-p.slice false 1 MiscMax "a(st)" 1 sev 4
+        durable "a unit setting after WriteFile records of a forgotten group"
+        expect_file d-p.slice misc.max $'sev 4\nsev_es max\ntdx max\n'
 }
 
 say "---- start state"
@@ -55,17 +70,12 @@ expect_ok RegisterResource st misc/tdx 7
 durable "RegisterResource of an existing key"
 
 say "---- charges"
-charge d-a.slice misc/sev 3 1
-C1=$ID
-charge d-a-b.slice misc/sev_es 2 1
-C2=$ID
-charge d-a-b.slice "$V" $((64 * M)) 1
-C3=$ID
-charge d-c.scope rdma/mlx5_0/hca_handle 3 1
-C4=$ID
+charge_to C1 d-a.slice misc/sev 3 1
+charge_to C2 d-a-b.slice misc/sev_es 2 1
+charge_to C3 d-a-b.slice "$V" $((64 * M)) 1
+charge_to C4 d-c.scope rdma/mlx5_0/hca_handle 3 1
 charge d-c.scope misc/tdx 4 1
-charge d-v2.slice "$V2" 4096 1
-C6=$ID
+charge_to C6 d-v2.slice "$V2" 4096 1
 durable "PERSIST charges in several groups and controllers"
 charge d-a.slice misc/sev 1 1
 check "charge ids keep growing across restarts ($ID > $C6)" test "$ID" -gt "$C6"
@@ -111,24 +121,7 @@ expect_ok SetUnitProperties "sba(sv)" d-u.slice false 1 MiscMax "a(st)" 0
 durable "SetUnitProperties reset"
 expect_file d-u.slice misc.max $'sev max\nsev_es max\ntdx max\n'
 
-say "---- WriteFile and unit settings of a group forgotten since"
-# The WriteFile lifts the unit setting's max, then the group is forgotten:
-# the replay must still end with the lift, not the unit setting.
-expect_ok SetUnitProperties "sba(sv)" d-o.slice false 1 MiscMax "a(st)" 1 sev_es 11
-charge d-o.slice misc/sev 3 1
-write_file d-o.slice misc.max "sev_es max"
-expect_ok Uncharge tt "$ID" 0
-expect_error org.resctl.Error.NoSuchGroup GetGroup s d-o.slice
-kill9_restart_daemon
-expect_error org.resctl.Error.NoSuchGroup GetGroup s d-o.slice
-# A unit setting after the group's WriteFile records, the group forgotten
-# in between: the setting is the newer, the records must not come back.
-write_file d-p.slice misc.max "sev 9"
-write_file d-p.slice misc.max "sev max"
-expect_error org.resctl.Error.NoSuchGroup GetGroup s d-p.slice
-expect_ok SetUnitProperties "sba(sv)" d-p.slice false 1 MiscMax "a(st)" 1 sev 4
-durable "a unit setting after WriteFile records of a forgotten group"
-expect_file d-p.slice misc.max $'sev 4\nsev_es max\ntdx max\n'
+forgotten_group_settings
 
 say "---- events and peaks"
 expect_error org.resctl.Error.LimitExceeded Charge sstt d-a-b.slice misc/sev_es 1 1
@@ -149,8 +142,7 @@ durable "after a failed migration" restart_daemon
 
 say "---- eviction"
 write_file d-e.slice dmem.max "$VN 64M"
-charge d-e-x.slice "$V" $((32 * M)) 1
-E1=$ID
+charge_to E1 d-e-x.slice "$V" $((32 * M)) 1
 charge d-e-x.slice "$V" $((32 * M)) 1
 expect_out "a(tst) 1 $E1 \"d-e-x.slice\" $((32 * M))" Evict sstt "$V" d-e-y.slice $((32 * M)) 1
 durable "Evict FORCE"
@@ -168,66 +160,48 @@ expect_ok RegisterResource st misc/tdx 3
 durable "a resource registered again (defaults, no old limits)"
 expect_file d-u.slice misc.max $'sev max\nsev_es max\ntdx max\n'
 
-say "---- WriteFile and unit settings of a group forgotten since"
-# The WriteFile lifts the unit setting's max, then the group is forgotten:
-# the replay must still end with the lift, not the unit setting.
-expect_ok SetUnitProperties "sba(sv)" d-o.slice false 1 MiscMax "a(st)" 1 sev_es 11
-charge d-o.slice misc/sev 3 1
-write_file d-o.slice misc.max "sev_es max"
-expect_ok Uncharge tt "$ID" 0
-expect_error org.resctl.Error.NoSuchGroup GetGroup s d-o.slice
-kill9_restart_daemon
-expect_error org.resctl.Error.NoSuchGroup GetGroup s d-o.slice
-# A unit setting after the group's WriteFile records, the group forgotten
-# in between: the setting is the newer, the records must not come back.
-write_file d-p.slice misc.max "sev 9"
-write_file d-p.slice misc.max "sev max"
-expect_error org.resctl.Error.NoSuchGroup GetGroup s d-p.slice
-expect_ok SetUnitProperties "sba(sv)" d-p.slice false 1 MiscMax "a(st)" 1 sev 4
-durable "a unit setting after WriteFile records of a forgotten group"
-expect_file d-p.slice misc.max $'sev 4\nsev_es max\ntdx max\n'
+forgotten_group_settings
 
 say "---- a graceful restart shows the same"
 durable "everything" restart_daemon
 
 say "---- damaged state files"
+# start_daemon_skipping SAME LOGGED PATTERN: the daemon starts showing the
+# state $GOOD (SAME) and logs a line matching PATTERN (LOGGED).
+start_daemon_skipping() {
+        local logstart
+        logstart=$(count_lines "$T/resctld.log")
+        start_daemon
+        expect_eq "$1" "$(snapshot --no-refused)" "$GOOD"
+        check "$2" grep -q "$3" <(tail -n +"$((logstart + 1))" "$T/resctld.log")
+}
 # garbage STORE TEXT: append TEXT to a store file while the daemon is down.
 kill9_daemon
 GOOD=$(cat "$T/snap.$SNAP_N.after")
 printf 'garbage that is no record\n' >>"$T/state/state.log"
 printf '00000000 C 99 x.slice misc/sev 1 1 0 0\n' >>"$T/state/state.log"   # bad checksum
-LOGSTART=$(count_lines "$T/resctld.log")
-start_daemon
-expect_eq "appended garbage is skipped, state unchanged" "$(snapshot --no-refused)" "$GOOD"
-check "the skipped records were logged" \
-        grep -q "state.log:[0-9]*: corrupt record, skipped" <(tail -n +"$((LOGSTART + 1))" "$T/resctld.log")
+start_daemon_skipping "appended garbage is skipped, state unchanged" \
+        "the skipped records were logged" "state.log:[0-9]*: corrupt record, skipped"
 
 kill9_daemon
 # A corrupt copy of a record in the middle of the runtime log.
 sed -i '2{h;s/^\(........\) \(.\)/\1 \2X/;p;x}' "$T/run/runtime.log"
-LOGSTART=$(count_lines "$T/resctld.log")
-start_daemon
-expect_eq "a corrupt record in the middle is skipped, the rest applied" "$(snapshot --no-refused)" "$GOOD"
-check "the corrupt record was logged" \
-        grep -q "runtime.log:2: corrupt record, skipped" <(tail -n +"$((LOGSTART + 1))" "$T/resctld.log")
+start_daemon_skipping "a corrupt record in the middle is skipped, the rest applied" \
+        "the corrupt record was logged" "runtime.log:2: corrupt record, skipped"
 
 # A torn last record (a crash in the middle of a write): half a line.
 kill9_daemon
 part=$(tail -n 1 "$T/state/state.log" | head -c 15)
 printf '%s' "$part" >>"$T/state/state.log"
-LOGSTART=$(count_lines "$T/resctld.log")
-start_daemon
-expect_eq "a torn last record is dropped, state unchanged" "$(snapshot --no-refused)" "$GOOD"
-check "the torn record was logged" \
-        grep -q "state.log:[0-9]*: torn record at the end" <(tail -n +"$((LOGSTART + 1))" "$T/resctld.log")
+start_daemon_skipping "a torn last record is dropped, state unchanged" \
+        "the torn record was logged" "state.log:[0-9]*: torn record at the end"
 # Records after the cut are read again: nothing follows garbage.
 charge d-after.slice misc/sev 1 1
 durable "a charge recorded after a torn record was cut off"
 
 # The last record itself torn: its change is lost, nothing else.
 snapshot --no-refused --no-peaks >"$T/snap.$SNAP_N.peakless"
-charge d-lost.slice misc/sev 2 1
-LOST=$ID
+charge_to LOST d-lost.slice misc/sev 2 1
 kill9_daemon
 size=$(stat -c %s "$T/state/state.log")
 last=$(tail -n 1 "$T/state/state.log" | wc -c)

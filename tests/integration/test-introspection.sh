@@ -63,12 +63,7 @@ for pair in "org.resctl.Manager:$T/manager.xml" "org.resctl.Group:$T/group.xml";
         live=${pair#*:}
         normalize "$XML" "$iface" >"$T/want.$iface"
         normalize "$live" "$iface" >"$T/got.$iface"
-        if cmp -s "$T/want.$iface" "$T/got.$iface"; then
-                pass "live $iface equals dbus/org.resctl.Manager.xml ($(wc -l <"$T/want.$iface") lines)"
-        else
-                fail "live $iface equals dbus/org.resctl.Manager.xml"
-                diff -u "$T/want.$iface" "$T/got.$iface" | sed 's/^/#   /'
-        fi
+        expect_same_file "live $iface equals dbus/org.resctl.Manager.xml" "$T/want.$iface" "$T/got.$iface" lines
         check "$iface has members in the XML file" grep -q "^ \(method\|property\)" "$T/want.$iface"
 done
 

@@ -7,12 +7,6 @@
 it_setup --hardware=demo
 sig_start s
 
-V=dmem/drm/0000:c1:00.0/vram0           # the demo GPU region (16 GiB)
-VN=drm/0000:c1:00.0/vram0               # its name in files
-M=1048576
-U64MAX=18446744073709551615
-E=org.resctl.Error
-
 say "---- ListResources: the demo profile"
 expect_out "a(stttt) 5 \"misc/sev\" 400 0 0 0 \"misc/sev_es\" 99 0 0 0 \"$V\" 17179869184 0 0 0 \"rdma/mlx5_0/hca_handle\" $U64MAX 0 0 0 \"rdma/mlx5_0/hca_object\" $U64MAX 0 0 0" \
         ListResources
@@ -38,8 +32,7 @@ sig_wait s "CapacityChanged|misc/tdx|7"
 sig_expect_count s "ResourceAdded|misc/tdx|*" 0
 expect_file -.slice misc.capacity $'sev 400\nsev_es 99\ntdx 7\n'
 # A live charge of a resource being unregistered is released (R13).
-charge tdx-user.slice misc/tdx 2 1
-TDX_ID=$ID
+charge_to TDX_ID tdx-user.slice misc/tdx 2 1
 sig_since s
 expect_ok UnregisterResource s misc/tdx
 sig_wait s "ChargeReleased|$TDX_ID|tdx-user.slice|misc/tdx|2|resource-removed"
@@ -75,8 +68,7 @@ expect_error $E.InvalidArgument RegisterResource st "misc/Bad-Name" 1
 expect_error $E.InvalidArgument RegisterResource st "gpu/x" 1
 
 say "---- groups: ListGroups / GetGroup / parents"
-charge tenant-a-vm.slice misc/sev 3 1
-SEV1=$ID
+charge_to SEV1 tenant-a-vm.slice misc/sev 3 1
 expect_out "a(sso) 4 \"-.slice\" \"\" \"$(group_path -.slice)\" \"tenant-a-vm.slice\" \"tenant-a.slice\" \"$(group_path tenant-a-vm.slice)\" \"tenant-a.slice\" \"tenant.slice\" \"$(group_path tenant-a.slice)\" \"tenant.slice\" \"-.slice\" \"$(group_path tenant.slice)\"" \
         ListGroups
 expect_out "o \"$(group_path tenant-a.slice)\"" GetGroup s tenant-a.slice
@@ -87,8 +79,7 @@ expect_prop tenant-a-vm.slice Name 's "tenant-a-vm.slice"'
 expect_prop tenant-a-vm.slice Parent 's "tenant-a.slice"'
 expect_prop tenant.slice Parent 's "-.slice"'
 # A non-slice unit hangs under system.slice without systemd or Slice=.
-charge vm42.scope misc/sev 1 1
-VM42=$ID
+charge_to VM42 vm42.scope misc/sev 1 1
 expect_out "o \"$(group_path vm42.scope)\"" GetGroup s vm42.scope
 expect_prop vm42.scope Parent 's "system.slice"'
 expect_ok Uncharge tt "$VM42" 0
@@ -99,8 +90,7 @@ say "---- Charge until LimitExceeded; LimitHit; events"
 write_file tenant-a.slice misc.max "sev 4"
 expect_file tenant-a.slice misc.max $'sev 4\nsev_es max\n'
 expect_prop tenant-a.slice Max "a{st} 5 \"misc/sev\" 4 \"misc/sev_es\" $U64MAX \"$V\" $U64MAX \"rdma/mlx5_0/hca_handle\" $U64MAX \"rdma/mlx5_0/hca_object\" $U64MAX"
-charge tenant-a-vm.slice misc/sev 1 1
-SEV2=$ID
+charge_to SEV2 tenant-a-vm.slice misc/sev 1 1
 sig_since s
 expect_error $E.LimitExceeded Charge sstt tenant-a-vm.slice misc/sev 2 1
 expect_match "LimitExceeded message names the limit" "$ERRMSG" "*tenant-a.slice*"
@@ -129,14 +119,12 @@ expect_error $E.LimitExceeded Charge sstt tenant-b.slice misc/sev_es 2 1
 sig_wait s "LimitHit|tenant-b.slice|misc/sev_es|2|tenant-b.slice|1"
 # rdma: N single charges, all or nothing (R7).
 write_file tenant-b.slice rdma.max "mlx5_0 hca_handle=2"
-charge tenant-b.slice rdma/mlx5_0/hca_handle 1 1
-RD1=$ID
+charge_to RD1 tenant-b.slice rdma/mlx5_0/hca_handle 1 1
 sig_since s
 expect_error $E.LimitExceeded Charge sstt tenant-b.slice rdma/mlx5_0/hca_handle 2 1
 sig_wait s "LimitHit|tenant-b.slice|rdma/mlx5_0/hca_handle|2|tenant-b.slice|2"
 expect_file tenant-b.slice rdma.current $'mlx5_0 hca_handle=1 hca_object=0 \n'
-charge tenant-b.slice rdma/mlx5_0/hca_handle 1 1
-RD2=$ID
+charge_to RD2 tenant-b.slice rdma/mlx5_0/hca_handle 1 1
 expect_file tenant-b.slice rdma.current $'mlx5_0 hca_handle=2 hca_object=0 \n'
 expect_file tenant-b.slice rdma.max $'mlx5_0 hca_handle=2 hca_object=max \n'
 expect_ok Uncharge tt "$RD1" 0
@@ -148,14 +136,12 @@ expect_error $E.CapacityExceeded Charge sstt cap.slice misc/sev_es 100 1
 sig_wait s "LimitHit|cap.slice|misc/sev_es|100|*|99"
 expect_error $E.CapacityExceeded Charge sstt cap.slice "$V" 17179869185 1
 expect_error $E.NoSuchGroup GetGroup s cap.slice  # a refused charge leaves nothing behind
-charge cap.slice misc/sev_es 99 1
-CAP1=$ID
+charge_to CAP1 cap.slice misc/sev_es 99 1
 expect_error $E.CapacityExceeded Charge sstt cap2.slice misc/sev_es 1 1
 expect_ok Uncharge tt "$CAP1" 0
 
 say "---- Uncharge: partial, full; ChargeReleased"
-charge unc.slice misc/sev 5 1
-UNC=$ID
+charge_to UNC unc.slice misc/sev 5 1
 expect_out "a(tsstut) 1 $UNC \"unc.slice\" \"misc/sev\" 5 0 1" ListCharges s unc.slice
 sig_since s
 expect_ok Uncharge tt "$UNC" 2
@@ -183,10 +169,8 @@ expect_error $E.InvalidArgument ListCharges s "a--b.slice"
 
 say "---- MigrateCharges / MigrateGroup: all or nothing"
 write_file dst.slice misc.max "sev 2"
-charge src.slice misc/sev 1 1
-MA=$ID
-charge src.slice misc/sev 2 1
-MB=$ID
+charge_to MA src.slice misc/sev 1 1
+charge_to MB src.slice misc/sev 2 1
 BEFORE_CH=$(call ListCharges s "")
 BEFORE_SRC=$(read_file src.slice misc.current)
 sig_since s
@@ -217,8 +201,7 @@ expect_error $E.InvalidArgument MigrateGroup ss "bad" dst.slice
 expect_error $E.InvalidArgument MigrateGroup ss "a--b.slice" dst.slice
 # Inside a full subtree (R9): the common ancestor is not re-checked.
 write_file full.slice misc.max "sev 2"
-charge full-a.slice misc/sev 2 1
-FA=$ID
+charge_to FA full-a.slice misc/sev 2 1
 expect_ok MigrateCharges ats 1 "$FA" full-b.slice
 expect_file full.slice misc.current $'sev 2\nsev_es 0\n'
 expect_file full-b.slice misc.current $'sev 2\nsev_es 0\n'
@@ -229,10 +212,8 @@ expect_ok Uncharge tt "$MB" 0
 say "---- Evict / EvictValuable on the dmem region"
 write_file gpu.slice dmem.max "$VN 80M"
 expect_file gpu.slice dmem.max "$VN 83886080"$'\n'
-charge gpu-x.slice "$V" $((32 * M)) 1
-X1=$ID
-charge gpu-x.slice "$V" $((32 * M)) 1
-X2=$ID
+charge_to X1 gpu-x.slice "$V" $((32 * M)) 1
+charge_to X2 gpu-x.slice "$V" $((32 * M)) 1
 expect_error $E.LimitExceeded Charge sstt gpu-y.slice "$V" $((64 * M)) 1
 # Room for 64M in gpu-y: both of gpu-x's charges, oldest first.
 sig_since s
@@ -313,8 +294,7 @@ check "-.slice got no drop-in" test ! -e "$T/control/-.slice.d"
 # Slice= places a non-slice unit.
 expect_ok SetUnitProperties sba\(sv\) vm7.scope false 1 Slice s tenant-c.slice
 check "Slice drop-in written" grep -qx 'Slice=tenant-c.slice' "$T/control/vm7.scope.d/50-resctl-Slice.conf"
-charge vm7.scope misc/sev 1 1
-VM7=$ID
+charge_to VM7 vm7.scope misc/sev 1 1
 expect_prop vm7.scope Parent 's "tenant-c.slice"'
 expect_file tenant-c.slice misc.current $'sev 1\nsev_es 0\n'
 expect_ok Uncharge tt "$VM7" 0

@@ -8,9 +8,6 @@
 it_setup --hardware=demo
 sig_start s
 
-V=dmem/drm/0000:c1:00.0/vram0
-VN=drm/0000:c1:00.0/vram0
-
 # client_charge NAME GROUP KEY AMOUNT FLAGS: asserted; CID = the charge id.
 client_charge() {
         local name=$1

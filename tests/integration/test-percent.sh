@@ -21,11 +21,6 @@ UNIT
 it_setup --hardware=demo
 sig_start s
 
-V=dmem/drm/0000:c1:00.0/vram0
-VN=drm/0000:c1:00.0/vram0
-U64MAX=18446744073709551615
-E=org.resctl.Error
-
 say "---- unit file: percentages applied as absolute values"
 expect_file gpu-job.service dmem.max "$VN 2147483648"$'\n'
 expect_file gpu-job.service dmem.low "$VN 8589934592"$'\n'

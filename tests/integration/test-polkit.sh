@@ -9,9 +9,6 @@
 it_setup --hardware=demo
 sig_start s
 
-V=dmem/drm/0000:c1:00.0/vram0
-VN=drm/0000:c1:00.0/vram0
-E=org.resctl.Error
 DENIED="org.freedesktop.DBus.Error.@(AccessDenied|InteractiveAuthorizationRequired)"
 IAR=org.freedesktop.DBus.Error.InteractiveAuthorizationRequired
 
@@ -42,10 +39,8 @@ nobody_refused() {
 }
 
 # Some state owned by root.
-charge root-a.slice misc/sev 2 1
-ROOT_ID=$ID
-charge gpu-x.slice "$V" 1048576 1
-GPU_ID=$ID
+charge_to ROOT_ID root-a.slice misc/sev 2 1
+charge_to GPU_ID gpu-x.slice "$V" 1048576 1
 write_file root-a.slice misc.max "sev 10"
 STATE0="$(call ListCharges s "")|$(read_file root-a.slice misc.max)|$(call ListResources)"
 

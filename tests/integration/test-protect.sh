@@ -10,11 +10,6 @@
 it_setup --hardware=demo
 sig_start s
 
-V=dmem/drm/0000:c1:00.0/vram0
-VN=drm/0000:c1:00.0/vram0
-M=1048576
-E=org.resctl.Error
-
 # a.slice -> a-b.slice -> {a-b-c, a-b-d, a-b-e}.slice, a.slice -> a-g.slice
 # low: A 50M, B 50M, C 75M, D 25M; usage C 20M, D 10M, E 30M (oldest first).
 expect_ok SetUnitProperties sba\(sv\) a.slice false 1 DMemLow "a(st)" 1 "$VN" $((50 * M))
@@ -22,11 +17,9 @@ expect_ok SetUnitProperties sba\(sv\) a-b.slice false 1 DMemLow "a(st)" 1 "$VN" 
 expect_ok SetUnitProperties sba\(sv\) a-b-c.slice false 1 DMemLow "a(st)" 1 "$VN" $((75 * M))
 expect_ok SetUnitProperties sba\(sv\) a-b-d.slice false 1 DMemLow "a(st)" 1 "$VN" $((25 * M))
 write_file a.slice dmem.max "$VN $((70 * M))"
-charge a-b-c.slice "$V" $((20 * M)) 1
-C1=$ID
+charge_to C1 a-b-c.slice "$V" $((20 * M)) 1
 charge a-b-d.slice "$V" $((10 * M)) 1
-charge a-b-e.slice "$V" $((30 * M)) 1
-E1=$ID
+charge_to E1 a-b-e.slice "$V" $((30 * M)) 1
 
 say "---- before: E's 30M is protected only by the recursive term (20M)"
 expect_prop a-b-e.slice EffectiveLow "a{st} 1 \"$V\" $((20 * M))"

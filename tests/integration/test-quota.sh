@@ -7,7 +7,6 @@
 # order of their names; root is not counted.
 . "$(dirname "$0")/lib.sh"
 
-E=org.resctl.Error
 mkdir -p "$T/conf/resctld.conf.d"
 printf '[Quota]\nChargesPerUser=100\nOwnersPerUser=100\nGroupsPerUser=100\n' >"$T/conf/resctld.conf"
 printf '[Quota]\nChargesPerUser=4\nGroupsPerUser=1\n' >"$T/conf/resctld.conf.d/10-first.conf"
@@ -31,8 +30,7 @@ expect_error $E.NoSuchGroup GetGroup s z4.slice
 AS_USER=nobody expect_error $E.QuotaExceeded Charge sstt zz-a.slice misc/sev 1 1
 expect_match "the message counts what nobody holds" "$ERRMSG" "uid 65534 holds 3 group(s) *"
 expect_error $E.NoSuchGroup GetGroup s zz.slice
-charge z4.slice misc/sev 1 1            # root is not counted
-ROOT_ID=$ID
+charge_to ROOT_ID z4.slice misc/sev 1 1            # root is not counted
 AS_USER=nobody expect_ok Charge sstt z4.slice misc/sev 1 1     # it exists: not created by nobody
 
 say "---- charges: ChargesPerUser=4"

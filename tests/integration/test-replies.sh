@@ -10,7 +10,6 @@
 . "$(dirname "$0")/lib.sh"
 
 RESCTL=${RESCTL:-$(dirname "$RESCTLD")/../resctl/resctl}
-V=dmem/drm/0000:c1:00.0/vram0
 N=500
 mkdir -p "$T/dbus.d" "$T/conf"
 cat >"$T/dbus.d/zz-limits.conf" <<'CONF'

@@ -9,16 +9,7 @@ set -uo pipefail
 
 PKG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export SOURCE_ROOT=${SOURCE_ROOT:-$(cd "$PKG_DIR/../.." && pwd)}
-N_PASS=0
-N_FAIL=0
-pass() { N_PASS=$((N_PASS + 1)); printf 'ok %d - %s\n' $((N_PASS + N_FAIL)) "$1"; }
-fail() {
-        N_FAIL=$((N_FAIL + 1))
-        printf 'not ok %d - %s\n' $((N_PASS + N_FAIL)) "$1"
-        shift
-        local l
-        for l in "$@"; do printf '#   %s\n' "$l"; done
-}
+. "$PKG_DIR/../system/tap.sh"
 
 for p in dpkg-buildpackage dh lintian; do
         command -v "$p" >/dev/null || { echo "SKIP: $p is missing (scripts/deps installs it)"; exit 77; }

@@ -36,23 +36,10 @@ BOOT_TIMEOUT=${BOOT_TIMEOUT:-120}
 WAIT=${SYS_WAIT:-20}
 PY=/usr/bin/python3             # Debian's: has python3-dbus and gi
 
-N_PASS=0
-N_FAIL=0
-
+. "$SYS_DIR/tap.sh"
 . "$SYS_DIR/machine.sh"
 
 say() { printf '# %s\n' "$*"; }
-pass() {
-        N_PASS=$((N_PASS + 1))
-        printf 'ok %d - %s\n' $((N_PASS + N_FAIL)) "$1"
-}
-fail() {
-        N_FAIL=$((N_FAIL + 1))
-        printf 'not ok %d - %s\n' $((N_PASS + N_FAIL)) "$1"
-        shift
-        local l
-        for l in "$@"; do printf '#   %s\n' "$l"; done
-}
 
 cleanup() {
         local rc=$?
@@ -193,6 +180,12 @@ readfile() {
 readfile_has() { local t; t=$(readfile "$1" "$2") && grep -qx -- "$3" <<<"$t"; }
 readfile_lacks() { local t; t=$(readfile "$1" "$2") && ! grep -qx -- "$3" <<<"$t"; }
 group_parent_is() { local t; t=$(call ListGroups) && grep -q "\"$1\" \"$2\"" <<<"$t"; }
+# sleeper UNIT SLICE: UNIT.service sleeping in SLICE, until resctld lists
+# its group (or $WAIT seconds passed).
+sleeper() {
+        IN systemd-run --quiet --unit="$1" --slice="$2" sleep infinity
+        poll "$WAIT" group_parent_is "$1.service" "$2"
+}
 group_absent() { local t; t=$(call ListGroups) && ! grep -q "\"$1\" " <<<"$t"; }
 is_active() { [[ $(IN systemctl is-active "$1") == active ]]; }
 
@@ -296,8 +289,7 @@ else
 fi
 
 # 5. SetUnitProperties: persistent, across restart and daemon-reload.
-IN systemd-run --quiet --unit=rc-sleep-b --slice=tenant-b.slice sleep infinity
-poll "$WAIT" group_parent_is rc-sleep-b.service tenant-b.slice
+sleeper rc-sleep-b tenant-b.slice
 out=$(call SetUnitProperties sba\(sv\) tenant-b.slice false 1 MiscMax 'a(st)' 1 sev 3 2>&1)
 dropin=/etc/systemd/system.control/tenant-b.slice.d/50-resctl-MiscMax.conf
 if [[ -z $out ]] && readfile_has tenant-b.slice misc.max 'sev 3' && IN grep -qx 'MiscMax=sev:3' "$dropin"; then
@@ -339,10 +331,9 @@ else
 fi
 
 # Runtime settings live under /run.
-IN systemd-run --quiet --unit=rc-sleep-c --slice=tenant-c.slice sleep infinity
-poll "$WAIT" group_parent_is rc-sleep-c.service tenant-c.slice
-out=$(call SetUnitProperties sba\(sv\) tenant-c.slice true 1 MiscMax 'a(st)' 1 sev 4 2>&1)
 rt=/run/systemd/system.control/tenant-c.slice.d/50-resctl-MiscMax.conf
+sleeper rc-sleep-c tenant-c.slice
+out=$(call SetUnitProperties sba\(sv\) tenant-c.slice true 1 MiscMax 'a(st)' 1 sev 4 2>&1)
 if [[ -z $out ]] && IN test -f "$rt" && ! IN test -e /etc/systemd/system.control/tenant-c.slice.d &&
         readfile_has tenant-c.slice misc.max 'sev 4'; then
         pass "runtime=true writes $rt (nothing under /etc) and applies it"
