@@ -100,16 +100,16 @@ static int method_list_resources(sd_bus_message *msg, void *userdata, sd_bus_err
         int r = sd_bus_message_new_method_return(msg, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(stttt)");
-        cgroupfs_refresh_capacities(m);
+        cgroupfs_refresh_capacities(m->cgroupfs);
         list_for_each(l, &m->engine->resources) {
                 rc_resource *res = list_entry(l, rc_resource, link);
                 for (unsigned i = 0; i < res->n_counters && r >= 0; i++) {
                         rc_counter *c = &res->counters[i];
                         const rc_pool *p = rc_group_pool_peek(m->engine->root, c);
                         uint64_t usage = p ? p->usage : 0, peak = p ? p->peak : 0, refused = c->refused;
-                        if (cgroupfs_stat(m, m->engine->root, c, CGROUP_USAGE, &usage) > 0) {
-                                (void) cgroupfs_stat(m, m->engine->root, c, CGROUP_PEAK, &peak);
-                                refused = cgroupfs_refused(m, c);
+                        if (cgroupfs_stat(m->cgroupfs, m->engine->root, c, CGROUP_USAGE, &usage) > 0) {
+                                (void) cgroupfs_stat(m->cgroupfs, m->engine->root, c, CGROUP_PEAK, &peak);
+                                refused = cgroupfs_refused(m->cgroupfs, c);
                         }
                         r = sd_bus_message_append(reply, "(stttt)", c->key, res->capacity, usage, peak, refused);
                 }
@@ -867,7 +867,7 @@ static int method_read_file(sd_bus_message *msg, void *userdata, sd_bus_error *e
         r = rc_file_read(m->engine, rc_group_find(m->engine, group), file, &text, &err);
         if (r < 0)
                 return bus_error_from_rc(error, r, &err);
-        r = cgroupfs_read_file(m, group, file, &text);
+        r = cgroupfs_read_file(m->cgroupfs, group, file, &text);
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(msg, "s", text);

@@ -218,7 +218,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->dirty_timer);
         sd_event_source_disable_unref(m->storage_retry);
         systemd_free(m);
-        cgroupfs_free(m);
+        m->cgroupfs = cgroupfs_free(m->cgroupfs);
         sd_bus_slot_unref(m->name_owner_slot);
         sd_bus_flush_close_unref(m->bus);
         store_free(m->state_store);
@@ -497,7 +497,7 @@ int manager_register_resource(Manager *m, const char *key, uint64_t capacity, rc
                 return r;
         res->tag |= RESOURCE_MANUAL;   /* never removed by discovery, kept in the state store */
         if (created)
-                cgroupfs_classify(m, res);
+                manager_cgroupfs_classify(m, res);
         record_resource(m, res);
         if (created)
                 (void) bus_send_signal(m, "ResourceAdded", "st", res->key, res->capacity);
@@ -744,7 +744,7 @@ int manager_write_file(Manager *m, const char *group, const char *file, const ch
         }
         /* The kernel's copy must follow: keep the old line to put back. */
         _cleanup_free_ char *res_name = limit_line_resource(text), *old = NULL;
-        bool kernel = res_name && cgroupfs_backs_limit(m, file, text) && !m->loading;
+        bool kernel = res_name && cgroupfs_backs_limit(m->cgroupfs, file, text) && !m->loading;
         bool had_runtime = false;
         if (kernel) {
                 old = file_line(m, g, file, res_name);
@@ -754,7 +754,7 @@ int manager_write_file(Manager *m, const char *group, const char *file, const ch
         if (r < 0)
                 return r;
         if (kernel) {
-                r = cgroupfs_write_limit(m, group, file, res_name, err);
+                r = cgroupfs_write_limit(m->cgroupfs, group, file, res_name, err);
                 if (r < 0 && !runtime_record) {
                         /* A unit setting stays the wanted state (its file
                          * says so): it is written again when the cgroup
@@ -841,7 +841,7 @@ int manager_discovered_add(Manager *m, const char *key, uint64_t capacity) {
         if (r < 0)
                 return log_warning_errno(r, "Discovered %s: %s", key, err.msg);
         log_info("Discovered %s (capacity %" PRIu64 ").", res->key, res->capacity);
-        cgroupfs_classify(m, res);
+        manager_cgroupfs_classify(m, res);
         (void) bus_send_signal(m, "ResourceAdded", "st", res->key, res->capacity);
         (void) unit_settings_apply_resource(m, res);
         return 0;

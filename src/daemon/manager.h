@@ -35,9 +35,6 @@
 #define RESCTL_ERROR_KERNEL_REFUSED "org.resctl.Error.KernelRefused"   /* added: the kernel refused a limit */
 #define RESCTL_ERROR_STORAGE_FAILED "org.resctl.Error.StorageFailed"   /* added: the logs cannot be written */
 
-/* rc_resource.tag bits */
-#define RESOURCE_MANUAL 1u      /* registered through the bus */
-
 /* resctld.conf(5): config.c */
 #define CONFIG_REPLY_SIZE_MAX_DEFAULT (UINT64_C(16) << 20)      /* half of dbus-daemon's 32 MiB */
 #define CONFIG_REPLY_SIZE_MAX_MIN (UINT64_C(4) << 10)
@@ -181,6 +178,15 @@ void manager_release(Manager *m, rc_charge *ch, uint64_t amount, const char *rea
 int manager_register_resource(Manager *m, const char *key, uint64_t capacity, rc_err *err);
 int manager_unregister_resource(Manager *m, const char *key, rc_err *err);
 int manager_set_capacity(Manager *m, const char *key, uint64_t capacity, rc_err *err);
+
+/* manager-cgroupfs.c: the kernel's controllers (cgroupfs.c). register:
+ * before the stores are replayed, so that their limits find their
+ * resources; start: marks what the kernel accounts, releases brokered
+ * charges of those, writes every kept limit, watches misc.events. */
+int manager_cgroupfs_register(Manager *m);
+int manager_cgroupfs_start(Manager *m);
+/* Marks r when the kernel accounts it (a resource registered later). */
+void manager_cgroupfs_classify(Manager *m, rc_resource *r);
 
 /* Resources found by hardware discovery: never written to the state store
  * (they are found again at start) and never removed when an administrator

@@ -691,7 +691,7 @@ int manager_load_state(Manager *m) {
                 : m->hardware == HARDWARE_AUTO ? discovery_enumerate(m)
                                                : 0;
         if (r >= 0)
-                r = cgroupfs_register(m);
+                r = manager_cgroupfs_register(m);
         if (r < 0)
                 return r;
         r = store_open(m->state_dir, "state.log", load_record, &l, &m->state_store);

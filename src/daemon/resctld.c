@@ -259,7 +259,7 @@ static int run(int argc, char *argv[]) {
                 return 1;
         if (m->hardware == HARDWARE_AUTO)
                 (void) discovery_start(m);
-        if (cgroupfs_start(m) < 0)
+        if (manager_cgroupfs_start(m) < 0)
                 return 1;
         /* Calls on_ready() when the unit tree is known. */
         (void) systemd_start(m, on_ready);

@@ -278,7 +278,7 @@ static void unit_up(SdUnit *u) {
         if (r < 0)
                 log_warning_errno(r, "%s: cannot load its settings: %s", u->name, strerror(-r));
         /* Its cgroup exists now: limits set before it started go there. */
-        cgroupfs_sync_group(m, u->name);
+        cgroupfs_sync_group(m->cgroupfs, u->name);
 }
 
 /* ---- asking systemd about one unit ---- */

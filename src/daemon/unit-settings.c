@@ -1233,7 +1233,7 @@ static int check_kernel_writable(Manager *m, const char *unit, const Changes *ch
                 rc_err err = { { 0 } };
                 if (c->prop == UNIT_CONF_SLICE || !change_is_kernel_backed(m, c))
                         continue;
-                int r = cgroupfs_check_writable(m, unit, unit_conf_property_file(c->prop), &err);
+                int r = cgroupfs_check_writable(m->cgroupfs, unit, unit_conf_property_file(c->prop), &err);
                 if (r < 0)
                         return bus_error_from_rc(error, r, &err);
         }
