@@ -370,7 +370,7 @@ static int resolve_own_group(Manager *m, Caller *c, rc_group **ret, sd_bus_error
  * caller's cgroup says it, so the limits of the right slice apply. */
 static int resolve_unit_group(Manager *m, Caller *c, const char *group, rc_group **ret, rc_err *err) {
         _cleanup_free_ char *unit = NULL, *slice = NULL;
-        if (!systemd_unit_is_live(m, group) && !rc_unit_name_is_slice(group) && pid_unit(c->pid, &unit, &slice) >= 0 &&
+        if (!systemd_unit_is_live(m->systemd, group) && !rc_unit_name_is_slice(group) && pid_unit(c->pid, &unit, &slice) >= 0 &&
             unit && slice && streq(unit, group))
                 return rc_group_get(m->engine, group, slice, ret, err);
         return manager_group_get(m, group, ret, err);
@@ -441,7 +441,7 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                 return sd_bus_error_set(error, RESCTL_ERROR_INVALID_ARGUMENT,
                                         "Flags 0x1 (PERSIST) and 0x4 (UNIT) exclude each other: a charge lasts until "
                                         "Uncharge or as long as its unit, not both.");
-        if ((flags & RC_CHARGE_UNIT) && !systemd_active(m))
+        if ((flags & RC_CHARGE_UNIT) && !systemd_active(m->systemd))
                 return sd_bus_error_set(error, RESCTL_ERROR_INVALID_ARGUMENT,
                                         "Flag 0x4 (UNIT) needs systemd, which is not on the bus: nothing would say "
                                         "when the unit stops (use PERSIST and Uncharge).");

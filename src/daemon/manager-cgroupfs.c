@@ -61,7 +61,7 @@ static void on_cgroup_appeared(void *userdata, const char *parent, const char *n
          * unit's first process ran), a unit that was not running has none.
          * Its cgroup appearing is the earlier sign: read its files now
          * (units hang under slices; below a unit is its delegatee's). */
-        if (systemd_active(m) && rc_unit_name_is_slice(parent) && !systemd_unit_is_live(m, name)) {
+        if (systemd_active(m->systemd) && rc_unit_name_is_slice(parent) && !systemd_unit_is_live(m->systemd, name)) {
                 int r = unit_settings_load_scanned(m, name);
                 if (r < 0)
                         log_warning_errno(r, "%s: cannot read its settings: %s", name, strerror(-r));
@@ -73,11 +73,11 @@ static const char *on_unit_slice(void *userdata, const char *unit) {
 }
 
 static bool on_units_followed(void *userdata) {
-        return systemd_active(userdata);
+        return systemd_active(((Manager *) userdata)->systemd);
 }
 
 static bool on_unit_live(void *userdata, const char *unit) {
-        return systemd_unit_is_live(userdata, unit);
+        return systemd_unit_is_live(((Manager *) userdata)->systemd, unit);
 }
 
 static const CgroupfsCallbacks cgroupfs_callbacks = {

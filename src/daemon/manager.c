@@ -217,7 +217,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->commit_source);
         sd_event_source_disable_unref(m->dirty_timer);
         sd_event_source_disable_unref(m->storage_retry);
-        systemd_free(m);
+        m->systemd = systemd_free(m->systemd);
         m->cgroupfs = cgroupfs_free(m->cgroupfs);
         sd_bus_slot_unref(m->name_owner_slot);
         sd_bus_flush_close_unref(m->bus);

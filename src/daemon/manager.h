@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "hash.h"
 #include "store.h"
+#include "systemd.h"
 
 #define RESCTL_BUS_NAME "org.resctl.Manager"
 #define RESCTL_MANAGER_PATH "/org/resctl/Manager"
@@ -94,6 +95,9 @@ typedef struct Caller {
         size_t n_waiting;
 } Caller;
 
+typedef struct Manager Manager;
+typedef void (*manager_ready_fn)(Manager *m);
+
 typedef struct Manager {
         sd_event *event;
         sd_bus *bus;
@@ -139,6 +143,7 @@ typedef struct Manager {
         sd_bus_slot *name_owner_slot;
         bool loading;                   /* replaying stores: record nothing */
         struct Systemd *systemd;        /* systemd.c: the unit tree when systemd is on the bus */
+        void (*systemd_ready)(struct Manager *m);       /* manager_systemd_start()'s ready */
         struct Cgroupfs *cgroupfs;      /* cgroupfs.c: the kernel's controllers, when it has them */
 
         /* Set while applying unit settings for a caller: the first limit
@@ -312,23 +317,10 @@ int unit_lookup_known(Manager *m, const char *unit, char **ret_suggestions);
 /* hardware-demo.c */
 int hardware_demo_register(Manager *m);
 
-/* systemd.c: the unit tree from systemd (org.freedesktop.systemd1).
+/* manager-systemd.c: follows the unit tree from systemd (systemd.h).
  * ready is called once: after the first synchronization with systemd, at
  * once when systemd is not on the bus, or after a timeout. */
-typedef void (*systemd_ready_fn)(Manager *m);
-int systemd_start(Manager *m, systemd_ready_fn ready);
-void systemd_free(Manager *m);
-/* Synchronized with systemd (or synchronizing): unit settings and slices come from it. */
-bool systemd_active(Manager *m);
-bool systemd_unit_is_live(Manager *m, const char *unit);
-/* The Slice systemd reports for a running unit; NULL if it does not run or without systemd. */
-const char *systemd_unit_slice(Manager *m, const char *unit);
-/* -ENXIO: not following systemd; 0: the unit does not run; 1: the files
- * systemd loaded it from (borrowed; fragment may be NULL). */
-int systemd_unit_files(Manager *m, const char *unit, const char **fragment, char *const **dropins,
-                       size_t *n_dropins);
-/* Reads the settings of every running unit again (same file lists). */
-int systemd_reload_settings(Manager *m);
+int manager_systemd_start(Manager *m, manager_ready_fn ready);
 
 /* unit-settings.c, for systemd.c: one unit's settings from the files
  * systemd reports (fragment, then drop-ins in systemd's order), merged with

@@ -262,7 +262,7 @@ static int run(int argc, char *argv[]) {
         if (manager_cgroupfs_start(m) < 0)
                 return 1;
         /* Calls on_ready() when the unit tree is known. */
-        (void) systemd_start(m, on_ready);
+        (void) manager_systemd_start(m, on_ready);
 
         r = sd_event_loop(m->event);
         (void) sd_notify(false, "STOPPING=1");
