@@ -477,14 +477,14 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                 return r;
         Owner *o = NULL;
         if (!(flags & (RC_CHARGE_PERSIST | RC_CHARGE_UNIT))) {
-                if (!owner_find(m, caller->pid, caller->starttime, caller->uid)) {
+                if (!owner_find(&m->owners, caller->pid, caller->starttime, caller->uid)) {
                         r = quota_check(m, caller->uid, QUOTA_OWNERS, 1, error);
                         if (r < 0) {
                                 rc_group_gc(m->engine, g);
                                 return r;
                         }
                 }
-                r = owner_get(m, caller->pid, caller->starttime, caller->uid, caller->pidfd, &o);
+                r = owner_get(&m->owners, caller->pid, caller->starttime, caller->uid, caller->pidfd, &o);
                 if (r < 0) {
                         rc_group_gc(m->engine, g);
                         return owner_error(error, r, caller);

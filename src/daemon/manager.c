@@ -40,6 +40,7 @@ int manager_new(Manager **ret) {
         m->engine->group_forgotten = on_group_forgotten;
         config_defaults(&m->config);
         m->engine->userdata = m;
+        manager_owners_init(m);
         /* Lowest priority: runs only when no bus input is waiting, so every
          * call read in one go shares one fsync (group commit). */
         r = sd_event_add_defer(m->event, &m->commit_source, on_commit, m);
@@ -205,10 +206,7 @@ Manager *manager_free(Manager *m) {
                         caller_free(container_of(n, Caller, node));
                 }
         hashmap_done(&m->callers);
-        for (size_t b = 0; b < m->owners.n_buckets; b++)
-                while (m->owners.buckets[b])
-                        owner_free(container_of(m->owners.buckets[b], Owner, node));
-        hashmap_done(&m->owners);
+        owners_done(&m->owners);
         free_runtime_limits(m);
         quota_free(m);
         free_names(&m->dirty_groups);

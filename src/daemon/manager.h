@@ -13,8 +13,10 @@
 #include <systemd/sd-event.h>
 
 #include "cgroupfs.h"
+#include "discover.h"
 #include "engine.h"
 #include "hash.h"
+#include "owner.h"
 #include "store.h"
 #include "systemd.h"
 
@@ -63,20 +65,6 @@ typedef enum HardwareMode {
         HARDWARE_NONE,
 } HardwareMode;
 
-/* A process that owns charges; found again after a restart by pid, start
- * time and the uid the bus reported when it charged, watched through a pidfd. */
-typedef struct Owner {
-        HashNode node;
-        struct Manager *manager;
-        pid_t pid;
-        uint64_t starttime;
-        uid_t uid;
-        int pidfd;
-        sd_event_source *exit_source;
-        uint64_t *ids;                  /* charges it took; some may be gone already */
-        size_t n_ids, allocated;
-} Owner;
-
 /* What the bus told us about a sender (unique names are never reused),
  * read once when its first call arrives and never derived from the pid
  * again: the pidfd taken then is the process that opened the connection. */
@@ -121,7 +109,7 @@ typedef struct Manager {
         Hashmap callers;                /* sender -> Caller */
         Hashmap auth_queries;           /* sd_bus_message* -> AuthQuery */
         Hashmap auth_checks;            /* "sender action flags" -> AuthQuery asking polkit */
-        Hashmap owners;                 /* (pid, starttime) -> Owner */
+        Owners owners;                  /* (pid, starttime, uid) -> Owner: owner.c */
         Hashmap runtime_limits;         /* "group file resource", from WriteFile */
         Hashmap runtime_limit_groups;   /* group name -> its runtime_limits entries */
         Hashmap orphan_limits;          /* "group file resource" of forgotten groups with W records */
@@ -232,16 +220,8 @@ int quota_groups_created(Manager *m, uid_t uid, rc_group *g, size_t n, sd_bus_er
 void quota_group_forgotten(Manager *m, rc_group *g);
 void quota_free(Manager *m);
 
-/* owner.c */
-Owner *owner_find(Manager *m, pid_t pid, uint64_t starttime, uid_t uid);
-int owner_get(Manager *m, pid_t pid, uint64_t starttime, uid_t uid, int pidfd, Owner **ret);
-void owner_add_charge(Owner *o, uint64_t id);
-Owner *owner_from_charge(const rc_charge *ch);
-void owner_free(Owner *o);
-int proc_starttime(pid_t pid, uint64_t *ret);
-int proc_uids(pid_t pid, uid_t *ret_real, uid_t *ret_effective);
-int pidfd_open_pid(pid_t pid);
-bool process_alive(int pidfd, pid_t pid, uint64_t starttime);
+/* manager-owners.c: the owners (owner.h) report to the manager. */
+void manager_owners_init(Manager *m);
 
 /* caller.c: sender credentials and polkit, parking the call while asking. */
 /* 1: go on (*ret filled), 0: parked (the handler returns 1), <0: denied/failed (error set). */
@@ -314,8 +294,17 @@ const char *unit_settings_unit_path(Manager *m);
  * ("a, b", NULL if none; free it). */
 int unit_lookup_known(Manager *m, const char *unit, char **ret_suggestions);
 
-/* hardware-demo.c */
-int hardware_demo_register(Manager *m);
+/* manager-hardware.c: --hardware=demo and --hardware=auto (discover.h)
+ * register what they find through the manager. */
+int manager_hardware_demo_register(Manager *m);
+extern const DiscoveryCallbacks manager_discovery_callbacks;
+int manager_discovery_enumerate(Manager *m);
+int manager_discovery_start(Manager *m);
+void manager_discovery_free(Manager *m);
+static inline void manager_discovery_freep(Manager **m) {
+        if (*m)
+                manager_discovery_free(*m);
+}
 
 /* manager-systemd.c: follows the unit tree from systemd (systemd.h).
  * ready is called once: after the first synchronization with systemd, at
