@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kparse.h"
@@ -348,4 +349,134 @@ const char *rc_percent_format(uint64_t parts, char buf[static 32]) {
         buf[o++] = '%';
         buf[o] = 0;
         return buf;
+}
+
+/* ---- cgroup interface files (moved from the daemon's cgroupfs.c) ---- */
+
+#define KMIN(a, b) ((a) < (b) ? (a) : (b))
+
+size_t rc_kline_name(const char *line, size_t len, const char *file) {
+        size_t n = 0;
+        while (n < len && line[n] != ' ' && line[n] != '\t')
+                n++;
+        if (strncmp(file, "misc.events", 11) == 0 && n > 4 && strncmp(line + n - 4, ".max", 4) == 0)
+                n -= 4;
+        return n;
+}
+
+const char *rc_ktext_line(const char *text, const char *file, const char *name, size_t *len) {
+        size_t nl = strlen(name);
+        for (const char *p = text; p && *p;) {
+                const char *e = strchr(p, '\n');
+                size_t l = e ? (size_t) (e - p) : strlen(p);
+                if (rc_kline_name(p, l, file) == nl && strncmp(p, name, nl) == 0) {
+                        *len = l;
+                        return p;
+                }
+                p = e ? e + 1 : NULL;
+        }
+        return NULL;
+}
+
+size_t rc_kline_trim(const char *s, size_t len) {
+        while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\n'))
+                len--;
+        return len;
+}
+
+bool rc_kline_value(const char *line, size_t len, const char *kind, uint64_t *ret) {
+        char buf[512];
+        size_t n = strnlen(line, KMIN(len, sizeof(buf) - 1));
+        memcpy(buf, line, n);
+        buf[n] = 0;
+        const char *v = strpbrk(buf, " \t");
+        if (!v)
+                return false;
+        if (kind) {
+                char want[32];
+                size_t k = strlen(kind);
+                if (k + 3 > sizeof(want))
+                        return false;
+                want[0] = ' ';
+                memcpy(want + 1, kind, k);
+                want[k + 1] = '=';
+                want[k + 2] = 0;
+                v = strstr(buf, want);
+                if (!v)
+                        return false;
+                v += k + 2;
+        } else
+                v += strspn(v, " \t");
+        if (strncmp(v, "max", 3) == 0) {
+                *ret = UINT64_MAX;
+                return true;
+        }
+        char *end;
+        int saved = errno;
+        errno = 0;
+        unsigned long long x = strtoull(v, &end, 10);
+        bool ok = errno == 0 && end != v;
+        errno = saved;
+        if (!ok)
+                return false;
+        *ret = x;
+        return true;
+}
+
+bool rc_kline_is_default(const char *file, const char *line, size_t len) {
+        const char *want = strstr(file, ".min") || strstr(file, ".low") ? "0" : "max";
+        size_t n = strlen(want);
+        const char *p = memchr(line, ' ', len), *end = line + len;
+        if (!p)
+                return true;
+        while (p < end) {
+                p += strspn(p, " ");
+                if (p >= end)
+                        break;
+                const char *v = memchr(p, '=', (size_t) (end - p));
+                const char *tok_end = memchr(p, ' ', (size_t) (end - p));
+                if (!tok_end)
+                        tok_end = end;
+                if (v && v < tok_end)
+                        p = v + 1;
+                if ((size_t) (tok_end - p) != n || strncmp(p, want, n) != 0)
+                        return false;
+                p = tok_end;
+        }
+        return true;
+}
+
+bool rc_ktext_has_word(const char *text, const char *word) {
+        size_t n = strlen(word);
+        for (const char *p = text; *p;) {
+                p += strspn(p, " \t\n+");
+                size_t l = strcspn(p, " \t\n");
+                if (l == n && strncmp(p, word, n) == 0)
+                        return true;
+                p += l;
+        }
+        return false;
+}
+
+bool rc_kevents_complete(const char *old, const char *new) {
+        for (const char *p = old; p && *p;) {
+                const char *e = strchr(p, '\n');
+                size_t l = e ? (size_t) (e - p) : strlen(p), nl;
+                size_t n = rc_kline_name(p, l, "misc.events");
+                char name[64];
+                memcpy(name, p, KMIN(n, sizeof(name) - 1));
+                name[KMIN(n, sizeof(name) - 1)] = 0;
+                const char *q = rc_ktext_line(new, "misc.events", name, &nl);
+                unsigned long long a = strtoull(p + KMIN(n + 5, l), NULL, 10);
+                if (!q || strtoull(q + KMIN(n + 5, nl), NULL, 10) < a)
+                        return false;
+                p = e ? e + 1 : NULL;
+        }
+        return true;
+}
+
+uint64_t rc_kevents_count(const char *text, const char *name) {
+        size_t l;
+        const char *p = text ? rc_ktext_line(text, "misc.events", name, &l) : NULL;
+        return p ? strtoull(p + KMIN(strlen(name) + 5, l), NULL, 10) : 0;
 }

@@ -55,3 +55,34 @@ int rc_parse_percent(const char *s, uint64_t *ret);
 uint64_t rc_percent_of(uint64_t total, uint64_t parts);
 /* "12.5%": the shortest text that parses back to parts. buf: 32 bytes. */
 const char *rc_percent_format(uint64_t parts, char buf[static 32]);
+
+/* ---- cgroup interface files as the kernel prints them ----
+ * misc and dmem "name value" lines, rdma "dev hca_handle=V hca_object=V",
+ * misc.events "name.max count". A text is lines ending in '\n'; a line is
+ * (pointer, length) into it, without its newline. Numbers are read with
+ * strtoull(3) in base 10, as the kernel prints them. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The length of the resource name a line is about: its first word, with
+ * misc.events' ".max" cut. */
+size_t rc_kline_name(const char *line, size_t len, const char *file);
+/* The line of `name` in text (*len: without its newline), or NULL. */
+const char *rc_ktext_line(const char *text, const char *file, const char *name, size_t *len);
+/* len without trailing blanks (space, tab, newline). */
+size_t rc_kline_trim(const char *s, size_t len);
+/* The value of a line: after the first blank, or for rdma (kind non-NULL,
+ * "hca_handle") after " kind="; "max" is UINT64_MAX. False: none. */
+bool rc_kline_value(const char *line, size_t len, const char *kind, uint64_t *ret);
+/* Every value of a limit line at the kernel's default: "max", or 0 for
+ * the .min and .low files. */
+bool rc_kline_is_default(const char *file, const char *line, size_t len);
+/* Whether word is one of text's words ("+" counts as a blank, as in
+ * cgroup.subtree_control's "+misc"). */
+bool rc_ktext_has_word(const char *text, const char *word);
+/* misc.events counts only grow: false when a count of old is missing or
+ * smaller in new (a write seen half done). */
+bool rc_kevents_complete(const char *old, const char *new);
+/* The count of `name` ("sev") in a misc.events text; 0 if not listed. */
+uint64_t rc_kevents_count(const char *text, const char *name);

@@ -119,7 +119,7 @@ static bool kernel_stat(Manager *m, rc_group *g, rc_counter *c, Stat s, uint64_t
                 [STAT_MIN] = CGROUP_MIN, [STAT_LOW] = CGROUP_LOW, [STAT_EMIN] = -1, [STAT_ELOW] = -1,
                 [STAT_EVENTS] = CGROUP_EVENTS, [STAT_EVENTS_LOCAL] = CGROUP_EVENTS_LOCAL,
         };
-        if (map[s] < 0 || cgroupfs_stat(m, g, c, (CgroupStat) map[s], ret) <= 0)
+        if (map[s] < 0 || cgroupfs_stat(m->cgroupfs, g, c, (CgroupStat) map[s], ret) <= 0)
                 return false;
         if (s == STAT_MAX)
                 *ret = bus_max(c, *ret);

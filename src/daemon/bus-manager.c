@@ -100,16 +100,16 @@ static int method_list_resources(sd_bus_message *msg, void *userdata, sd_bus_err
         int r = sd_bus_message_new_method_return(msg, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(stttt)");
-        cgroupfs_refresh_capacities(m);
+        cgroupfs_refresh_capacities(m->cgroupfs);
         list_for_each(l, &m->engine->resources) {
                 rc_resource *res = list_entry(l, rc_resource, link);
                 for (unsigned i = 0; i < res->n_counters && r >= 0; i++) {
                         rc_counter *c = &res->counters[i];
                         const rc_pool *p = rc_group_pool_peek(m->engine->root, c);
                         uint64_t usage = p ? p->usage : 0, peak = p ? p->peak : 0, refused = c->refused;
-                        if (cgroupfs_stat(m, m->engine->root, c, CGROUP_USAGE, &usage) > 0) {
-                                (void) cgroupfs_stat(m, m->engine->root, c, CGROUP_PEAK, &peak);
-                                refused = cgroupfs_refused(m, c);
+                        if (cgroupfs_stat(m->cgroupfs, m->engine->root, c, CGROUP_USAGE, &usage) > 0) {
+                                (void) cgroupfs_stat(m->cgroupfs, m->engine->root, c, CGROUP_PEAK, &peak);
+                                refused = cgroupfs_refused(m->cgroupfs, c);
                         }
                         r = sd_bus_message_append(reply, "(stttt)", c->key, res->capacity, usage, peak, refused);
                 }
@@ -370,7 +370,7 @@ static int resolve_own_group(Manager *m, Caller *c, rc_group **ret, sd_bus_error
  * caller's cgroup says it, so the limits of the right slice apply. */
 static int resolve_unit_group(Manager *m, Caller *c, const char *group, rc_group **ret, rc_err *err) {
         _cleanup_free_ char *unit = NULL, *slice = NULL;
-        if (!systemd_unit_is_live(m, group) && !rc_unit_name_is_slice(group) && pid_unit(c->pid, &unit, &slice) >= 0 &&
+        if (!systemd_unit_is_live(m->systemd, group) && !rc_unit_name_is_slice(group) && pid_unit(c->pid, &unit, &slice) >= 0 &&
             unit && slice && streq(unit, group))
                 return rc_group_get(m->engine, group, slice, ret, err);
         return manager_group_get(m, group, ret, err);
@@ -441,7 +441,7 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                 return sd_bus_error_set(error, RESCTL_ERROR_INVALID_ARGUMENT,
                                         "Flags 0x1 (PERSIST) and 0x4 (UNIT) exclude each other: a charge lasts until "
                                         "Uncharge or as long as its unit, not both.");
-        if ((flags & RC_CHARGE_UNIT) && !systemd_active(m))
+        if ((flags & RC_CHARGE_UNIT) && !systemd_active(m->systemd))
                 return sd_bus_error_set(error, RESCTL_ERROR_INVALID_ARGUMENT,
                                         "Flag 0x4 (UNIT) needs systemd, which is not on the bus: nothing would say "
                                         "when the unit stops (use PERSIST and Uncharge).");
@@ -477,14 +477,14 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                 return r;
         Owner *o = NULL;
         if (!(flags & (RC_CHARGE_PERSIST | RC_CHARGE_UNIT))) {
-                if (!owner_find(m, caller->pid, caller->starttime, caller->uid)) {
+                if (!owner_find(&m->owners, caller->pid, caller->starttime, caller->uid)) {
                         r = quota_check(m, caller->uid, QUOTA_OWNERS, 1, error);
                         if (r < 0) {
                                 rc_group_gc(m->engine, g);
                                 return r;
                         }
                 }
-                r = owner_get(m, caller->pid, caller->starttime, caller->uid, caller->pidfd, &o);
+                r = owner_get(&m->owners, caller->pid, caller->starttime, caller->uid, caller->pidfd, &o);
                 if (r < 0) {
                         rc_group_gc(m->engine, g);
                         return owner_error(error, r, caller);
@@ -867,7 +867,7 @@ static int method_read_file(sd_bus_message *msg, void *userdata, sd_bus_error *e
         r = rc_file_read(m->engine, rc_group_find(m->engine, group), file, &text, &err);
         if (r < 0)
                 return bus_error_from_rc(error, r, &err);
-        r = cgroupfs_read_file(m, group, file, &text);
+        r = cgroupfs_read_file(m->cgroupfs, group, file, &text);
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(msg, "s", text);

@@ -14,10 +14,14 @@
  *     cgroup.subtree_control of every directory above it;
  *   - usage, peak and events are read from the kernel's files;
  *   - misc.events(.local), which the kernel notifies, are watched with
- *     inotify and become LimitHit and PropertiesChanged.
+ *     inotify (cgroupfs-watch.c) and reported to the manager, which
+ *     emits LimitHit and PropertiesChanged.
  * A unit whose directory does not exist yet (not started) gets its limits
  * when the directory appears: inotify IN_CREATE on its parent, or systemd
- * announcing the unit. A directory that existed and is gone is an error. */
+ * announcing the unit. A directory that existed and is gone is an error.
+ * The engine is only read here: capacities, registrations and releases go
+ * to the manager (CgroupfsCallbacks). The kernel's text is parsed by
+ * src/core/kparse.c. */
 
 #include <dirent.h>
 #include <errno.h>
@@ -26,71 +30,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <unistd.h>
 
-#include "cgroupfs.h"
+#include "cgroupfs-internal.h"
+#include "kparse.h"
 #include "log.h"
 #include "macro.h"
-#include "manager.h"
 
-/* What an inotify watch is on: the directory (children, removal) or one of
- * the event files. The kernel notifies a cgroup file's watchers only
- * through an inode it has in memory: a watch on the directory alone misses
- * a file that nobody opened since it appeared, a watch on the file pins it. */
-typedef enum WatchKind {
-        WATCH_DIR,
-        WATCH_EVENTS,
-        WATCH_EVENTS_LOCAL,
-        _WATCH_MAX,
-} WatchKind;
-
-typedef struct CgroupDir CgroupDir;
-
-typedef struct Watch {
-        HashNode node;                  /* Cgroupfs.wds, by watch descriptor */
-        int wd;                         /* -1: not watched */
-        WatchKind kind;
-        CgroupDir *dir;
-} Watch;
-
-/* Kernels before 6.11 have misc.events but no misc.events.local: the local
- * count is worked out as misc.events minus what the children's misc.events
- * count (misc.events counts the refusals of a level and of every level
- * below it). */
-typedef struct DerivedLocal {
-        char name[32];                  /* "sev.max" */
-        uint64_t local;                 /* the count shown; only grows */
-        int64_t removed;                /* counted by children that are gone */
-} DerivedLocal;
-
-#define DERIVED_MAX 8
-
-struct CgroupDir {
-        HashNode node;                  /* Cgroupfs.dirs, by group name */
-        Watch watches[_WATCH_MAX];
-        bool gone;                      /* it was there and was removed */
-        char *events, *events_local;    /* last complete texts: the baselines */
-        char *children;                 /* derived: "<child> <name> <count>\n", as last read */
-        DerivedLocal derived[DERIVED_MAX];
-        unsigned n_derived;
-        char name[];
-};
-
-typedef struct Cgroupfs {
-        Manager *manager;
-        unsigned controllers;           /* 1 << rc_controller the kernel has */
-        int inotify_fd;
-        sd_event_source *io;
-        Hashmap dirs;
-        Hashmap wds;
-} Cgroupfs;
-
-static const char *const controller_names[] = { [RC_MISC] = "misc", [RC_DMEM] = "dmem", [RC_RDMA] = "rdma" };
+const char *const cgroupfs_controller_names[3] = { [RC_MISC] = "misc", [RC_DMEM] = "dmem", [RC_RDMA] = "rdma" };
 
 /* ---- small file helpers ---- */
 
-static int read_text(const char *path, char **ret) {
+int cgroupfs_read_text(const char *path, char **ret) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
@@ -132,113 +83,19 @@ static int write_text(const char *path, const char *text) {
         return (size_t) k == len ? 0 : -EIO;
 }
 
-/* The resource a line is about: its first word, misc.events' ".max" cut. */
-static size_t line_name(const char *line, size_t len, const char *file) {
-        size_t n = 0;
-        while (n < len && line[n] != ' ' && line[n] != '\t')
-                n++;
-        if (strneq(file, "misc.events", 11) && n > 4 && strneq(line + n - 4, ".max", 4))
-                n -= 4;
-        return n;
-}
-
-/* The line of `name` in text (without its newline), or NULL. */
-static const char *find_line(const char *text, const char *file, const char *name, size_t *len) {
-        size_t nl = strlen(name);
-        for (const char *p = text; p && *p;) {
-                const char *e = strchr(p, '\n');
-                size_t l = e ? (size_t) (e - p) : strlen(p);
-                if (line_name(p, l, file) == nl && strneq(p, name, nl)) {
-                        *len = l;
-                        return p;
-                }
-                p = e ? e + 1 : NULL;
-        }
-        return NULL;
-}
-
-static size_t trim_end(const char *s, size_t len) {
-        while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\n'))
-                len--;
-        return len;
-}
-
 /* A value from a kernel line: misc and dmem "name value", rdma
  * "dev hca_handle=V hca_object=V"; "max" is UINT64_MAX. */
 static bool line_value(const char *line, size_t len, const rc_counter *c, uint64_t *ret) {
-        char buf[512];
-        snprintf(buf, sizeof(buf), "%.*s", (int) MIN(len, sizeof(buf) - 1), line);
-        const char *v = strpbrk(buf, " \t");
-        if (!v)
-                return false;
-        if (c->resource->controller == RC_RDMA) {
-                char want[32];
-                snprintf(want, sizeof(want), " %s=", rc_rdma_kind_to_string(c->kind));
-                v = strstr(buf, want);
-                if (!v)
-                        return false;
-                v += strlen(want);
-        } else
-                v += strspn(v, " \t");
-        if (strneq(v, "max", 3)) {
-                *ret = UINT64_MAX;
-                return true;
-        }
-        char *end;
-        errno = 0;
-        unsigned long long x = strtoull(v, &end, 10);
-        if (errno || end == v)
-                return false;
-        *ret = x;
-        return true;
-}
-
-/* Every value of a limit line at the kernel's default: "max", or 0 for min/low. */
-static bool line_is_default(const char *file, const char *line, size_t len) {
-        const char *want = strstr(file, ".min") || strstr(file, ".low") ? "0" : "max";
-        size_t n = strlen(want);
-        const char *p = memchr(line, ' ', len), *end = line + len;
-        if (!p)
-                return true;
-        while (p < end) {
-                p += strspn(p, " ");
-                if (p >= end)
-                        break;
-                const char *v = memchr(p, '=', (size_t) (end - p));
-                const char *tok_end = memchr(p, ' ', (size_t) (end - p));
-                if (!tok_end)
-                        tok_end = end;
-                if (v && v < tok_end)
-                        p = v + 1;
-                if ((size_t) (tok_end - p) != n || !strneq(p, want, n))
-                        return false;
-                p = tok_end;
-        }
-        return true;
-}
-
-static bool has_word(const char *text, const char *word) {
-        size_t n = strlen(word);
-        for (const char *p = text; *p;) {
-                p += strspn(p, " \t\n+");
-                size_t l = strcspn(p, " \t\n");
-                if (l == n && strneq(p, word, n))
-                        return true;
-                p += l;
-        }
-        return false;
+        return rc_kline_value(line, len, c->resource->controller == RC_RDMA ? rc_rdma_kind_to_string(c->kind) : NULL,
+                              ret);
 }
 
 /* ---- where a group lives ---- */
 
-static Cgroupfs *backend(Manager *m) {
-        return m->cgroupfs;
-}
-
 static bool file_controller(const char *file, rc_controller *ret) {
-        for (int c = 0; c < (int) ELEMENTSOF(controller_names); c++) {
-                size_t n = strlen(controller_names[c]);
-                if (strneq(file, controller_names[c], n) && file[n] == '.') {
+        for (int c = 0; c < (int) ELEMENTSOF(cgroupfs_controller_names); c++) {
+                size_t n = strlen(cgroupfs_controller_names[c]);
+                if (strneq(file, cgroupfs_controller_names[c], n) && file[n] == '.') {
                         *ret = (rc_controller) c;
                         return true;
                 }
@@ -260,14 +117,14 @@ static int slice_path(const char *slice, char **ret) {
         return asprintf(ret, "%s%s/", up, slice) < 0 ? -ENOMEM : 0;
 }
 
-static int group_dir(Manager *m, const char *name, char **ret) {
+int cgroupfs_group_dir(Cgroupfs *k, const char *name, char **ret) {
         _cleanup_free_ char *rel = NULL;
         int r;
         if (rc_unit_name_is_slice(name))
                 r = slice_path(name, &rel);
         else {
-                const rc_group *g = rc_group_find(m->engine, name);
-                const char *slice = g && g->parent ? g->parent->name : manager_unit_slice(m, name);
+                const rc_group *g = rc_group_find(k->engine, name);
+                const char *slice = g && g->parent ? g->parent->name : k->cb.unit_slice(k->userdata, name);
                 _cleanup_free_ char *up = NULL;
                 r = slice_path(slice ? slice : RC_DEFAULT_SLICE, &up);
                 if (r >= 0 && asprintf(&rel, "%s%s", up, name) < 0)
@@ -278,162 +135,18 @@ static int group_dir(Manager *m, const char *name, char **ret) {
         size_t n = strlen(rel);
         if (n > 0 && rel[n - 1] == '/')
                 rel[n - 1] = 0;
-        return asprintf(ret, "%s%s%s", m->cgroup_root, *rel ? "/" : "", rel) < 0 ? -ENOMEM : 0;
-}
-
-/* ---- directories and their watches ---- */
-
-static bool dir_name_eq(const HashNode *n, const void *key) {
-        return streq(container_of(n, CgroupDir, node)->name, key);
-}
-
-static bool watch_wd_eq(const HashNode *n, const void *key) {
-        return container_of(n, Watch, node)->wd == *(const int *) key;
-}
-
-static Watch *watch_find(Cgroupfs *k, int wd) {
-        HashNode *n = hashmap_get(&k->wds, hash_u64((uint64_t) wd), &wd, watch_wd_eq);
-        return n ? container_of(n, Watch, node) : NULL;
-}
-
-static CgroupDir *dir_find(Cgroupfs *k, const char *name) {
-        HashNode *n = hashmap_get(&k->dirs, hash_string(name), name, dir_name_eq);
-        return n ? container_of(n, CgroupDir, node) : NULL;
-}
-
-static CgroupDir *dir_get(Cgroupfs *k, const char *name) {
-        CgroupDir *d = dir_find(k, name);
-        if (d)
-                return d;
-        d = calloc(1, sizeof(*d) + strlen(name) + 1);
-        if (!d)
-                return NULL;
-        for (WatchKind w = 0; w < _WATCH_MAX; w++)
-                d->watches[w] = (Watch) { .wd = -1, .kind = w, .dir = d };
-        strcpy(d->name, name);
-        if (hashmap_put(&k->dirs, &d->node, hash_string(name)) < 0) {
-                free(d);
-                return NULL;
-        }
-        return d;
-}
-
-static void watch_drop(Cgroupfs *k, Watch *w) {
-        if (w->wd < 0)
-                return;
-        hashmap_remove(&k->wds, &w->node);
-        w->wd = -1;
-}
-
-static bool dir_watched(const CgroupDir *d) {
-        return d && d->watches[WATCH_DIR].wd >= 0;
-}
-
-/* 1: watching now, 0: already was, <0: cannot (ENOENT: not there). */
-static int watch_add(Cgroupfs *k, Watch *w, const char *path, uint32_t mask) {
-        if (w->wd >= 0)
-                return 0;
-        int wd = inotify_add_watch(k->inotify_fd, path, mask);
-        if (wd < 0)
-                return -errno;
-        Watch *old = watch_find(k, wd);
-        if (old)        /* the same inode under an old name (a unit moved) */
-                watch_drop(k, old);
-        w->wd = wd;
-        if (hashmap_put(&k->wds, &w->node, hash_u64((uint64_t) wd)) < 0) {
-                w->wd = -1;
-                return -ENOMEM;
-        }
-        return 1;
-}
-
-static const char *const event_files[_WATCH_MAX] = {
-        [WATCH_EVENTS] = "misc.events",
-        [WATCH_EVENTS_LOCAL] = "misc.events.local",
-};
-
-static void derive_local(CgroupDir *d, const char *dir, const char *events, char **ret, bool reset);
-
-/* Reads the event files: the texts that the next change is compared with. */
-static void read_events(CgroupDir *d, const char *dir, bool reset) {
-        _cleanup_free_ char *p = NULL, *q = NULL;
-        if (asprintf(&p, "%s/misc.events", dir) < 0 || asprintf(&q, "%s/misc.events.local", dir) < 0)
-                return;
-        free(d->events);
-        free(d->events_local);
-        d->events = d->events_local = NULL;
-        (void) read_text(p, &d->events);
-        if (read_text(q, &d->events_local) == -ENOENT && d->events)
-                derive_local(d, dir, d->events, &d->events_local, reset);
-}
-
-/* Watches the event files that exist now; they appear when +misc is
- * enabled above the directory, which can be long after it was made. */
-static void events_arm(Cgroupfs *k, CgroupDir *d, const char *dir) {
-        if (!(k->controllers & (1u << RC_MISC)) || !dir_watched(d))
-                return;
-        bool armed = false;
-        for (WatchKind w = WATCH_EVENTS; w < _WATCH_MAX; w++) {
-                _cleanup_free_ char *path = NULL;
-                if (asprintf(&path, "%s/%s", dir, event_files[w]) < 0)
-                        return;
-                int r = watch_add(k, &d->watches[w], path, IN_MODIFY);
-                if (r > 0)
-                        armed = true;
-                else if (r < 0 && r != -ENOENT)
-                        log_warning_errno(r, "Cannot watch %s: %s", path, strerror(-r));
-        }
-        if (armed)
-                read_events(d, dir, true);
-}
-
-/* Watches the directory of a group that exists: events, children, removal. */
-static void dir_watch(Cgroupfs *k, const char *name, const char *path) {
-        CgroupDir *d = dir_get(k, name);
-        if (!d)
-                return;
-        if (!dir_watched(d)) {
-                int r = watch_add(k, &d->watches[WATCH_DIR], path,
-                                  IN_MODIFY | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_ONLYDIR);
-                if (r < 0) {
-                        if (r != -ENOENT)
-                                log_warning_errno(r, "Cannot watch %s: %s", path, strerror(-r));
-                        return;
-                }
-                d->gone = false;
-        }
-        events_arm(k, d, path);
-}
-
-/* After a controller was enabled somewhere: files appeared below it. */
-static void events_arm_all(Cgroupfs *k) {
-        for (size_t b = 0; b < k->dirs.n_buckets; b++)
-                for (HashNode *n = k->dirs.buckets[b]; n; n = n->next) {
-                        CgroupDir *d = container_of(n, CgroupDir, node);
-                        _cleanup_free_ char *dir = NULL;
-                        if (dir_watched(d) && group_dir(k->manager, d->name, &dir) >= 0)
-                                events_arm(k, d, dir);
-                }
-}
-
-/* The group's directory and those above it: their events and children. */
-static void watch_path(Manager *m, const rc_group *g) {
-        for (; g; g = g->parent) {
-                _cleanup_free_ char *dir = NULL;
-                if (group_dir(m, g->name, &dir) >= 0)
-                        dir_watch(backend(m), g->name, dir);
-        }
+        return asprintf(ret, "%s%s%s", k->root, *rel ? "/" : "", rel) < 0 ? -ENOMEM : 0;
 }
 
 /* Whether a missing directory is an error: the unit runs (systemd says
  * so), or without systemd, the directory was there and was removed. */
-static bool dir_expected(Manager *m, const char *name) {
+static bool dir_expected(Cgroupfs *k, const char *name) {
         if (streq(name, RC_ROOT_GROUP))
                 return true;
-        if (systemd_active(m))
-                return systemd_unit_is_live(m, name);
-        CgroupDir *d = dir_find(backend(m), name);
-        return d && (d->gone || dir_watched(d));   /* watched: its removal is not read yet */
+        if (k->cb.units_followed(k->userdata))
+                return k->cb.unit_live(k->userdata, name);
+        CgroupDir *d = cgroupfs_dir_find(k, name);
+        return d && (d->gone || cgroupfs_dir_watched(d));   /* watched: its removal is not read yet */
 }
 
 /* ---- writing limits ---- */
@@ -441,9 +154,9 @@ static bool dir_expected(Manager *m, const char *name) {
 /* The controller must be on in cgroup.subtree_control of every directory
  * above the unit's for its files to exist there. systemd writes only the
  * controllers it knows, with "+x"/"-x", so it leaves these alone. */
-static int enable_controller(Manager *m, const char *dir, rc_controller c, rc_err *err) {
-        const char *ctl = controller_names[c];
-        size_t root_len = strlen(m->cgroup_root);
+static int enable_controller(Cgroupfs *k, const char *dir, rc_controller c, rc_err *err) {
+        const char *ctl = cgroupfs_controller_names[c];
+        size_t root_len = strlen(k->root);
         _cleanup_free_ char *p = strdup(dir);
         if (!p)
                 return rc_errf(err, ENOMEM, "out of memory");
@@ -456,8 +169,8 @@ static int enable_controller(Manager *m, const char *dir, rc_controller c, rc_er
                 *s = saved;
                 if (!*s)
                         break;          /* the unit's own directory: nothing below it is ours */
-                int r = read_text(path, &text);
-                if (r >= 0 && has_word(text, ctl))
+                int r = cgroupfs_read_text(path, &text);
+                if (r >= 0 && rc_ktext_has_word(text, ctl))
                         continue;
                 char line[16];
                 snprintf(line, sizeof(line), "+%s\n", ctl);
@@ -468,17 +181,17 @@ static int enable_controller(Manager *m, const char *dir, rc_controller c, rc_er
                                        path, strerror(-r));
                 log_info("Enabled the %s controller in %s.", ctl, path);
                 if (c == RC_MISC)
-                        events_arm_all(backend(m));
+                        cgroupfs_events_arm_all(k);
         }
         return 0;
 }
 
-static int write_line(Manager *m, const char *group, const char *dir, const char *file, const char *line,
+static int write_line(Cgroupfs *k, const char *group, const char *dir, const char *file, const char *line,
                       size_t len, rc_err *err) {
         rc_controller c;
         if (!file_controller(file, &c))
                 return rc_errf(err, ENOENT, "'%s' is not a misc, rdma or dmem interface file", file);
-        int r = enable_controller(m, dir, c, err);
+        int r = enable_controller(k, dir, c, err);
         if (r < 0)
                 return r;
         _cleanup_free_ char *path = NULL, *text = NULL;
@@ -500,28 +213,27 @@ static int write_line(Manager *m, const char *group, const char *dir, const char
         return 0;
 }
 
-bool cgroupfs_backs_limit(Manager *m, const char *file, const char *text) {
+bool cgroupfs_backs_limit(Cgroupfs *k, const char *file, const char *text) {
         rc_controller c;
-        if (!backend(m) || !file_controller(file, &c))
+        if (!k || !file_controller(file, &c))
                 return false;
         const char *p = text + strspn(text, " \t\n");
         size_t n = strcspn(p, " \t\n");
-        list_for_each_entry(res, &m->engine->resources, rc_resource, link)
+        list_for_each_entry(res, &k->engine->resources, rc_resource, link)
                 if (res->controller == c && strlen(res->name) == n && strneq(res->name, p, n))
                         return cgroupfs_backs(res);
         return false;
 }
 
-int cgroupfs_check_writable(Manager *m, const char *group, const char *file, rc_err *err) {
-        Cgroupfs *k = backend(m);
+int cgroupfs_check_writable(Cgroupfs *k, const char *group, const char *file, rc_err *err) {
         rc_controller c;
         if (!k || !file_controller(file, &c) || !(k->controllers & (1u << c)))
                 return 0;
         _cleanup_free_ char *dir = NULL, *path = NULL;
-        if (group_dir(m, group, &dir) < 0 || asprintf(&path, "%s/%s", dir, file) < 0)
+        if (cgroupfs_group_dir(k, group, &dir) < 0 || asprintf(&path, "%s/%s", dir, file) < 0)
                 return rc_errf(err, ENOMEM, "out of memory");
         if (access(dir, F_OK) < 0)
-                return dir_expected(m, group)
+                return dir_expected(k, group)
                                ? rc_errf(err, RC_E_CGROUP_GONE, "%s: its cgroup %s is gone", group, dir)
                                : 0;
         if (access(path, W_OK) < 0 && errno != ENOENT)
@@ -529,62 +241,61 @@ int cgroupfs_check_writable(Manager *m, const char *group, const char *file, rc_
         return 0;
 }
 
-int cgroupfs_write_limit(Manager *m, const char *group, const char *file, const char *resource, rc_err *err) {
-        Cgroupfs *k = backend(m);
-        if (!k || m->loading)
+int cgroupfs_write_limit(Cgroupfs *k, const char *group, const char *file, const char *resource, rc_err *err) {
+        if (!k)
                 return 0;
-        rc_group *g = rc_group_find(m->engine, group);
+        rc_group *g = rc_group_find(k->engine, group);
         _cleanup_free_ char *want = NULL, *dir = NULL;
-        int r = rc_file_read(m->engine, g, file, &want, err);
+        int r = rc_file_read(k->engine, g, file, &want, err);
         if (r < 0)
                 return r;
         size_t len;
-        const char *line = find_line(want, file, resource, &len);
+        const char *line = rc_ktext_line(want, file, resource, &len);
         if (!line)
                 return 0;
-        if (group_dir(m, group, &dir) < 0)
+        if (cgroupfs_group_dir(k, group, &dir) < 0)
                 return rc_errf(err, ENOMEM, "out of memory");
         if (access(dir, F_OK) < 0) {
-                if (dir_expected(m, group))
+                if (dir_expected(k, group))
                         return rc_errf(err, RC_E_CGROUP_GONE, "%s: its cgroup %s is gone; %.*s not applied", group,
-                                       dir, (int) trim_end(line, len), line);
+                                       dir, (int) rc_kline_trim(line, len), line);
                 log_debug("%s: %s '%.*s' is written to %s when the unit starts.", group, file,
-                         (int) trim_end(line, len), line, dir);
+                         (int) rc_kline_trim(line, len), line, dir);
                 /* Its parent tells when it appears. */
                 if (g && g->parent)
-                        cgroupfs_sync_group(m, g->parent->name);
+                        cgroupfs_sync_group(k, g->parent->name);
                 return 0;
         }
-        r = write_line(m, group, dir, file, line, trim_end(line, len), err);
+        r = write_line(k, group, dir, file, line, rc_kline_trim(line, len), err);
         if (r >= 0)
-                watch_path(m, g);
+                cgroupfs_watch_path(k, g);
         return r;
 }
 
 static const char *const limit_files[] = { "misc.max", "dmem.min", "dmem.low", "dmem.max", "rdma.max" };
 
 /* Writes the limit lines the kernel does not have yet. */
-static void sync_limits(Manager *m, rc_group *g, const char *dir) {
+static void sync_limits(Cgroupfs *k, rc_group *g, const char *dir) {
         for (size_t i = 0; i < ELEMENTSOF(limit_files); i++) {
                 const char *file = limit_files[i];
                 rc_controller c;
-                if (!file_controller(file, &c) || !(backend(m)->controllers & (1u << c)))
+                if (!file_controller(file, &c) || !(k->controllers & (1u << c)))
                         continue;
                 _cleanup_free_ char *want = NULL, *have = NULL, *path = NULL;
-                if (rc_file_read(m->engine, g, file, &want, NULL) < 0 || asprintf(&path, "%s/%s", dir, file) < 0)
+                if (rc_file_read(k->engine, g, file, &want, NULL) < 0 || asprintf(&path, "%s/%s", dir, file) < 0)
                         continue;
-                (void) read_text(path, &have);
-                list_for_each_entry(res, &m->engine->resources, rc_resource, link) {
+                (void) cgroupfs_read_text(path, &have);
+                list_for_each_entry(res, &k->engine->resources, rc_resource, link) {
                         size_t wl, hl = 0;
                         const char *w, *h;
-                        if (res->controller != c || !cgroupfs_backs(res) || !(w = find_line(want, file, res->name, &wl)))
+                        if (res->controller != c || !cgroupfs_backs(res) || !(w = rc_ktext_line(want, file, res->name, &wl)))
                                 continue;
-                        wl = trim_end(w, wl);
-                        h = have ? find_line(have, file, res->name, &hl) : NULL;
-                        if (h ? trim_end(h, hl) == wl && strneq(h, w, wl) : line_is_default(file, w, wl))
+                        wl = rc_kline_trim(w, wl);
+                        h = have ? rc_ktext_line(have, file, res->name, &hl) : NULL;
+                        if (h ? rc_kline_trim(h, hl) == wl && strneq(h, w, wl) : rc_kline_is_default(file, w, wl))
                                 continue;       /* the kernel has it (a line it lacks is at its default) */
                         rc_err err = { { 0 } };
-                        if (write_line(m, g->name, dir, file, w, wl, &err) < 0)
+                        if (write_line(k, g->name, dir, file, w, wl, &err) < 0)
                                 log_warning("%s", err.msg);
                         else
                                 log_info("%s: applied '%.*s' to %s.", g->name, (int) wl, w, path);
@@ -592,32 +303,31 @@ static void sync_limits(Manager *m, rc_group *g, const char *dir) {
         }
 }
 
-void cgroupfs_sync_group(Manager *m, const char *group) {
-        Cgroupfs *k = backend(m);
+void cgroupfs_sync_group(Cgroupfs *k, const char *group) {
         _cleanup_free_ char *dir = NULL;
-        if (!k || group_dir(m, group, &dir) < 0 || access(dir, F_OK) < 0)
+        if (!k || cgroupfs_group_dir(k, group, &dir) < 0 || access(dir, F_OK) < 0)
                 return;
-        CgroupDir *d = dir_find(k, group);
-        bool was_watched = dir_watched(d);
-        rc_group *g = rc_group_find(m->engine, group);
+        CgroupDir *d = cgroupfs_dir_find(k, group);
+        bool was_watched = cgroupfs_dir_watched(d);
+        rc_group *g = rc_group_find(k->engine, group);
         if (g)
-                watch_path(m, g);
+                cgroupfs_watch_path(k, g);
         else
-                dir_watch(k, group, dir);
-        if (g && g != m->engine->root)
-                sync_limits(m, g, dir);
+                cgroupfs_dir_watch(k, group, dir);
+        if (g && g != k->engine->root)
+                sync_limits(k, g, dir);
         if (was_watched || !g)
                 return;
         /* Children made before the watch was (mkdir -p) sent no IN_CREATE. */
         _cleanup_free_ rc_group **children = calloc(g->n_children + 1, sizeof(rc_group *));
         size_t n = 0;
-        hashmap_for_each(node, &m->engine->groups) {
+        hashmap_for_each(node, &k->engine->groups) {
                 rc_group *c = container_of(node, rc_group, node);
                 if (children && c->parent == g && n < g->n_children)
                         children[n++] = c;
         }
         for (size_t i = 0; i < n; i++)
-                cgroupfs_sync_group(m, children[i]->name);
+                cgroupfs_sync_group(k, children[i]->name);
 }
 
 /* ---- reading the kernel's figures ---- */
@@ -626,14 +336,14 @@ static uint64_t sum_children(const char *root, const char *file, const rc_counte
 
 /* misc.current of the root as newer kernels than 6.1 show it: what the
  * top-level cgroups use. */
-static char *root_usage_text(Manager *m) {
+static char *root_usage_text(Cgroupfs *k) {
         char *out = strdup("");
-        list_for_each_entry(res, &m->engine->resources, rc_resource, link) {
+        list_for_each_entry(res, &k->engine->resources, rc_resource, link) {
                 char *n = NULL;
                 if (!out || res->controller != RC_MISC || !cgroupfs_backs(res))
                         continue;
                 if (asprintf(&n, "%s%s %" PRIu64 "\n", out, res->name,
-                             sum_children(m->cgroup_root, "misc.current", &res->counters[0])) < 0)
+                             sum_children(k->root, "misc.current", &res->counters[0])) < 0)
                         continue;
                 free(out);
                 out = n;
@@ -641,22 +351,21 @@ static char *root_usage_text(Manager *m) {
         return out;
 }
 
-int cgroupfs_read_file(Manager *m, const char *group, const char *file, char **text) {
+int cgroupfs_read_file(Cgroupfs *k, const char *group, const char *file, char **text) {
         rc_controller c;
-        Cgroupfs *k = backend(m);
         if (!k || !file_controller(file, &c) || !(k->controllers & (1u << c)))
                 return 0;
         _cleanup_free_ char *dir = NULL, *path = NULL, *have = NULL;
-        if (group_dir(m, group, &dir) < 0 || asprintf(&path, "%s/%s", dir, file) < 0)
+        if (cgroupfs_group_dir(k, group, &dir) < 0 || asprintf(&path, "%s/%s", dir, file) < 0)
                 return -ENOMEM;
-        if (read_text(path, &have) < 0) {
+        if (cgroupfs_read_text(path, &have) < 0) {
                 /* Older kernels: the local counts worked out from misc.events
                  * (before 6.11), the root's usage from its children (6.1). */
-                const CgroupDir *d = streq(file, "misc.events.local") ? dir_find(k, group) : NULL;
+                const CgroupDir *d = streq(file, "misc.events.local") ? cgroupfs_dir_find(k, group) : NULL;
                 if (d && d->events_local)
                         have = strdup(d->events_local);
                 else if (streq(group, RC_ROOT_GROUP) && streq(file, "misc.current"))
-                        have = root_usage_text(m);
+                        have = root_usage_text(k);
                 if (!have)
                         return 0;       /* not started: the engine's (wanted) view */
         }
@@ -668,11 +377,11 @@ int cgroupfs_read_file(Manager *m, const char *group, const char *file, char **t
                 const char *e = strchr(p, '\n');
                 size_t l = e ? (size_t) (e - p) + 1 : strlen(p), hl;
                 const char *h = NULL;
-                size_t n = line_name(p, l, file);
-                list_for_each_entry(res, &m->engine->resources, rc_resource, link)
+                size_t n = rc_kline_name(p, l, file);
+                list_for_each_entry(res, &k->engine->resources, rc_resource, link)
                         if (res->controller == c && cgroupfs_backs(res) && strlen(res->name) == n &&
                             strneq(res->name, p, n)) {
-                                h = find_line(have, file, res->name, &hl);
+                                h = rc_ktext_line(have, file, res->name, &hl);
                                 break;
                         }
                 if (h && h[hl] == '\n')
@@ -699,12 +408,12 @@ static const char *stat_file(rc_controller c, CgroupStat s) {
         return files[c][s];
 }
 
-static bool dir_value(const char *dir, const char *file, const rc_counter *c, uint64_t *ret) {
+bool cgroupfs_dir_value(const char *dir, const char *file, const rc_counter *c, uint64_t *ret) {
         _cleanup_free_ char *path = NULL, *text = NULL;
         size_t len;
         const char *line;
-        if (asprintf(&path, "%s/%s", dir, file) < 0 || read_text(path, &text) < 0 ||
-            !(line = find_line(text, file, c->resource->name, &len)))
+        if (asprintf(&path, "%s/%s", dir, file) < 0 || cgroupfs_read_text(path, &text) < 0 ||
+            !(line = rc_ktext_line(text, file, c->resource->name, &len)))
                 return false;
         return line_value(line, len, c, ret);
 }
@@ -718,30 +427,30 @@ static uint64_t sum_children(const char *root, const char *file, const rc_counte
                 uint64_t v;
                 if (de->d_type != DT_DIR || de->d_name[0] == '.' || asprintf(&sub, "%s/%s", root, de->d_name) < 0)
                         continue;
-                if (dir_value(sub, file, c, &v) && v != UINT64_MAX)
+                if (cgroupfs_dir_value(sub, file, c, &v) && v != UINT64_MAX)
                         sum += v;
         }
         return sum;
 }
 
-int cgroupfs_stat(Manager *m, const rc_group *g, const rc_counter *c, CgroupStat s, uint64_t *ret) {
-        if (!backend(m) || !cgroupfs_backs(c->resource))
+int cgroupfs_stat(Cgroupfs *k, const rc_group *g, const rc_counter *c, CgroupStat s, uint64_t *ret) {
+        if (!k || !cgroupfs_backs(c->resource))
                 return 0;
         const char *file = stat_file(c->resource->controller, s);
-        bool root = g == m->engine->root;
+        bool root = g == k->engine->root;
         _cleanup_free_ char *dir = NULL;
         *ret = s == CGROUP_MAX ? UINT64_MAX : 0;
-        if (!file || group_dir(m, g->name, &dir) < 0)
+        if (!file || cgroupfs_group_dir(k, g->name, &dir) < 0)
                 return 1;
         if (root && c->resource->controller == RC_RDMA && s == CGROUP_USAGE)
                 *ret = sum_children(dir, file, c);
-        else if (root && s == CGROUP_USAGE && !dir_value(dir, file, c, ret))
+        else if (root && s == CGROUP_USAGE && !cgroupfs_dir_value(dir, file, c, ret))
                 *ret = sum_children(dir, file, c);      /* 6.1 has no misc.current on the root */
-        else if (!dir_value(dir, file, c, ret)) {
+        else if (!cgroupfs_dir_value(dir, file, c, ret)) {
                 /* Before 6.11: the count worked out from misc.events. */
-                const CgroupDir *d = s == CGROUP_EVENTS_LOCAL ? dir_find(backend(m), g->name) : NULL;
+                const CgroupDir *d = s == CGROUP_EVENTS_LOCAL ? cgroupfs_dir_find(k, g->name) : NULL;
                 size_t l;
-                const char *line = d && d->events_local ? find_line(d->events_local, file, c->resource->name, &l)
+                const char *line = d && d->events_local ? rc_ktext_line(d->events_local, file, c->resource->name, &l)
                                                         : NULL;
                 if (!line || !line_value(line, l, c, ret))
                         return 0;       /* not started, or the kernel does not list it: the engine's view */
@@ -749,264 +458,10 @@ int cgroupfs_stat(Manager *m, const rc_group *g, const rc_counter *c, CgroupStat
         return 1;
 }
 
-uint64_t cgroupfs_refused(Manager *m, const rc_counter *c) {
-        if (!backend(m) || c->resource->controller != RC_MISC)
+uint64_t cgroupfs_refused(Cgroupfs *k, const rc_counter *c) {
+        if (!k || c->resource->controller != RC_MISC)
                 return 0;
-        return sum_children(m->cgroup_root, "misc.events", c);
-}
-
-/* ---- events ---- */
-
-/* Counters only grow: a count below the baseline, or a line missing, is a
- * write seen half done (truncated, not yet written); wait for the rest. */
-static bool events_complete(const char *old, const char *new) {
-        for (const char *p = old; p && *p;) {
-                const char *e = strchr(p, '\n');
-                size_t l = e ? (size_t) (e - p) : strlen(p), nl;
-                size_t n = line_name(p, l, "misc.events");
-                char name[64];
-                snprintf(name, sizeof(name), "%.*s", (int) MIN(n, sizeof(name) - 1), p);
-                const char *q = find_line(new, "misc.events", name, &nl);
-                unsigned long long a = strtoull(p + MIN(n + 5, l), NULL, 10);
-                if (!q || strtoull(q + MIN(n + 5, nl), NULL, 10) < a)
-                        return false;
-                p = e ? e + 1 : NULL;
-        }
-        return true;
-}
-
-static uint64_t events_count(const char *text, const char *name) {
-        size_t l;
-        const char *p = text ? find_line(text, "misc.events", name, &l) : NULL;
-        return p ? strtoull(p + MIN(strlen(name) + 5, l), NULL, 10) : 0;
-}
-
-/* A refusal at this level: the kernel does not say the amount asked for;
- * every in-tree user of misc (KVM's SEV ASIDs, TDX keys) charges 1. */
-static void emit_limit_hits(Manager *m, CgroupDir *d, const char *dir, const char *old, const char *new) {
-        const rc_group *g = rc_group_find(m->engine, d->name);
-        bool refreshed = false;
-        for (const char *p = new; p && *p;) {
-                const char *e = strchr(p, '\n');
-                size_t l = e ? (size_t) (e - p) : strlen(p);
-                char name[64], key[80];
-                snprintf(name, sizeof(name), "%.*s", (int) MIN(line_name(p, l, "misc.events"), sizeof(name) - 1), p);
-                p = e ? e + 1 : NULL;
-                uint64_t before = events_count(old, name), now = events_count(new, name);
-                if (now <= before)
-                        continue;
-                if (!refreshed)
-                        cgroupfs_refresh_capacities(m);         /* the limit named may be the capacity */
-                refreshed = true;
-                snprintf(key, sizeof(key), "misc/%s", name);
-                rc_counter *c = NULL;
-                uint64_t limit = UINT64_MAX;
-                if (rc_counter_find(m->engine, key, &c, NULL) >= 0) {
-                        const rc_pool *pool = g ? rc_group_pool_peek(g, c) : NULL;
-                        if (!dir_value(dir, "misc.max", c, &limit))
-                                limit = pool ? pool->max : UINT64_MAX;
-                        limit = MIN(limit, c->resource->capacity);
-                }
-                log_info("%s: the kernel refused %" PRIu64 " charge(s) of %s at this level (limit %" PRIu64 ").",
-                         d->name, now - before, key, limit);
-                for (uint64_t i = 0; i < MIN(now - before, 64u); i++)
-                        (void) bus_send_signal(m, "LimitHit", "sstst", d->name, key, (uint64_t) 1, d->name, limit);
-        }
-}
-
-static DerivedLocal *derived_get(CgroupDir *d, const char *name, size_t n) {
-        for (unsigned i = 0; i < d->n_derived; i++)
-                if (strlen(d->derived[i].name) == n && strneq(d->derived[i].name, name, n))
-                        return &d->derived[i];
-        if (d->n_derived == DERIVED_MAX || n >= sizeof(d->derived[0].name))
-                return NULL;
-        DerivedLocal *l = &d->derived[d->n_derived++];
-        *l = (DerivedLocal) { .local = 0 };
-        memcpy(l->name, name, n);
-        return l;
-}
-
-/* "<child> <name> <count>\n" for the misc.events of every child directory. */
-static char *children_events(const char *dir) {
-        _cleanup_(closedirp) DIR *dd = opendir(dir);
-        _cleanup_free_ char *out = strdup("");
-        for (struct dirent *de; out && dd && (de = readdir(dd));) {
-                _cleanup_free_ char *path = NULL, *text = NULL;
-                if (de->d_type != DT_DIR || de->d_name[0] == '.' ||
-                    asprintf(&path, "%s/%s/misc.events", dir, de->d_name) < 0 || read_text(path, &text) < 0)
-                        continue;
-                for (char *p = text, *e; p && *p; p = e ? e + 1 : NULL) {
-                        e = strchr(p, '\n');
-                        if (e)
-                                *e = 0;
-                        char *n = NULL;
-                        if (*p && asprintf(&n, "%s%s %s\n", out, de->d_name, p) >= 0) {
-                                free(out);
-                                out = n;
-                        }
-                }
-        }
-        return TAKE_PTR(out);
-}
-
-/* The count of `name` ("sev.max") in children text, of one child or all. */
-static int64_t children_count(const char *text, const char *child, const char *name) {
-        int64_t sum = 0;
-        char c[256], nm[64];
-        unsigned long long v;
-        for (const char *p = text; p && *p;) {
-                if (sscanf(p, "%255s %63s %llu", c, nm, &v) == 3 && streq(nm, name) && (!child || streq(c, child)))
-                        sum += (int64_t) v;
-                p = strchr(p, '\n');
-                p = p ? p + 1 : NULL;
-        }
-        return sum;
-}
-
-/* misc.events.local as a kernel before 6.11 would have it: per resource,
- * misc.events minus the children's misc.events (read after it, so that a
- * refusal in between makes the difference smaller, never larger), minus
- * what children that are gone had counted when last read. The count shown only grows:
- * a smaller difference is a refusal seen in a child and not yet in the
- * parent. A refusal in a child that is removed before it is read here
- * would count as the parent's. `reset`: a new baseline (first read). */
-static void derive_local(CgroupDir *d, const char *dir, const char *events, char **ret, bool reset) {
-        _cleanup_free_ char *children = children_events(dir), *out = strdup("");
-        if (!children || !out)
-                return;
-        if (reset)
-                d->n_derived = 0;
-        /* Children that were there at the last read. */
-        for (const char *p = d->children; !reset && p && *p;) {
-                char c[256], nm[64];
-                unsigned long long v;
-                /* Gone, or gone and made again (its counts start at 0). */
-                if (sscanf(p, "%255s %63s %llu", c, nm, &v) == 3 &&
-                    children_count(children, c, nm) < (int64_t) v) {
-                        DerivedLocal *l = derived_get(d, nm, strlen(nm));
-                        if (l)
-                                l->removed += (int64_t) v;
-                }
-                p = strchr(p, '\n');
-                p = p ? p + 1 : NULL;
-        }
-        for (const char *p = events; p && *p;) {
-                char nm[64], *n = NULL;
-                unsigned long long v;
-                if (sscanf(p, "%63s %llu", nm, &v) == 2) {
-                        DerivedLocal *l = derived_get(d, nm, strlen(nm));
-                        if (l) {
-                                int64_t cur = (int64_t) v - children_count(children, NULL, nm) - l->removed;
-                                if (reset || cur > (int64_t) l->local)
-                                        l->local = cur > 0 ? (uint64_t) cur : 0;
-                                if (asprintf(&n, "%s%s %" PRIu64 "\n", out, nm, l->local) >= 0) {
-                                        free(out);
-                                        out = n;
-                                }
-                        }
-                }
-                p = strchr(p, '\n');
-                p = p ? p + 1 : NULL;
-        }
-        free(d->children);
-        d->children = TAKE_PTR(children);
-        free(*ret);
-        *ret = TAKE_PTR(out);
-}
-
-static void events_changed(Manager *m, CgroupDir *d) {
-        _cleanup_free_ char *dir = NULL, *events = NULL, *events_local = NULL, *p = NULL, *q = NULL;
-        if (group_dir(m, d->name, &dir) < 0 || asprintf(&p, "%s/misc.events", dir) < 0 ||
-            asprintf(&q, "%s/misc.events.local", dir) < 0)
-                return;
-        (void) read_text(p, &events);
-        if (!events_complete(d->events, events))
-                return;
-        if (read_text(q, &events_local) == -ENOENT && events) {
-                events_local = strdup(d->events_local ? d->events_local : "");
-                derive_local(d, dir, events, &events_local, false);
-        }
-        if (!events_complete(d->events_local, events_local))
-                return;
-        bool changed = !streq(d->events ? d->events : "", events ? events : "") ||
-                       !streq(d->events_local ? d->events_local : "", events_local ? events_local : "");
-        emit_limit_hits(m, d, dir, d->events_local, events_local);
-        free(d->events);
-        free(d->events_local);
-        d->events = TAKE_PTR(events);
-        d->events_local = TAKE_PTR(events_local);
-        rc_group *g = rc_group_find(m->engine, d->name);
-        if (changed && g)
-                (void) bus_group_emit_events_changed(m, g);
-}
-
-static void child_appeared(Manager *m, CgroupDir *parent, const char *name) {
-        /* Under systemd a unit's settings are those of the files systemd
-         * names, asked for once it runs; until that answer comes (after the
-         * unit's first process ran), a unit that was not running has none.
-         * Its cgroup appearing is the earlier sign: read its files now
-         * (units hang under slices; below a unit is its delegatee's). */
-        if (systemd_active(m) && rc_unit_name_is_slice(parent->name) && !systemd_unit_is_live(m, name)) {
-                int r = unit_settings_load_scanned(m, name);
-                if (r < 0)
-                        log_warning_errno(r, "%s: cannot read its settings: %s", name, strerror(-r));
-        }
-        rc_group *g = rc_group_find(m->engine, name);
-        if (!g || !g->parent || !streq(g->parent->name, parent->name))
-                return;
-        log_debug("%s: its cgroup appeared.", name);
-        cgroupfs_sync_group(m, name);
-}
-
-static void handle_event(Cgroupfs *k, const struct inotify_event *e) {
-        Watch *w = watch_find(k, e->wd);
-        if (!w)
-                return;
-        CgroupDir *d = w->dir;
-        if (e->mask & IN_IGNORED) {
-                watch_drop(k, w);
-                if (w->kind != WATCH_DIR)
-                        return;         /* the controller was disabled above it, or the directory went */
-                for (WatchKind i = WATCH_EVENTS; i < _WATCH_MAX; i++)
-                        watch_drop(k, &d->watches[i]);
-                d->gone = true;
-                log_debug("%s: its cgroup was removed.", d->name);
-                return;
-        }
-        if (w->kind != WATCH_DIR) {
-                if (e->mask & IN_MODIFY)
-                        events_changed(k->manager, d);
-                return;
-        }
-        if (e->len == 0 || !(e->mask & IN_ISDIR))
-                return;
-        if (e->mask & (IN_CREATE | IN_MOVED_TO))
-                child_appeared(k->manager, d, e->name);
-        else if (e->mask & IN_DELETE)
-                /* On a kernel without misc.events.local the child's counts
-                 * stay in this directory's: take them over now. */
-                events_changed(k->manager, d);
-}
-
-static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        Cgroupfs *k = userdata;
-        union {
-                struct inotify_event ev;
-                uint8_t raw[8192];
-        } buf;
-        for (;;) {
-                ssize_t n = read(fd, &buf, sizeof(buf));
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        break;
-                for (uint8_t *p = buf.raw; p < buf.raw + n;) {
-                        const struct inotify_event *e = (const struct inotify_event *) (void *) p;
-                        handle_event(k, e);
-                        p += sizeof(*e) + e->len;
-                }
-        }
-        return 0;
+        return sum_children(k->root, "misc.events", c);
 }
 
 /* ---- which resources the kernel accounts ---- */
@@ -1014,16 +469,16 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
 static bool listed_in(const char *path, const char *file, const char *name) {
         _cleanup_free_ char *text = NULL;
         size_t l;
-        return read_text(path, &text) >= 0 && find_line(text, file, name, &l);
+        return cgroupfs_read_text(path, &text) >= 0 && rc_ktext_line(text, file, name, &l);
 }
 
 /* rdma has no root files; every non-root cgroup lists every device. */
-static bool rdma_listed(Manager *m, const char *dev) {
-        _cleanup_(closedirp) DIR *d = opendir(m->cgroup_root);
+static bool rdma_listed(Cgroupfs *k, const char *dev) {
+        _cleanup_(closedirp) DIR *d = opendir(k->root);
         for (struct dirent *de; d && (de = readdir(d));) {
                 _cleanup_free_ char *path = NULL;
                 if (de->d_type != DT_DIR || de->d_name[0] == '.' ||
-                    asprintf(&path, "%s/%s/rdma.current", m->cgroup_root, de->d_name) < 0)
+                    asprintf(&path, "%s/%s/rdma.current", k->root, de->d_name) < 0)
                         continue;
                 if (access(path, F_OK) >= 0)
                         return listed_in(path, "rdma.current", dev);
@@ -1031,8 +486,7 @@ static bool rdma_listed(Manager *m, const char *dev) {
         return false;
 }
 
-static bool kernel_accounts(Manager *m, const rc_resource *r) {
-        Cgroupfs *k = backend(m);
+bool cgroupfs_accounts(Cgroupfs *k, const rc_resource *r) {
         if (!k || !(k->controllers & (1u << r->controller)))
                 return false;
         _cleanup_free_ char *path = NULL;
@@ -1040,20 +494,12 @@ static bool kernel_accounts(Manager *m, const rc_resource *r) {
         case RC_MISC:
         case RC_DMEM: {
                 const char *file = r->controller == RC_MISC ? "misc.capacity" : "dmem.capacity";
-                return asprintf(&path, "%s/%s", m->cgroup_root, file) >= 0 && listed_in(path, file, r->name);
+                return asprintf(&path, "%s/%s", k->root, file) >= 0 && listed_in(path, file, r->name);
         }
         default:
                 /* Hardware discovery finds real devices: the RDMA core registers each. */
-                return !(r->tag & RESOURCE_MANUAL) || rdma_listed(m, r->name);
+                return !(r->tag & RESOURCE_MANUAL) || rdma_listed(k, r->name);
         }
-}
-
-void cgroupfs_classify(Manager *m, rc_resource *r) {
-        if (!kernel_accounts(m, r) || cgroupfs_backs(r))
-                return;
-        r->tag |= RESOURCE_KERNEL;
-        log_info("%s is charged by the kernel: resctld writes its limits to the cgroup tree under %s.", r->key,
-                 m->cgroup_root);
 }
 
 int cgroupfs_refuse_brokering(const rc_resource *r, const char *what, rc_err *err) {
@@ -1070,54 +516,37 @@ int cgroupfs_refuse_brokering(const rc_resource *r, const char *what, rc_err *er
                        r->key, who, what);
 }
 
-static void capacity_set(Manager *m, rc_resource *r, uint64_t cap) {
-        rc_err err = { { 0 } };
-        uint64_t old = r->capacity;
-        if (old == cap)
-                return;
-        if (rc_resource_set_capacity(m->engine, r, cap, &err) < 0) {
-                log_warning("%s: %s", r->key, err.msg);
-                return;
-        }
-        log_info("%s: the kernel's capacity is %" PRIu64 " now (was %" PRIu64 ").", r->key, cap, old);
-        (void) bus_send_signal(m, "CapacityChanged", "st", r->key, r->capacity);
-        if (old == 0 && r->capacity != 0)
-                (void) unit_settings_apply_resource(m, r);
-        else
-                (void) unit_settings_capacity_changed(m, r);
-}
-
 /* The kernel's capacity file is the one source of truth of a kernel-backed
  * resource's capacity: drivers change it whenever they like (a module
  * loaded, a device reset) and tell nobody, so it is read again whenever
  * the capacity is shown. A resource it no longer lists has capacity 0. */
-void cgroupfs_refresh_capacities(Manager *m) {
-        Cgroupfs *k = backend(m);
+void cgroupfs_refresh_capacities(Cgroupfs *k) {
         if (!k)
                 return;
         for (rc_controller c = RC_MISC; c <= RC_DMEM; c++) {
                 _cleanup_free_ char *path = NULL, *text = NULL;
                 const char *file = c == RC_MISC ? "misc.capacity" : "dmem.capacity";
-                if (!(k->controllers & (1u << c)) || asprintf(&path, "%s/%s", m->cgroup_root, file) < 0 ||
-                    read_text(path, &text) < 0)
+                if (!(k->controllers & (1u << c)) || asprintf(&path, "%s/%s", k->root, file) < 0 ||
+                    cgroupfs_read_text(path, &text) < 0)
                         continue;
-                list_for_each_entry(res, &m->engine->resources, rc_resource, link) {
+                list_for_each_entry(res, &k->engine->resources, rc_resource, link) {
                         size_t l;
                         uint64_t cap = 0;
                         if (res->controller != c || !cgroupfs_backs(res))
                                 continue;
-                        const char *line = find_line(text, file, res->name, &l);
+                        const char *line = rc_ktext_line(text, file, res->name, &l);
                         if (line && !line_value(line, l, &res->counters[0], &cap))
                                 continue;
-                        capacity_set(m, res, cap);
+                        if (res->capacity != cap)
+                                k->cb.capacity(k->userdata, res->key, cap);
                 }
         }
 }
 
 /* misc.capacity and dmem.capacity list what the kernel accounts. */
-static void register_listed(Manager *m, const char *file, const char *prefix) {
+static void register_listed(Cgroupfs *k, const char *file, const char *prefix) {
         _cleanup_free_ char *path = NULL, *text = NULL;
-        if (asprintf(&path, "%s/%s", m->cgroup_root, file) < 0 || read_text(path, &text) < 0)
+        if (asprintf(&path, "%s/%s", k->root, file) < 0 || cgroupfs_read_text(path, &text) < 0)
                 return;
         for (char *p = text, *e; p && *p; p = e ? e + 1 : NULL) {
                 e = strchr(p, '\n');
@@ -1128,111 +557,79 @@ static void register_listed(Manager *m, const char *file, const char *prefix) {
                 if (sscanf(p, "%255s %llu", name, &cap) != 2)
                         continue;
                 snprintf(key, sizeof(key), "%s/%s", prefix, name);
-                rc_resource *r;
-                if (rc_resource_lookup(m->engine, key, &r, NULL) >= 0)
-                        capacity_set(m, r, cap);
-                else
-                        (void) manager_discovered_add(m, key, cap);
+                k->cb.capacity(k->userdata, key, cap);
         }
 }
 
-/* Brokered charges of a resource the kernel now charges mean nothing. */
-static void release_brokered(Manager *m, rc_resource *r) {
-        for (unsigned i = 0; i < r->n_counters; i++) {
-                rc_counter *c = &r->counters[i];
-                while (!list_empty(&c->charges)) {
-                        rc_charge *ch = list_entry(c->charges.next, rc_charge, counter_link);
-                        log_warning("Charge %" PRIu64 " of %s (%s) released: the kernel charges %s now.", ch->id,
-                                    ch->group->name, c->key, r->key);
-                        manager_release(m, ch, 0, "resource-removed");
-                }
-        }
+void cgroupfs_enumerate(Cgroupfs *k) {
+        if (k && k->controllers & (1u << RC_MISC))
+                register_listed(k, "misc.capacity", "misc");
+        if (k && k->controllers & (1u << RC_DMEM))
+                register_listed(k, "dmem.capacity", "dmem");
 }
 
 static unsigned read_controllers(const char *root) {
         _cleanup_free_ char *path = NULL, *text = NULL;
         unsigned mask = 0;
-        if (asprintf(&path, "%s/cgroup.controllers", root) < 0 || read_text(path, &text) < 0)
+        if (asprintf(&path, "%s/cgroup.controllers", root) < 0 || cgroupfs_read_text(path, &text) < 0)
                 return 0;
-        for (int c = 0; c < (int) ELEMENTSOF(controller_names); c++)
-                if (has_word(text, controller_names[c]))
+        for (int c = 0; c < (int) ELEMENTSOF(cgroupfs_controller_names); c++)
+                if (rc_ktext_has_word(text, cgroupfs_controller_names[c]))
                         mask |= 1u << c;
         return mask;
 }
 
-int cgroupfs_register(Manager *m) {
-        if (m->hardware == HARDWARE_DEMO)
-                return 0;       /* the demo profile is brokered whatever the kernel has */
-        unsigned mask = read_controllers(m->cgroup_root);
+int cgroupfs_new(const char *root, rc_engine *engine, const CgroupfsCallbacks *cb, void *userdata, Cgroupfs **ret) {
+        *ret = NULL;
+        unsigned mask = read_controllers(root);
         if (!mask) {
                 log_debug("No misc, dmem or rdma controller in %s/cgroup.controllers: resctld brokers every resource.",
-                          m->cgroup_root);
+                          root);
                 return 0;
         }
         Cgroupfs *k = calloc(1, sizeof(*k));
-        if (!k)
-                return log_oom();
-        k->manager = m;
+        if (!k || !(k->root = strdup(root))) {
+                free(k);
+                return -ENOMEM;
+        }
+        k->engine = engine;
+        k->cb = *cb;
+        k->userdata = userdata;
         k->controllers = mask;
         k->inotify_fd = -1;
-        m->cgroupfs = k;
         log_info("The kernel has the%s%s%s controller(s) in %s: it charges what they account.",
                  mask & (1u << RC_MISC) ? " misc" : "", mask & (1u << RC_DMEM) ? " dmem" : "",
-                 mask & (1u << RC_RDMA) ? " rdma" : "", m->cgroup_root);
-        if (mask & (1u << RC_MISC))
-                register_listed(m, "misc.capacity", "misc");
-        if (mask & (1u << RC_DMEM))
-                register_listed(m, "dmem.capacity", "dmem");
+                 mask & (1u << RC_RDMA) ? " rdma" : "", root);
+        *ret = k;
         return 0;
 }
 
-int cgroupfs_start(Manager *m) {
-        Cgroupfs *k = backend(m);
+int cgroupfs_start(Cgroupfs *k, sd_event *event) {
+        return k ? cgroupfs_watch_start(k, event) : 0;
+}
+
+/* Limits kept from before (unit settings, WriteFile records) go to the
+ * kernel now: switching a resource to the kernel keeps them. */
+int cgroupfs_sync_all(Cgroupfs *k) {
         if (!k)
                 return 0;
-        k->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-        if (k->inotify_fd < 0)
-                return log_error_errno(-errno, "Cannot watch the cgroup tree: %s", strerror(errno));
-        int r = sd_event_add_io(m->event, &k->io, k->inotify_fd, EPOLLIN, on_inotify, k);
-        if (r < 0)
-                return log_error_errno(r, "Cannot watch the cgroup tree: %s", strerror(-r));
-        list_for_each_entry(res, &m->engine->resources, rc_resource, link) {
-                cgroupfs_classify(m, res);
-                if (cgroupfs_backs(res))
-                        release_brokered(m, res);
-        }
-        /* Limits kept from before (unit settings, WriteFile records) go to
-         * the kernel now: switching a resource to the kernel keeps them. */
         size_t n = 0;
-        _cleanup_free_ char **names = calloc(m->engine->groups.n_entries + 1, sizeof(char *));
+        _cleanup_free_ char **names = calloc(k->engine->groups.n_entries + 1, sizeof(char *));
         if (!names)
                 return log_oom();
-        hashmap_for_each(node, &m->engine->groups)
-                if (n < m->engine->groups.n_entries)
+        hashmap_for_each(node, &k->engine->groups)
+                if (n < k->engine->groups.n_entries)
                         names[n++] = container_of(node, rc_group, node)->name;
         for (size_t i = 0; i < n; i++)
-                cgroupfs_sync_group(m, names[i]);
+                cgroupfs_sync_group(k, names[i]);
         return 0;
 }
 
-void cgroupfs_free(Manager *m) {
-        Cgroupfs *k = backend(m);
+Cgroupfs *cgroupfs_free(Cgroupfs *k) {
         if (!k)
-                return;
-        for (size_t b = 0; b < k->dirs.n_buckets; b++)
-                for (HashNode *n = k->dirs.buckets[b], *next; n; n = next) {
-                        next = n->next;
-                        CgroupDir *d = container_of(n, CgroupDir, node);
-                        free(d->events);
-                        free(d->events_local);
-                        free(d->children);
-                        free(d);
-                }
-        hashmap_done(&k->dirs);
-        hashmap_done(&k->wds);
-        sd_event_source_disable_unref(k->io);
-        if (k->inotify_fd >= 0)
-                close(k->inotify_fd);
+                return NULL;
+        cgroupfs_watch_free(k);
+        free(k->root);
         free(k);
-        m->cgroupfs = NULL;
+        return NULL;
 }

@@ -7,7 +7,8 @@
  * new keys are registered (ResourceAdded), changed sizes set
  * (CapacityChanged), vanished keys unregistered (ResourceRemoved, live
  * charges released with reason resource-removed). A key registered by hand
- * is never touched: manager_discovered_add/_remove see to that.
+ * is never touched: the manager sees to that (DiscoveryCallbacks, in
+ * manager-hardware.c: manager_discovered_add/_remove).
  *
  * GPU regions, in order of authority:
  *   1. <cgroup root>/dmem.capacity lines "drm/<unique>/<region> <bytes>"
@@ -25,11 +26,12 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <systemd/sd-event.h>
+
 #include "discover.h"
 #include "kparse.h"
 #include "log.h"
 #include "macro.h"
-#include "manager.h"
 
 #define SYSFS_ROOT "/sys"
 #define UDEV_CONTROL "/run/udev/control"
@@ -51,7 +53,9 @@ typedef struct Origin {
 } Origin;
 
 struct Discovery {
-        Manager *manager;
+        DiscoveryCallbacks cb;
+        void *userdata;
+        char *cgroup_root;
         struct udev *udev;
         struct udev_monitor *monitor;
         const char *monitor_kind;       /* "udev" or "kernel" */
@@ -95,7 +99,6 @@ static const Origin *key_owner(Discovery *d, const char *key, const char *except
 /* Makes id own exactly the keys of regions (n == 0: forget it). Returns how
  * many keys it owns now. */
 static size_t origin_set(Discovery *d, const char *id, const Region *regions, size_t n) {
-        Manager *m = d->manager;
         Origin **p = origin_find(d, id), *old = *p;
         Origin *o = calloc(1, sizeof(*o));
         if (o) {
@@ -114,7 +117,7 @@ static size_t origin_set(Discovery *d, const char *id, const Region *regions, si
                         continue;
                 }
                 /* On failure (warned), keep what was registered before, if anything. */
-                if (manager_discovered_add(m, regions[i].key, regions[i].capacity) < 0 && !origin_has(old, regions[i].key))
+                if (d->cb.added(d->userdata, regions[i].key, regions[i].capacity) < 0 && !origin_has(old, regions[i].key))
                         continue;
                 o->keys[o->n_keys] = strdup(regions[i].key);
                 if (o->keys[o->n_keys])
@@ -122,7 +125,7 @@ static size_t origin_set(Discovery *d, const char *id, const Region *regions, si
         }
         for (size_t i = 0; old && i < old->n_keys; i++)
                 if (!origin_has(o, old->keys[i]))
-                        (void) manager_discovered_remove(m, old->keys[i]);
+                        d->cb.removed(d->userdata, old->keys[i]);
         size_t n_keys = o->n_keys;
         if (old) {
                 *p = old->next;
@@ -335,9 +338,9 @@ static int gpu_regions_from_property(const Gpu *g, const char *value, Region *re
 
 /* Regions the kernel's dmem controller knows for this device: count, or 0
  * when it has none (or no dmem controller). */
-static int gpu_regions_from_dmem_capacity(Manager *m, const Gpu *g, Region *regions) {
+static int gpu_regions_from_dmem_capacity(const char *cgroup_root, const Gpu *g, Region *regions) {
         char path[4096];
-        snprintf(path, sizeof(path), "%s/dmem.capacity", m->cgroup_root);
+        snprintf(path, sizeof(path), "%s/dmem.capacity", cgroup_root);
         _cleanup_(fclosep) FILE *f = fopen(path, "re");
         if (!f)
                 return 0;
@@ -363,7 +366,6 @@ static int gpu_regions_from_dmem_capacity(Manager *m, const Gpu *g, Region *regi
 }
 
 static void drm_card_update(Discovery *d, struct udev_device *card) {
-        Manager *m = d->manager;
         const char *id = udev_device_get_syspath(card);
         Gpu g = { .card = udev_device_get_sysname(card), .card_dir = id };
         if (!id || !is_card_name(g.card))
@@ -386,7 +388,7 @@ static void drm_card_update(Discovery *d, struct udev_device *card) {
 
         Region regions[REGIONS_MAX];
         const char *from = "dmem.capacity";
-        int n = gpu_regions_from_dmem_capacity(m, &g, regions);
+        int n = gpu_regions_from_dmem_capacity(d->cgroup_root, &g, regions);
         if (n == 0) {
                 const char *prop = udev_device_get_property_value(card, "RESCTL_DMEM_REGIONS");
                 if (!isempty(prop)) {
@@ -482,7 +484,7 @@ static void rdma_netlink_probe(Discovery *d) {
 
 static void sev_update(Discovery *d) {
         SevProbe p;
-        sev_probe(d->manager->cgroup_root, SYSFS_ROOT, &p);
+        sev_probe(d->cgroup_root, SYSFS_ROOT, &p);
         Region regions[2];
         size_t n = 0;
         if (p.sev > 0)
@@ -627,15 +629,19 @@ static size_t count_keys(Discovery *d, const char *prefix) {
         return n;
 }
 
-int discovery_enumerate(Manager *m) {
-        if (m->discovery)
-                return 0;
+int discovery_new(const char *cgroup_root, const DiscoveryCallbacks *cb, void *userdata, Discovery **ret) {
         Discovery *d = calloc(1, sizeof(*d));
-        if (!d)
-                return log_oom();
-        d->manager = m;
-        m->discovery = d;
+        if (!d || !(d->cgroup_root = strdup(cgroup_root))) {
+                free(d);
+                return -ENOMEM;
+        }
+        d->cb = *cb;
+        d->userdata = userdata;
+        *ret = d;
+        return 0;
+}
 
+int discovery_enumerate(Discovery *d) {
         sev_update(d);
 
         d->udev = udev_new();
@@ -659,11 +665,10 @@ int discovery_enumerate(Manager *m) {
         return 0;
 }
 
-int discovery_start(Manager *m) {
-        Discovery *d = m->discovery;
+int discovery_start(Discovery *d, sd_event *event) {
         if (!d || !d->monitor || d->source)
                 return 0;
-        int r = sd_event_add_io(m->event, &d->source, udev_monitor_get_fd(d->monitor), EPOLLIN, on_uevent, d);
+        int r = sd_event_add_io(event, &d->source, udev_monitor_get_fd(d->monitor), EPOLLIN, on_uevent, d);
         if (r < 0)
                 return log_warning_errno(r, "udev: cannot watch uevents: %s; no hotplug.", strerror(-r));
         (void) sd_event_source_set_description(d->source, "udev-monitor");
@@ -673,10 +678,9 @@ int discovery_start(Manager *m) {
         return 0;
 }
 
-void discovery_free(Manager *m) {
-        Discovery *d = m->discovery;
+Discovery *discovery_free(Discovery *d) {
         if (!d)
-                return;
+                return NULL;
         sd_event_source_disable_unref(d->source);
         udev_monitor_unref(d->monitor);
         udev_unref(d->udev);
@@ -685,6 +689,7 @@ void discovery_free(Manager *m) {
                 d->origins = o->next;
                 origin_free(o);
         }
+        free(d->cgroup_root);
         free(d);
-        m->discovery = NULL;
+        return NULL;
 }

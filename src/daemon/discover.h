@@ -31,21 +31,35 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct Manager;
+#include "engine.h"
+
+struct sd_event;
 typedef struct Discovery Discovery;
 
+/* What was found goes to the manager (manager-hardware.c). */
+typedef struct DiscoveryCallbacks {
+        /* key was found with this capacity (new, or its capacity now):
+         * <0 when it could not be registered (warned). */
+        int (*added)(void *userdata, const char *key, uint64_t capacity);
+        /* key is gone (its device went, or no longer lists it). */
+        void (*removed)(void *userdata, const char *key);
+} DiscoveryCallbacks;
+
+/* cgroup_root: where dmem.capacity and misc.capacity are read. */
+int discovery_new(const char *cgroup_root, const DiscoveryCallbacks *cb, void *userdata, Discovery **ret);
 /* Start-up enumeration, called by manager_load_state() while loading (so
  * nothing is signalled): SEV, udev drm/infiniband, RDMA netlink. Opens the
  * uevent monitor first, so that nothing plugged in meanwhile is lost. */
-int discovery_enumerate(struct Manager *m);
+int discovery_enumerate(Discovery *d);
 /* After the bus is connected: dispatch uevents from the event loop. */
-int discovery_start(struct Manager *m);
+int discovery_start(Discovery *d, struct sd_event *event);
 /* Stop listening and forget the bookkeeping (resources stay registered). */
-void discovery_free(struct Manager *m);
-static inline void discovery_freep(struct Manager **m) {
-        if (*m)
-                discovery_free(*m);
-}
+Discovery *discovery_free(Discovery *d);
+
+/* --hardware=demo (hardware-demo.c): hands each demo resource to add
+ * (the manager registers it). */
+int hardware_demo_register(int (*add)(void *userdata, const char *key, uint64_t capacity, rc_err *err),
+                           void *userdata);
 
 /* Reads a small (sysfs, cgroupfs) file whole into buf, NUL-terminated:
  * 0, -errno, -EFBIG when it does not fit, -EINVAL when it holds a NUL. */

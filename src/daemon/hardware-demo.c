@@ -5,8 +5,8 @@
 
 #include <stdint.h>
 
+#include "discover.h"
 #include "log.h"
-#include "manager.h"
 
 static const struct {
         const char *key;
@@ -18,10 +18,11 @@ static const struct {
         { "rdma/mlx5_0", UINT64_MAX },
 };
 
-int hardware_demo_register(Manager *m) {
+int hardware_demo_register(int (*add)(void *userdata, const char *key, uint64_t capacity, rc_err *err),
+                           void *userdata) {
         for (size_t i = 0; i < sizeof(demo) / sizeof(demo[0]); i++) {
                 rc_err err = { { 0 } };
-                int r = rc_resource_register(m->engine, demo[i].key, demo[i].capacity, NULL, NULL, &err);
+                int r = add(userdata, demo[i].key, demo[i].capacity, &err);
                 if (r < 0)
                         return log_error_errno(r, "Demo resource %s: %s", demo[i].key, err.msg);
         }

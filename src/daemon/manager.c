@@ -40,6 +40,7 @@ int manager_new(Manager **ret) {
         m->engine->group_forgotten = on_group_forgotten;
         config_defaults(&m->config);
         m->engine->userdata = m;
+        manager_owners_init(m);
         /* Lowest priority: runs only when no bus input is waiting, so every
          * call read in one go shares one fsync (group commit). */
         r = sd_event_add_defer(m->event, &m->commit_source, on_commit, m);
@@ -205,10 +206,7 @@ Manager *manager_free(Manager *m) {
                         caller_free(container_of(n, Caller, node));
                 }
         hashmap_done(&m->callers);
-        for (size_t b = 0; b < m->owners.n_buckets; b++)
-                while (m->owners.buckets[b])
-                        owner_free(container_of(m->owners.buckets[b], Owner, node));
-        hashmap_done(&m->owners);
+        owners_done(&m->owners);
         free_runtime_limits(m);
         quota_free(m);
         free_names(&m->dirty_groups);
@@ -217,8 +215,8 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->commit_source);
         sd_event_source_disable_unref(m->dirty_timer);
         sd_event_source_disable_unref(m->storage_retry);
-        systemd_free(m);
-        cgroupfs_free(m);
+        m->systemd = systemd_free(m->systemd);
+        m->cgroupfs = cgroupfs_free(m->cgroupfs);
         sd_bus_slot_unref(m->name_owner_slot);
         sd_bus_flush_close_unref(m->bus);
         store_free(m->state_store);
@@ -497,7 +495,7 @@ int manager_register_resource(Manager *m, const char *key, uint64_t capacity, rc
                 return r;
         res->tag |= RESOURCE_MANUAL;   /* never removed by discovery, kept in the state store */
         if (created)
-                cgroupfs_classify(m, res);
+                manager_cgroupfs_classify(m, res);
         record_resource(m, res);
         if (created)
                 (void) bus_send_signal(m, "ResourceAdded", "st", res->key, res->capacity);
@@ -744,7 +742,7 @@ int manager_write_file(Manager *m, const char *group, const char *file, const ch
         }
         /* The kernel's copy must follow: keep the old line to put back. */
         _cleanup_free_ char *res_name = limit_line_resource(text), *old = NULL;
-        bool kernel = res_name && cgroupfs_backs_limit(m, file, text) && !m->loading;
+        bool kernel = res_name && cgroupfs_backs_limit(m->cgroupfs, file, text) && !m->loading;
         bool had_runtime = false;
         if (kernel) {
                 old = file_line(m, g, file, res_name);
@@ -754,7 +752,7 @@ int manager_write_file(Manager *m, const char *group, const char *file, const ch
         if (r < 0)
                 return r;
         if (kernel) {
-                r = cgroupfs_write_limit(m, group, file, res_name, err);
+                r = cgroupfs_write_limit(m->cgroupfs, group, file, res_name, err);
                 if (r < 0 && !runtime_record) {
                         /* A unit setting stays the wanted state (its file
                          * says so): it is written again when the cgroup
@@ -841,7 +839,7 @@ int manager_discovered_add(Manager *m, const char *key, uint64_t capacity) {
         if (r < 0)
                 return log_warning_errno(r, "Discovered %s: %s", key, err.msg);
         log_info("Discovered %s (capacity %" PRIu64 ").", res->key, res->capacity);
-        cgroupfs_classify(m, res);
+        manager_cgroupfs_classify(m, res);
         (void) bus_send_signal(m, "ResourceAdded", "st", res->key, res->capacity);
         (void) unit_settings_apply_resource(m, res);
         return 0;

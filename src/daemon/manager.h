@@ -13,9 +13,12 @@
 #include <systemd/sd-event.h>
 
 #include "cgroupfs.h"
+#include "discover.h"
 #include "engine.h"
 #include "hash.h"
+#include "owner.h"
 #include "store.h"
+#include "systemd.h"
 
 #define RESCTL_BUS_NAME "org.resctl.Manager"
 #define RESCTL_MANAGER_PATH "/org/resctl/Manager"
@@ -34,9 +37,6 @@
 #define RESCTL_ERROR_QUOTA_EXCEEDED "org.resctl.Error.QuotaExceeded"
 #define RESCTL_ERROR_KERNEL_REFUSED "org.resctl.Error.KernelRefused"   /* added: the kernel refused a limit */
 #define RESCTL_ERROR_STORAGE_FAILED "org.resctl.Error.StorageFailed"   /* added: the logs cannot be written */
-
-/* rc_resource.tag bits */
-#define RESOURCE_MANUAL 1u      /* registered through the bus */
 
 /* resctld.conf(5): config.c */
 #define CONFIG_REPLY_SIZE_MAX_DEFAULT (UINT64_C(16) << 20)      /* half of dbus-daemon's 32 MiB */
@@ -65,20 +65,6 @@ typedef enum HardwareMode {
         HARDWARE_NONE,
 } HardwareMode;
 
-/* A process that owns charges; found again after a restart by pid, start
- * time and the uid the bus reported when it charged, watched through a pidfd. */
-typedef struct Owner {
-        HashNode node;
-        struct Manager *manager;
-        pid_t pid;
-        uint64_t starttime;
-        uid_t uid;
-        int pidfd;
-        sd_event_source *exit_source;
-        uint64_t *ids;                  /* charges it took; some may be gone already */
-        size_t n_ids, allocated;
-} Owner;
-
 /* What the bus told us about a sender (unique names are never reused),
  * read once when its first call arrives and never derived from the pid
  * again: the pidfd taken then is the process that opened the connection. */
@@ -96,6 +82,9 @@ typedef struct Caller {
         sd_bus_message **waiting;       /* calls parked until resolved */
         size_t n_waiting;
 } Caller;
+
+typedef struct Manager Manager;
+typedef void (*manager_ready_fn)(Manager *m);
 
 typedef struct Manager {
         sd_event *event;
@@ -120,7 +109,7 @@ typedef struct Manager {
         Hashmap callers;                /* sender -> Caller */
         Hashmap auth_queries;           /* sd_bus_message* -> AuthQuery */
         Hashmap auth_checks;            /* "sender action flags" -> AuthQuery asking polkit */
-        Hashmap owners;                 /* (pid, starttime) -> Owner */
+        Owners owners;                  /* (pid, starttime, uid) -> Owner: owner.c */
         Hashmap runtime_limits;         /* "group file resource", from WriteFile */
         Hashmap runtime_limit_groups;   /* group name -> its runtime_limits entries */
         Hashmap orphan_limits;          /* "group file resource" of forgotten groups with W records */
@@ -142,6 +131,7 @@ typedef struct Manager {
         sd_bus_slot *name_owner_slot;
         bool loading;                   /* replaying stores: record nothing */
         struct Systemd *systemd;        /* systemd.c: the unit tree when systemd is on the bus */
+        void (*systemd_ready)(struct Manager *m);       /* manager_systemd_start()'s ready */
         struct Cgroupfs *cgroupfs;      /* cgroupfs.c: the kernel's controllers, when it has them */
 
         /* Set while applying unit settings for a caller: the first limit
@@ -182,6 +172,15 @@ int manager_register_resource(Manager *m, const char *key, uint64_t capacity, rc
 int manager_unregister_resource(Manager *m, const char *key, rc_err *err);
 int manager_set_capacity(Manager *m, const char *key, uint64_t capacity, rc_err *err);
 
+/* manager-cgroupfs.c: the kernel's controllers (cgroupfs.c). register:
+ * before the stores are replayed, so that their limits find their
+ * resources; start: marks what the kernel accounts, releases brokered
+ * charges of those, writes every kept limit, watches misc.events. */
+int manager_cgroupfs_register(Manager *m);
+int manager_cgroupfs_start(Manager *m);
+/* Marks r when the kernel accounts it (a resource registered later). */
+void manager_cgroupfs_classify(Manager *m, rc_resource *r);
+
 /* Resources found by hardware discovery: never written to the state store
  * (they are found again at start) and never removed when an administrator
  * registered the same key by hand. Both emit the resource signals. */
@@ -221,16 +220,8 @@ int quota_groups_created(Manager *m, uid_t uid, rc_group *g, size_t n, sd_bus_er
 void quota_group_forgotten(Manager *m, rc_group *g);
 void quota_free(Manager *m);
 
-/* owner.c */
-Owner *owner_find(Manager *m, pid_t pid, uint64_t starttime, uid_t uid);
-int owner_get(Manager *m, pid_t pid, uint64_t starttime, uid_t uid, int pidfd, Owner **ret);
-void owner_add_charge(Owner *o, uint64_t id);
-Owner *owner_from_charge(const rc_charge *ch);
-void owner_free(Owner *o);
-int proc_starttime(pid_t pid, uint64_t *ret);
-int proc_uids(pid_t pid, uid_t *ret_real, uid_t *ret_effective);
-int pidfd_open_pid(pid_t pid);
-bool process_alive(int pidfd, pid_t pid, uint64_t starttime);
+/* manager-owners.c: the owners (owner.h) report to the manager. */
+void manager_owners_init(Manager *m);
 
 /* caller.c: sender credentials and polkit, parking the call while asking. */
 /* 1: go on (*ret filled), 0: parked (the handler returns 1), <0: denied/failed (error set). */
@@ -303,26 +294,22 @@ const char *unit_settings_unit_path(Manager *m);
  * ("a, b", NULL if none; free it). */
 int unit_lookup_known(Manager *m, const char *unit, char **ret_suggestions);
 
-/* hardware-demo.c */
-int hardware_demo_register(Manager *m);
+/* manager-hardware.c: --hardware=demo and --hardware=auto (discover.h)
+ * register what they find through the manager. */
+int manager_hardware_demo_register(Manager *m);
+extern const DiscoveryCallbacks manager_discovery_callbacks;
+int manager_discovery_enumerate(Manager *m);
+int manager_discovery_start(Manager *m);
+void manager_discovery_free(Manager *m);
+static inline void manager_discovery_freep(Manager **m) {
+        if (*m)
+                manager_discovery_free(*m);
+}
 
-/* systemd.c: the unit tree from systemd (org.freedesktop.systemd1).
+/* manager-systemd.c: follows the unit tree from systemd (systemd.h).
  * ready is called once: after the first synchronization with systemd, at
  * once when systemd is not on the bus, or after a timeout. */
-typedef void (*systemd_ready_fn)(Manager *m);
-int systemd_start(Manager *m, systemd_ready_fn ready);
-void systemd_free(Manager *m);
-/* Synchronized with systemd (or synchronizing): unit settings and slices come from it. */
-bool systemd_active(Manager *m);
-bool systemd_unit_is_live(Manager *m, const char *unit);
-/* The Slice systemd reports for a running unit; NULL if it does not run or without systemd. */
-const char *systemd_unit_slice(Manager *m, const char *unit);
-/* -ENXIO: not following systemd; 0: the unit does not run; 1: the files
- * systemd loaded it from (borrowed; fragment may be NULL). */
-int systemd_unit_files(Manager *m, const char *unit, const char **fragment, char *const **dropins,
-                       size_t *n_dropins);
-/* Reads the settings of every running unit again (same file lists). */
-int systemd_reload_settings(Manager *m);
+int manager_systemd_start(Manager *m, manager_ready_fn ready);
 
 /* unit-settings.c, for systemd.c: one unit's settings from the files
  * systemd reports (fragment, then drop-ins in systemd's order), merged with

@@ -4,7 +4,8 @@
  * (pid, start time, uid) triple: the uid is the one the bus reported for the
  * connection that took the charge, so that no process of another user can
  * ever pass for the owner, whatever pid it got. A pidfd refers to exactly
- * one process, and it becomes readable when that process exits. */
+ * one process, and it becomes readable when that process exits. The
+ * manager releases what an exited owner held (OwnerCallbacks.exited). */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +20,7 @@
 
 #include "log.h"
 #include "macro.h"
-#include "manager.h"
+#include "owner.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -112,8 +113,8 @@ Owner *owner_from_charge(const rc_charge *ch) {
 void owner_free(Owner *o) {
         if (!o)
                 return;
-        quota_add(o->manager, o->uid, QUOTA_OWNERS, -1);
-        hashmap_remove(&o->manager->owners, &o->node);
+        o->owners->cb.counted(o->owners->userdata, o->uid, -1);
+        hashmap_remove(&o->owners->map, &o->node);
         sd_event_source_disable_unref(o->exit_source);
         if (o->pidfd >= 0)
                 close(o->pidfd);
@@ -124,12 +125,12 @@ void owner_free(Owner *o) {
 /* The process is gone: release what it held, each with a signal. */
 static int on_owner_exit(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Owner *o = userdata;
-        Manager *m = o->manager;
+        Owners *owners = o->owners;
         log_debug("Process %d exited, releasing its %zu charge record(s).", (int) o->pid, o->n_ids);
         for (size_t i = 0; i < o->n_ids; i++) {
-                rc_charge *ch = rc_charge_find(m->engine, o->ids[i]);
+                rc_charge *ch = rc_charge_find(owners->engine, o->ids[i]);
                 if (ch && owner_from_charge(ch) == o)
-                        manager_release(m, ch, 0, "owner-exited");
+                        owners->cb.exited(owners->userdata, ch);
         }
         owner_free(o);
         return 0;
@@ -148,23 +149,32 @@ static int on_owner_poll(sd_event_source *s, uint64_t usec, void *userdata) {
         return on_owner_exit(NULL, -1, 0, o);
 }
 
-static int owner_watch(Manager *m, Owner *o, int fd) {
+static int owner_watch(Owners *s, Owner *o, int fd) {
         if (fd >= 0)
-                return sd_event_add_io(m->event, &o->exit_source, fd, EPOLLIN, on_owner_exit, o);
-        return sd_event_add_time_relative(m->event, &o->exit_source, CLOCK_MONOTONIC, OWNER_POLL_USEC, 0,
+                return sd_event_add_io(s->event, &o->exit_source, fd, EPOLLIN, on_owner_exit, o);
+        return sd_event_add_time_relative(s->event, &o->exit_source, CLOCK_MONOTONIC, OWNER_POLL_USEC, 0,
                                           on_owner_poll, o);
 }
 
-/* pidfd: the caller's handle on exactly that process (duplicated here), or
- * -EBADF to open one and check the start time (owners found in the logs). */
-Owner *owner_find(Manager *m, pid_t pid, uint64_t starttime, uid_t uid) {
+void owners_init(Owners *s, sd_event *event, rc_engine *engine, const OwnerCallbacks *cb, void *userdata) {
+        *s = (Owners) { .event = event, .engine = engine, .cb = *cb, .userdata = userdata };
+}
+
+void owners_done(Owners *s) {
+        for (size_t b = 0; b < s->map.n_buckets; b++)
+                while (s->map.buckets[b])
+                        owner_free(container_of(s->map.buckets[b], Owner, node));
+        hashmap_done(&s->map);
+}
+
+Owner *owner_find(Owners *s, pid_t pid, uint64_t starttime, uid_t uid) {
         OwnerKey k = { pid, starttime, uid };
-        HashNode *n = hashmap_get(&m->owners, owner_hash(pid, starttime, uid), &k, owner_eq);
+        HashNode *n = hashmap_get(&s->map, owner_hash(pid, starttime, uid), &k, owner_eq);
         return n ? container_of(n, Owner, node) : NULL;
 }
 
-int owner_get(Manager *m, pid_t pid, uint64_t starttime, uid_t uid, int pidfd, Owner **ret) {
-        Owner *found = owner_find(m, pid, starttime, uid);
+int owner_get(Owners *s, pid_t pid, uint64_t starttime, uid_t uid, int pidfd, Owner **ret) {
+        Owner *found = owner_find(s, pid, starttime, uid);
         if (found) {
                 *ret = found;
                 return 0;
@@ -193,21 +203,21 @@ int owner_get(Manager *m, pid_t pid, uint64_t starttime, uid_t uid, int pidfd, O
         Owner *o = calloc(1, sizeof(*o));
         if (!o)
                 return -ENOMEM;
-        o->manager = m;
+        o->owners = s;
         o->pid = pid;
         o->starttime = starttime;
         o->uid = uid;
         o->pidfd = -EBADF;
-        int r = owner_watch(m, o, fd);
+        int r = owner_watch(s, o, fd);
         if (r >= 0)
-                r = hashmap_put(&m->owners, &o->node, owner_hash(pid, starttime, uid));
+                r = hashmap_put(&s->map, &o->node, owner_hash(pid, starttime, uid));
         if (r < 0) {
                 sd_event_source_disable_unref(o->exit_source);
                 free(o);
                 return r;
         }
         o->pidfd = TAKE_FD(fd);
-        quota_add(m, uid, QUOTA_OWNERS, +1);
+        s->cb.counted(s->userdata, uid, +1);
         *ret = o;
         return 0;
 }
@@ -217,7 +227,7 @@ void owner_add_charge(Owner *o, uint64_t id) {
                 /* Drop ids released meanwhile before growing. */
                 size_t k = 0;
                 for (size_t i = 0; i < o->n_ids; i++) {
-                        rc_charge *ch = rc_charge_find(o->manager->engine, o->ids[i]);
+                        rc_charge *ch = rc_charge_find(o->owners->engine, o->ids[i]);
                         if (ch && owner_from_charge(ch) == o)
                                 o->ids[k++] = o->ids[i];
                 }

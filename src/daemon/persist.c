@@ -525,7 +525,7 @@ static void restore_charge(Manager *m, PendingCharge *p) {
         }
         Owner *o = NULL;
         bool gone = false;
-        if (!(p->flags & (RC_CHARGE_PERSIST | RC_CHARGE_UNIT)) && owner_get(m, p->pid, p->starttime, p->uid, -EBADF, &o) < 0)
+        if (!(p->flags & (RC_CHARGE_PERSIST | RC_CHARGE_UNIT)) && owner_get(&m->owners, p->pid, p->starttime, p->uid, -EBADF, &o) < 0)
                 gone = true;
         rc_charge *ch;
         int r = rc_charge_restore(m->engine, p->id, g, c, p->amount, (uint64_t) (uintptr_t) o, p->flags, &ch);
@@ -687,11 +687,11 @@ int manager_load_state(Manager *m) {
         m->loading = true;
         /* Discovered hardware first: it came first when it was registered,
          * and registration order is file order. */
-        int r = m->hardware == HARDWARE_DEMO   ? hardware_demo_register(m)
-                : m->hardware == HARDWARE_AUTO ? discovery_enumerate(m)
+        int r = m->hardware == HARDWARE_DEMO   ? manager_hardware_demo_register(m)
+                : m->hardware == HARDWARE_AUTO ? manager_discovery_enumerate(m)
                                                : 0;
         if (r >= 0)
-                r = cgroupfs_register(m);
+                r = manager_cgroupfs_register(m);
         if (r < 0)
                 return r;
         r = store_open(m->state_dir, "state.log", load_record, &l, &m->state_store);

@@ -251,18 +251,18 @@ static int run(int argc, char *argv[]) {
         (void) sd_event_set_watchdog(m->event, true);
 
         /* Declared after m, so freed before it. */
-        _cleanup_(discovery_freep) Manager *discovery_owner = m;
+        _cleanup_(manager_discovery_freep) Manager *discovery_owner = m;
         r = manager_load_state(m);
         if (r < 0)
                 return log_error_errno(r, "Cannot load state: %s", strerror(-r)), 1;
         if (connect_bus(m) < 0)
                 return 1;
         if (m->hardware == HARDWARE_AUTO)
-                (void) discovery_start(m);
-        if (cgroupfs_start(m) < 0)
+                (void) manager_discovery_start(m);
+        if (manager_cgroupfs_start(m) < 0)
                 return 1;
         /* Calls on_ready() when the unit tree is known. */
-        (void) systemd_start(m, on_ready);
+        (void) manager_systemd_start(m, on_ready);
 
         r = sd_event_loop(m->event);
         (void) sd_notify(false, "STOPPING=1");
@@ -271,7 +271,7 @@ static int run(int argc, char *argv[]) {
          * only grow (parked calls answered, forgotten groups' limits). */
         log_debug("Exiting: %zu parked call(s) with a polkit question, %zu caller(s), %zu owner process(es), "
                   "%zu remembered runtime limit(s), %zu of forgotten groups, %zu group(s).",
-                  m->auth_queries.n_entries, m->callers.n_entries, m->owners.n_entries, m->runtime_limits.n_entries,
+                  m->auth_queries.n_entries, m->callers.n_entries, m->owners.map.n_entries, m->runtime_limits.n_entries,
                   m->orphan_limits.n_entries, m->engine->groups.n_entries);
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %s", strerror(-r)), 1;

@@ -37,18 +37,27 @@
  * Reloading(false)): unit signals in that window are ignored and
  * Reloading(false) resynchronizes everything. When systemd leaves the bus
  * (re-exec, restart) the tree is kept as it is until it comes back, then
- * resynchronized. */
+ * resynchronized.
+ *
+ * What follows from a unit running or stopping (its group, its limits,
+ * its settings, its unit charges) is the manager's: manager-systemd.c,
+ * through SystemdCallbacks. */
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
 #include <systemd/sd-id128.h>
 
+#include "engine.h"
+#include "hash.h"
 #include "log.h"
 #include "macro.h"
-#include "manager.h"
+#include "systemd-props.h"
+#include "systemd.h"
 
 #define SD_DEST "org.freedesktop.systemd1"
 #define SD_PATH "/org/freedesktop/systemd1"
@@ -74,8 +83,10 @@ typedef struct SdUnit {
         sd_bus_slot *slot;              /* pending GetAll */
 } SdUnit;
 
-typedef struct Systemd {
-        Manager *manager;
+struct Systemd {
+        SystemdCallbacks cb;
+        void *userdata;
+        sd_bus *bus;
         sd_bus_slot *matches[6];
         sd_bus_slot *owner_slot;        /* GetNameOwner */
         sd_bus_slot *subscribe_slot;
@@ -87,9 +98,9 @@ typedef struct Systemd {
         size_t n_pending;               /* GetAll replies the running synchronization waits for */
         unsigned list_stamp;
         Hashmap units;                  /* name -> SdUnit: live units and units being asked about */
-        systemd_ready_fn ready;         /* called once */
+        bool ready_called;              /* cb.ready is called once */
         sd_event_source *ready_timer;
-} Systemd;
+};
 
 static void sync_maybe_done(Systemd *s);
 
@@ -176,74 +187,12 @@ static SdUnit *unit_get(Systemd *s, const char *name) {
         return u;
 }
 
-/* ---- the kernel's side of a unit going away (R11) ---- */
-
-static void reset_one(Manager *m, const char *group, const char *file, const char *text, const char *resource) {
-        rc_err err = { { 0 } };
-        manager_forget_runtime_limit(m, group, file, resource);
-        int r = manager_write_file(m, group, file, text, false, &err);
-        if (r < 0)
-                log_debug_errno(r, "%s: cannot reset %s (%s): %s", group, file, text,
-                                err.msg[0] ? err.msg : strerror(-r));
-}
-
-/* Every max, min and low of g back to the default, the runtime records of
- * WriteFile included: an offline cgroup's limits are gone. */
-static void reset_group_limits(Manager *m, const char *name) {
-        rc_group *g = rc_group_find(m->engine, name);
-        if (!g || g == m->engine->root)
-                return;
-        list_for_each(l, &m->engine->resources) {
-                rc_resource *res = list_entry(l, rc_resource, link);
-                bool non_default = false;
-                for (unsigned k = 0; k < res->n_counters; k++) {
-                        const rc_pool *p = rc_group_pool_peek(g, &res->counters[k]);
-                        non_default = non_default ||
-                                      (p && (p->min || p->low || p->max != rc_pool_default_max(&res->counters[k])));
-                }
-                if (!non_default)
-                        continue;
-                char text[512];
-                switch (res->controller) {
-                case RC_MISC:
-                        snprintf(text, sizeof(text), "%s max", res->name);
-                        reset_one(m, name, "misc.max", text, res->name);
-                        break;
-                case RC_DMEM:
-                        snprintf(text, sizeof(text), "%s max", res->name);
-                        reset_one(m, name, "dmem.max", text, res->name);
-                        snprintf(text, sizeof(text), "%s 0", res->name);
-                        reset_one(m, name, "dmem.min", text, res->name);
-                        reset_one(m, name, "dmem.low", text, res->name);
-                        break;
-                case RC_RDMA:
-                        snprintf(text, sizeof(text), "%s hca_handle=max hca_object=max", res->name);
-                        reset_one(m, name, "rdma.max", text, res->name);
-                        break;
-                default:
-                        break;
-                }
-                /* The writes may have forgotten the group. */
-                g = rc_group_find(m->engine, name);
-                if (!g)
-                        return;
-        }
-}
-
 /* The unit stopped or went away. */
 static void unit_down(SdUnit *u) {
-        Manager *m = u->sd->manager;
         if (!u->live)
                 return;
         u->live = false;
-        log_debug("%s: stopped; its limits are dropped, its group stays while it holds charges.", u->name);
-        unit_settings_forget(m, u->name);
-        reset_group_limits(m, u->name);
-        rc_group *g = rc_group_find(m->engine, u->name);
-        if (g) {
-                manager_mark_dirty_path(m, g->parent);
-                rc_group_pin(m->engine, g, false);      /* may forget it */
-        }
+        u->sd->cb.unit_down(u->sd->userdata, u->name);
 }
 
 static void unit_gone(SdUnit *u) {
@@ -252,141 +201,17 @@ static void unit_gone(SdUnit *u) {
         unit_free(u);
 }
 
-/* The unit runs: its group under systemd's slice, its settings from its files. */
+/* The unit runs: its group under systemd's slice, its settings from its
+ * files. It counts as live while the manager reads them. */
 static void unit_up(SdUnit *u) {
-        Manager *m = u->sd->manager;
-        rc_err err = { { 0 } };
-        rc_group *g;
         const char *slice = rc_unit_name_is_slice(u->name) ? NULL : u->slice ? u->slice : RC_DEFAULT_SLICE;
-        rc_group *old = rc_group_find(m->engine, u->name);
-        const char *old_parent = old && old->parent ? old->parent->name : NULL;
-        bool moved = old && slice && old_parent && !streq(old_parent, slice);
-        int r = rc_group_get(m->engine, u->name, slice, &g, &err);
-        if (r < 0) {
-                log_warning_errno(r, "%s: cannot follow systemd's unit tree: %s", u->name, err.msg);
-                return;
-        }
-        if (!u->live) {
-                rc_group_pin(m->engine, g, true);
-                u->live = true;
-                log_debug("%s: runs under %s.", u->name, g->parent ? g->parent->name : "-");
-        } else if (moved)
-                log_info("%s: moved under %s, as systemd reports.", u->name, slice);
-        if (moved)
-                manager_mark_dirty_path(m, g);
-        r = unit_settings_load_unit(m, u->name, u->fragment, u->dropins, u->n_dropins);
-        if (r < 0)
-                log_warning_errno(r, "%s: cannot load its settings: %s", u->name, strerror(-r));
-        /* Its cgroup exists now: limits set before it started go there. */
-        cgroupfs_sync_group(m, u->name);
+        bool was_live = u->live;
+        u->live = true;
+        if (u->sd->cb.unit_up(u->sd->userdata, u->name, slice, was_live, u->fragment, u->dropins, u->n_dropins) < 0)
+                u->live = was_live;
 }
 
 /* ---- asking systemd about one unit ---- */
-
-static int read_strv(sd_bus_message *msg, char ***ret, size_t *n_ret) {
-        char **v = NULL;
-        size_t n = 0;
-        int r = sd_bus_message_enter_container(msg, 'a', "s");
-        const char *p;
-        while (r >= 0 && (r = sd_bus_message_read(msg, "s", &p)) > 0) {
-                char **nv = realloc(v, (n + 1) * sizeof(char *));
-                if (!nv || !(nv[n] = strdup(p))) {
-                        v = nv ? nv : v;
-                        r = -ENOMEM;
-                        break;
-                }
-                v = nv;
-                n++;
-        }
-        if (r >= 0)
-                r = sd_bus_message_exit_container(msg);
-        if (r < 0) {
-                for (size_t i = 0; i < n; i++)
-                        free(v[i]);
-                free(v);
-                return r;
-        }
-        *ret = v;
-        *n_ret = n;
-        return 0;
-}
-
-typedef struct UnitProps {
-        sd_id128_t invocation;
-        bool has_invocation;
-        char *active_state;
-        char *load_state;
-        char *slice;
-        char *fragment;
-        char **dropins;
-        size_t n_dropins;
-} UnitProps;
-
-static void unit_props_done(UnitProps *p) {
-        free(p->active_state);
-        free(p->load_state);
-        free(p->slice);
-        free(p->fragment);
-        for (size_t i = 0; i < p->n_dropins; i++)
-                free(p->dropins[i]);
-        free(p->dropins);
-}
-
-static int read_string_into(sd_bus_message *msg, char **dst) {
-        const char *s;
-        int r = sd_bus_message_read(msg, "s", &s);
-        if (r < 0)
-                return r;
-        free(*dst);
-        *dst = strdup(s);
-        return *dst ? 0 : -ENOMEM;
-}
-
-static int read_props(sd_bus_message *msg, UnitProps *p) {
-        int r = sd_bus_message_enter_container(msg, 'a', "{sv}");
-        while (r >= 0 && (r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
-                const char *name;
-                r = sd_bus_message_read(msg, "s", &name);
-                if (r < 0)
-                        break;
-                char **dst = streq(name, "ActiveState")    ? &p->active_state
-                             : streq(name, "LoadState")    ? &p->load_state
-                             : streq(name, "Slice")        ? &p->slice
-                             : streq(name, "FragmentPath") ? &p->fragment
-                                                           : NULL;
-                if (dst)
-                        r = sd_bus_message_enter_container(msg, 'v', "s") < 0 ? -EBADMSG : read_string_into(msg, dst);
-                else if (streq(name, "DropInPaths")) {
-                        r = sd_bus_message_enter_container(msg, 'v', "as");
-                        if (r >= 0)
-                                r = read_strv(msg, &p->dropins, &p->n_dropins);
-                } else if (streq(name, "InvocationID")) {
-                        const void *id;
-                        size_t n;
-                        r = sd_bus_message_enter_container(msg, 'v', "ay");
-                        if (r >= 0)
-                                r = sd_bus_message_read_array(msg, 'y', &id, &n);
-                        if (r >= 0) {
-                                p->invocation = SD_ID128_NULL;
-                                if (n == sizeof(p->invocation.bytes))
-                                        memcpy(p->invocation.bytes, id, n);
-                                p->has_invocation = true;
-                        }
-                } else {
-                        r = sd_bus_message_skip(msg, "v");
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(msg);
-                        continue;
-                }
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(msg);   /* v */
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(msg);   /* e */
-        }
-        if (r >= 0)
-                r = sd_bus_message_exit_container(msg);
-        return r;
-}
 
 static int on_unit_props(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         SdUnit *u = userdata;
@@ -405,7 +230,7 @@ static int on_unit_props(sd_bus_message *reply, void *userdata, sd_bus_error *re
                 unit_gone(u);
         } else {
                 _cleanup_(unit_props_done) UnitProps p = { 0 };
-                int r = read_props(reply, &p);
+                int r = unit_props_read(reply, &p);
                 if (r < 0) {
                         log_warning_errno(r, "%s: cannot read systemd's answer: %s", u->name, strerror(-r));
                 } else if (!active_state_is_live(p.active_state) || (p.load_state && streq(p.load_state, "masked")))
@@ -449,7 +274,7 @@ static int unit_fetch(Systemd *s, const char *name, bool count) {
         if (r < 0)
                 return r;
         /* "" asks for every interface: Slice lives on the type's own one. */
-        r = sd_bus_call_method_async(s->manager->bus, &u->slot, SD_DEST, path, "org.freedesktop.DBus.Properties",
+        r = sd_bus_call_method_async(s->bus, &u->slot, SD_DEST, path, "org.freedesktop.DBus.Properties",
                                      "GetAll", on_unit_props, u, "s", "");
         if (r < 0) {
                 log_warning_errno(r, "%s: cannot ask systemd about it: %s", name, strerror(-r));
@@ -470,10 +295,10 @@ static int unit_fetch(Systemd *s, const char *name, bool count) {
 
 static void call_ready(Systemd *s) {
         s->ready_timer = sd_event_source_disable_unref(s->ready_timer);
-        systemd_ready_fn ready = s->ready;
-        s->ready = NULL;
-        if (ready)
-                ready(s->manager);
+        bool called = s->ready_called;
+        s->ready_called = true;
+        if (!called)
+                s->cb.ready(s->userdata);
 }
 
 static void sync_maybe_done(Systemd *s) {
@@ -482,16 +307,11 @@ static void sync_maybe_done(Systemd *s) {
         s->syncing = false;
         bool first = !s->synced;
         s->synced = true;
-        if (first) {
-                /* From now on systemd says which units have settings: drop
-                 * what the directory scan at start found for units that do
-                 * not run. */
-                unit_settings_retain(s->manager, systemd_unit_is_live);
+        if (first)
                 log_info("Following systemd's unit tree: %zu unit(s) with a cgroup run.", s->units.n_entries);
-        } else
+        else
                 log_debug("Resynchronized with systemd: %zu unit(s) with a cgroup run.", s->units.n_entries);
-        /* Unit charges of units that do not run (stopped while we were away). */
-        unit_charges_retain(s->manager);
+        s->cb.synced(s->userdata, first);
         call_ready(s);
 }
 
@@ -556,7 +376,7 @@ static void resync(Systemd *s) {
                 return;
         s->syncing = true;
         s->list_slot = sd_bus_slot_unref(s->list_slot);
-        int r = sd_bus_call_method_async(s->manager->bus, &s->list_slot, SD_DEST, SD_PATH, SD_MANAGER_IFACE,
+        int r = sd_bus_call_method_async(s->bus, &s->list_slot, SD_DEST, SD_PATH, SD_MANAGER_IFACE,
                                          "ListUnits", on_list_units, s, NULL);
         if (r < 0) {
                 log_warning_errno(r, "Cannot ask systemd for its units: %s", strerror(-r));
@@ -580,7 +400,7 @@ static void begin(Systemd *s, const char *owner) {
         /* A new systemd knows nothing of our subscription. Subscribe goes
          * out before ListUnits, so no change falls between them. */
         s->subscribe_slot = sd_bus_slot_unref(s->subscribe_slot);
-        int r = sd_bus_call_method_async(s->manager->bus, &s->subscribe_slot, SD_DEST, SD_PATH, SD_MANAGER_IFACE,
+        int r = sd_bus_call_method_async(s->bus, &s->subscribe_slot, SD_DEST, SD_PATH, SD_MANAGER_IFACE,
                                          "Subscribe", on_subscribe, s, NULL);
         if (r < 0)
                 log_warning_errno(r, "Cannot subscribe to systemd's signals: %s", strerror(-r));
@@ -631,7 +451,7 @@ static int on_unit_removed(sd_bus_message *msg, void *userdata, sd_bus_error *re
         const char *name;
         if (s->reloading || sd_bus_message_read(msg, "so", &name, NULL) < 0)
                 return 0;
-        unit_charges_stopped(s->manager, name);
+        s->cb.unit_stopped(s->userdata, name);
         SdUnit *u = unit_find(s, name);
         if (u) {
                 bool counted = u->counted;
@@ -660,7 +480,7 @@ static int on_reloading(sd_bus_message *msg, void *userdata, sd_bus_error *ret_e
 
 static int on_unit_files_changed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
         /* "systemctl revert" removes system.control/UNIT.d: read again. */
-        (void) systemd_reload_settings(((Systemd *) userdata)->manager);
+        (void) systemd_reload_settings(userdata);
         return 0;
 }
 
@@ -675,12 +495,12 @@ static int on_properties_changed(sd_bus_message *msg, void *userdata, sd_bus_err
         if (sd_bus_message_read(msg, "s", &iface) < 0 || !streq(iface, SD_UNIT_IFACE))
                 return 0;
         _cleanup_(unit_props_done) UnitProps p = { 0 };
-        if (read_props(msg, &p) < 0 || !p.active_state)
+        if (unit_props_read(msg, &p) < 0 || !p.active_state)
                 return 0;
         SdUnit *u = unit_find(s, name);
         if (!active_state_is_live(p.active_state)) {
                 /* Stopped: nothing to ask. An answer in flight is void. */
-                unit_charges_stopped(s->manager, name);
+                s->cb.unit_stopped(s->userdata, name);
                 if (u) {
                         bool counted = u->counted;
                         unit_gone(u);
@@ -709,13 +529,18 @@ static int on_ready_timeout(sd_event_source *es, uint64_t usec, void *userdata) 
 
 /* ---- entry points ---- */
 
-int systemd_start(Manager *m, systemd_ready_fn ready) {
+int systemd_new(const SystemdCallbacks *cb, void *userdata, Systemd **ret) {
         Systemd *s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        s->manager = m;
-        s->ready = ready;
-        m->systemd = s;
+        s->cb = *cb;
+        s->userdata = userdata;
+        *ret = s;
+        return 0;
+}
+
+int systemd_start(Systemd *s, sd_bus *bus, sd_event *event) {
+        s->bus = bus;
 
         static const struct {
                 const char *member;
@@ -725,26 +550,26 @@ int systemd_start(Manager *m, systemd_ready_fn ready) {
                 { "Reloading", on_reloading },
                 { "UnitFilesChanged", on_unit_files_changed },
         };
-        int r = sd_bus_add_match_async(m->bus, &s->matches[0],
+        int r = sd_bus_add_match_async(s->bus, &s->matches[0],
                                        "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
                                        "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
                                        "arg0='" SD_DEST "'",
                                        on_owner_changed, NULL, s);
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(signals); i++)
-                r = sd_bus_match_signal_async(m->bus, &s->matches[1 + i], SD_DEST, SD_PATH, SD_MANAGER_IFACE,
+                r = sd_bus_match_signal_async(s->bus, &s->matches[1 + i], SD_DEST, SD_PATH, SD_MANAGER_IFACE,
                                               signals[i].member, signals[i].handler, NULL, s);
         if (r >= 0)
-                r = sd_bus_add_match_async(m->bus, &s->matches[1 + ELEMENTSOF(signals)],
+                r = sd_bus_add_match_async(s->bus, &s->matches[1 + ELEMENTSOF(signals)],
                                            "type='signal',sender='" SD_DEST "',"
                                            "interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',"
                                            "path_namespace='" SD_UNIT_PREFIX "',arg0='" SD_UNIT_IFACE "'",
                                            on_properties_changed, NULL, s);
         if (r >= 0)
-                r = sd_bus_call_method_async(m->bus, &s->owner_slot, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                r = sd_bus_call_method_async(s->bus, &s->owner_slot, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                              "org.freedesktop.DBus", "GetNameOwner", on_get_name_owner, s, "s",
                                              SD_DEST);
         if (r >= 0)
-                r = sd_event_add_time_relative(m->event, &s->ready_timer, CLOCK_MONOTONIC, READY_TIMEOUT_USEC, 0,
+                r = sd_event_add_time_relative(event, &s->ready_timer, CLOCK_MONOTONIC, READY_TIMEOUT_USEC, 0,
                                                on_ready_timeout, s);
         if (r < 0) {
                 log_error_errno(r, "Cannot watch systemd: %s", strerror(-r));
@@ -754,10 +579,9 @@ int systemd_start(Manager *m, systemd_ready_fn ready) {
         return 0;
 }
 
-void systemd_free(Manager *m) {
-        Systemd *s = m->systemd;
+Systemd *systemd_free(Systemd *s) {
         if (!s)
-                return;
+                return NULL;
         for (size_t i = 0; i < ELEMENTSOF(s->matches); i++)
                 sd_bus_slot_unref(s->matches[i]);
         sd_bus_slot_unref(s->owner_slot);
@@ -772,28 +596,28 @@ void systemd_free(Manager *m) {
         hashmap_done(&s->units);
         free(s->owner);
         free(s);
-        m->systemd = NULL;
+        return NULL;
 }
 
-bool systemd_active(Manager *m) {
-        return m->systemd && (m->systemd->synced || m->systemd->syncing);
+bool systemd_active(Systemd *s) {
+        return s && (s->synced || s->syncing);
 }
 
-bool systemd_unit_is_live(Manager *m, const char *unit) {
-        SdUnit *u = m->systemd ? unit_find(m->systemd, unit) : NULL;
+bool systemd_unit_is_live(Systemd *s, const char *unit) {
+        SdUnit *u = s ? unit_find(s, unit) : NULL;
         return u && u->live;
 }
 
-const char *systemd_unit_slice(Manager *m, const char *unit) {
-        SdUnit *u = m->systemd && systemd_active(m) ? unit_find(m->systemd, unit) : NULL;
+const char *systemd_unit_slice(Systemd *s, const char *unit) {
+        SdUnit *u = s && systemd_active(s) ? unit_find(s, unit) : NULL;
         return u && u->live ? u->slice : NULL;
 }
 
-int systemd_unit_files(Manager *m, const char *unit, const char **fragment, char *const **dropins,
+int systemd_unit_files(Systemd *s, const char *unit, const char **fragment, char *const **dropins,
                        size_t *n_dropins) {
-        if (!systemd_active(m))
+        if (!systemd_active(s))
                 return -ENXIO;
-        SdUnit *u = unit_find(m->systemd, unit);
+        SdUnit *u = unit_find(s, unit);
         if (!u || !u->live)
                 return 0;
         *fragment = u->fragment;
@@ -802,15 +626,15 @@ int systemd_unit_files(Manager *m, const char *unit, const char **fragment, char
         return 1;
 }
 
-int systemd_reload_settings(Manager *m) {
-        if (!systemd_active(m))
+int systemd_reload_settings(Systemd *s) {
+        if (!systemd_active(s))
                 return -ENXIO;
         int ret = 0;
-        hashmap_for_each(node, &m->systemd->units) {
+        hashmap_for_each(node, &s->units) {
                 SdUnit *u = container_of(node, SdUnit, node);
                 if (!u->live)
                         continue;
-                int r = unit_settings_load_unit(m, u->name, u->fragment, u->dropins, u->n_dropins);
+                int r = s->cb.load_settings(s->userdata, u->name, u->fragment, u->dropins, u->n_dropins);
                 if (r < 0 && ret >= 0)
                         ret = r;
         }

@@ -145,7 +145,7 @@ int unit_charges_check(Manager *m, const char *unit) {
 }
 
 void unit_charges_taken(Manager *m, const rc_charge *ch) {
-        if (!systemd_unit_is_live(m, ch->group->name))
+        if (!systemd_unit_is_live(m->systemd, ch->group->name))
                 (void) unit_charges_check(m, ch->group->name);
 }
 
@@ -158,7 +158,7 @@ void unit_charges_retain(Manager *m) {
         }
         hashmap_for_each(node, &m->engine->groups) {
                 rc_group *g = container_of(node, rc_group, node);
-                if (has_unit_charges(g) && !systemd_unit_is_live(m, g->name) && (names[n] = strdup(g->name)))
+                if (has_unit_charges(g) && !systemd_unit_is_live(m->systemd, g->name) && (names[n] = strdup(g->name)))
                         n++;
         }
         for (size_t i = 0; i < n; i++) {

@@ -137,7 +137,7 @@ static bool dir_suggest(const char *dir, void *userdata) {
 
 int unit_lookup_known(Manager *m, const char *unit, char **ret_suggestions) {
         *ret_suggestions = NULL;
-        if (!systemd_active(m) || streq(unit, RC_ROOT_GROUP) || systemd_unit_is_live(m, unit))
+        if (!systemd_active(m->systemd) || streq(unit, RC_ROOT_GROUP) || systemd_unit_is_live(m->systemd, unit))
                 return 1;
         _cleanup_free_ char *template = template_of(unit);
         const char *names[2] = { unit, template };

@@ -492,7 +492,7 @@ static void apply_changes(Manager *m, const char *unit, const UnitConf *old, con
         if (mask[UNIT_CONF_SLICE] && !rc_unit_name_is_slice(unit)) {
                 rc_group *g = rc_group_find(m->engine, unit);
                 /* systemd's Slice, when it runs the unit, wins over Slice=. */
-                const char *slice = systemd_unit_slice(m, unit);
+                const char *slice = systemd_unit_slice(m->systemd, unit);
                 if (!slice)
                         slice = new->slice ? new->slice : RC_DEFAULT_SLICE;
                 if (g && !streq(g->parent->name, slice)) {
@@ -611,8 +611,8 @@ int unit_settings_load(Manager *m) {
         static unsigned generation = 0;
         static const bool all[_UNIT_CONF_PROPERTY_MAX] = { true, true, true, true, true, true };
         /* Under systemd, the units it runs and the files it names. */
-        if (systemd_active(m))
-                return systemd_reload_settings(m);
+        if (systemd_active(m->systemd))
+                return systemd_reload_settings(m->systemd);
         _cleanup_(search_path_done) SearchPath sp = { 0 };
         int r = search_path_get(m, &sp);
         if (r < 0)
@@ -775,7 +775,7 @@ int unit_settings_capacity_changed(Manager *m, const rc_resource *r) {
 }
 
 const char *manager_unit_slice(Manager *m, const char *unit) {
-        const char *slice = unit ? systemd_unit_slice(m, unit) : NULL;
+        const char *slice = unit ? systemd_unit_slice(m->systemd, unit) : NULL;
         if (slice)
                 return slice;
         UnitSettings *us = unit ? unit_find(m, unit) : NULL;
@@ -1233,7 +1233,7 @@ static int check_kernel_writable(Manager *m, const char *unit, const Changes *ch
                 rc_err err = { { 0 } };
                 if (c->prop == UNIT_CONF_SLICE || !change_is_kernel_backed(m, c))
                         continue;
-                int r = cgroupfs_check_writable(m, unit, unit_conf_property_file(c->prop), &err);
+                int r = cgroupfs_check_writable(m->cgroupfs, unit, unit_conf_property_file(c->prop), &err);
                 if (r < 0)
                         return bus_error_from_rc(error, r, &err);
         }
@@ -1349,7 +1349,7 @@ static int set_changes(Manager *m, const char *unit, bool runtime, Changes chang
         const char *fragment;
         char *const *dropins;
         size_t n_dropins;
-        int s = systemd_unit_files(m, unit, &fragment, &dropins, &n_dropins);
+        int s = systemd_unit_files(m->systemd, unit, &fragment, &dropins, &n_dropins);
         /* A unit systemd has not (yet) told us about is read from the unit
          * directories: the caller asked for the setting now, and systemd's
          * own list replaces it once the unit is announced. */

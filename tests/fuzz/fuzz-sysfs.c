@@ -28,6 +28,7 @@
 #include "discover.c"
 
 #include "fuzz.h"
+#include "manager.h"
 
 /* The fixed sysfs of a GPU for bare region names in RESCTL_DMEM_REGIONS. */
 static const char *gpu_dir(void) {
@@ -99,7 +100,9 @@ static Discovery *discovery(void) {
         m->hardware = HARDWARE_NONE;
         m->cgroup_root = strdup(cgroup_dir());
         FUZZ_ASSERT(m->cgroup_root, "out of memory");
-        d.manager = m;
+        d.cb = manager_discovery_callbacks;
+        d.userdata = m;
+        d.cgroup_root = m->cgroup_root;
         m->discovery = &d;
         return &d;
 }
@@ -107,7 +110,7 @@ static Discovery *discovery(void) {
 /* The GPU's regions become resources, exactly those, and go again. */
 static void check_origin(const Region *parsed, int n) {
         Discovery *d = discovery();
-        rc_engine *e = d->manager->engine;
+        rc_engine *e = ((Manager *) d->userdata)->engine;
         Region regions[REGIONS_MAX];
         for (int i = 0; i < n; i++) {
                 regions[i] = parsed[i];
@@ -168,10 +171,9 @@ static void fuzz_dmem_capacity(const uint8_t *data, size_t size) {
         char path[1024];
         snprintf(path, sizeof(path), "%s/dmem.capacity", cgroup_dir());
         fuzz_write_file(path, data, size);
-        Manager m = { .cgroup_root = (char *) cgroup_dir() };
         Gpu g = { .card = "card0", .unique = "0000:03:00.0", .driver = "amdgpu", .dir = gpu_dir(), .card_dir = gpu_dir() };
         Region regions[REGIONS_MAX], back[REGIONS_MAX];
-        int n = gpu_regions_from_dmem_capacity(&m, &g, regions);
+        int n = gpu_regions_from_dmem_capacity(cgroup_dir(), &g, regions);
         FUZZ_ASSERT(n >= 0, "dmem.capacity: %d", n);
         check_regions(regions, n, false);
         check_origin(regions, n);
@@ -182,7 +184,7 @@ static void fuzz_dmem_capacity(const uint8_t *data, size_t size) {
         for (int i = 0; i < n; i++)
                 fprintf(f, "drm/%s/%s %" PRIu64 "\n", g.unique, regions[i].name, regions[i].capacity);
         FUZZ_ASSERT(fclose(f) == 0, "%s", path);
-        check_same(regions, n, back, gpu_regions_from_dmem_capacity(&m, &g, back), "dmem.capacity");
+        check_same(regions, n, back, gpu_regions_from_dmem_capacity(cgroup_dir(), &g, back), "dmem.capacity");
 }
 
 static void fuzz_size_attribute(const uint8_t *data, size_t size) {

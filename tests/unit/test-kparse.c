@@ -527,6 +527,87 @@ TEST(test_percent) {
         }
 }
 
+/* cgroup interface file text, as cgroupfs.c reads it. */
+TEST(test_kline) {
+        const char *misc = "sev 3\nsev_es max\n";
+        const char *events = "sev.max 2\nsev_es.max 0\n";
+        const char *rdma = "mlx5_0 hca_handle=2 hca_object=max\nmlx5_1 hca_handle=max hca_object=7\n";
+        size_t l;
+        const char *p;
+        uint64_t v = 7;
+
+        CHECK_EQ_U64(rc_kline_name("sev 3", 5, "misc.max"), 3);
+        CHECK_EQ_U64(rc_kline_name("sev.max 2", 9, "misc.events"), 3);
+        CHECK_EQ_U64(rc_kline_name("sev.max 2", 9, "misc.current"), 7);    /* only misc.events cuts .max */
+        CHECK_EQ_U64(rc_kline_name(".max 2", 6, "misc.events"), 4);        /* nothing would be left */
+        CHECK_EQ_U64(rc_kline_name("vram0\t4096", 10, "dmem.max"), 5);
+        CHECK_EQ_U64(rc_kline_name("sev", 3, "misc.max"), 3);
+
+        p = rc_ktext_line(misc, "misc.max", "sev_es", &l);
+        CHECK(p == misc + 6);
+        CHECK_EQ_U64(l, 10);
+        CHECK(rc_ktext_line(misc, "misc.max", "se", &l) == NULL);            /* whole words */
+        CHECK(rc_ktext_line(events, "misc.events", "sev", &l) == events);
+        CHECK_EQ_U64(l, 9);
+        CHECK(rc_ktext_line("", "misc.max", "sev", &l) == NULL);
+        CHECK(rc_ktext_line("sev 1", "misc.max", "sev", &l) != NULL);       /* no final newline */
+        CHECK_EQ_U64(l, 5);
+
+        CHECK_EQ_U64(rc_kline_trim("sev 3 \t\n", 8), 5);
+        CHECK_EQ_U64(rc_kline_trim(" \n", 2), 0);
+        CHECK_EQ_U64(rc_kline_trim("sev 3", 5), 5);
+
+        CHECK(rc_kline_value("sev 3", 5, NULL, &v));
+        CHECK_EQ_U64(v, 3);
+        CHECK(rc_kline_value("sev \t max", 9, NULL, &v));
+        CHECK_EQ_U64(v, UINT64_MAX);
+        CHECK(rc_kline_value("sev 42\nsev_es 1", 6, NULL, &v));           /* only len bytes */
+        CHECK_EQ_U64(v, 42);
+        v = 7;
+        CHECK(!rc_kline_value("sev", 3, NULL, &v));
+        CHECK(!rc_kline_value("sev x", 5, NULL, &v));
+        CHECK(!rc_kline_value("sev 99999999999999999999", 24, NULL, &v)); /* ERANGE */
+        CHECK_EQ_U64(v, 7);
+        CHECK(rc_kline_value(rdma, 34, "hca_handle", &v));
+        CHECK_EQ_U64(v, 2);
+        CHECK(rc_kline_value(rdma, 34, "hca_object", &v));
+        CHECK_EQ_U64(v, UINT64_MAX);
+        CHECK(!rc_kline_value("mlx5_0 hca_handle=2", 19, "hca_object", &v));
+
+        CHECK(rc_kline_is_default("misc.max", "sev max", 7));
+        CHECK(!rc_kline_is_default("misc.max", "sev 3", 5));
+        CHECK(rc_kline_is_default("dmem.min", "vram0 0", 7));
+        CHECK(!rc_kline_is_default("dmem.low", "vram0 max", 9));
+        CHECK(rc_kline_is_default("rdma.max", "mlx5_0 hca_handle=max hca_object=max", 36));
+        CHECK(!rc_kline_is_default("rdma.max", "mlx5_0 hca_handle=max hca_object=7", 34));
+        CHECK(rc_kline_is_default("misc.max", "sev", 3));                   /* no value at all */
+        CHECK(rc_kline_is_default("misc.max", "sev max   ", 10));
+
+        CHECK(rc_ktext_has_word("misc dmem rdma\n", "dmem"));
+        CHECK(rc_ktext_has_word("+misc +dmem\n", "misc"));
+        CHECK(!rc_ktext_has_word("misc dmem\n", "rdma"));
+        CHECK(!rc_ktext_has_word("miscx\n", "misc"));
+        CHECK(!rc_ktext_has_word("", "misc"));
+}
+
+TEST(test_kevents) {
+        const char *a = "sev.max 2\nsev_es.max 0\n";
+        CHECK_EQ_U64(rc_kevents_count(a, "sev"), 2);
+        CHECK_EQ_U64(rc_kevents_count(a, "sev_es"), 0);
+        CHECK_EQ_U64(rc_kevents_count(a, "tdx"), 0);
+        CHECK_EQ_U64(rc_kevents_count(NULL, "sev"), 0);
+
+        CHECK(rc_kevents_complete(NULL, a));
+        CHECK(rc_kevents_complete("", a));
+        CHECK(rc_kevents_complete(a, a));
+        CHECK(rc_kevents_complete(a, "sev.max 3\nsev_es.max 0\n"));
+        CHECK(rc_kevents_complete(a, "sev_es.max 1\nsev.max 2\ntdx.max 0\n"));
+        CHECK(!rc_kevents_complete(a, "sev.max 1\nsev_es.max 0\n"));        /* smaller: half written */
+        CHECK(!rc_kevents_complete(a, "sev.max 2\n"));                     /* a line missing */
+        CHECK(!rc_kevents_complete(a, ""));
+        CHECK(!rc_kevents_complete(a, NULL));
+}
+
 int main(void) {
         RUN(test_strstrip);
         RUN(test_strsep);
@@ -538,5 +619,7 @@ int main(void) {
         RUN(test_rdma_07);
         RUN(test_dmem_02);
         RUN(test_percent);
+        RUN(test_kline);
+        RUN(test_kevents);
         return TEST_EXIT();
 }
