@@ -33,6 +33,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "unit-settings.h"
 
 /* What an inotify watch is on: the directory (children, removal) or one of
  * the event files. The kernel notifies a cgroup file's watchers only

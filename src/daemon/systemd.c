@@ -49,6 +49,8 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "unit-charges.h"
+#include "unit-settings.h"
 
 #define SD_DEST "org.freedesktop.systemd1"
 #define SD_PATH "/org/freedesktop/systemd1"
