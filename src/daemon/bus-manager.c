@@ -13,10 +13,13 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "bus-unit-properties.h"
 #include "log.h"
 #include "log-unit.h"
 #include "macro.h"
 #include "manager.h"
+#include "unit-charges.h"
+#include "unit-lookup.h"
 
 #define ACTION_CHARGE "org.resctl.charge"
 #define ACTION_EVICT "org.resctl.evict"
@@ -847,7 +850,7 @@ static int method_set_unit_properties(sd_bus_message *msg, void *userdata, sd_bu
         if (r < 0)
                 return r;
         AUTHORIZE(m, msg, ACTION_MANAGE_LIMITS, NULL, error);
-        r = unit_settings_set(m, unit, runtime, msg, error);
+        r = bus_unit_properties_set(m, unit, runtime, msg, error);
         if (r < 0)
                 return r;
         return reply_queue(m, msg, NULL);

@@ -12,6 +12,9 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "unit-charges.h"
+#include "unit-lookup.h"
+#include "unit-settings.h"
 
 /* The kernel's capacity file says so: it is not refused like a caller's
  * SetCapacity, and not skipped for a resource registered by hand. */

@@ -8,6 +8,9 @@
 #include "discover.h"
 #include "log.h"
 #include "manager.h"
+#include "unit-charges.h"
+#include "unit-lookup.h"
+#include "unit-settings.h"
 
 /* The demo resources are registered as the stores are replayed: plainly,
  * like records of the state log. */

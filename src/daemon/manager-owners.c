@@ -4,6 +4,9 @@
  * held, each with a signal; owners count against their uid's quota. */
 
 #include "manager.h"
+#include "unit-charges.h"
+#include "unit-lookup.h"
+#include "unit-settings.h"
 #include "owner.h"
 
 static void on_owner_exited(void *userdata, rc_charge *ch) {

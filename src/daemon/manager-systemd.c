@@ -11,6 +11,9 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "unit-charges.h"
+#include "unit-lookup.h"
+#include "unit-settings.h"
 #include "systemd.h"
 
 /* ---- the kernel's side of a unit going away (R11) ---- */

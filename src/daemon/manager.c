@@ -14,6 +14,7 @@
 #include "log-unit.h"
 #include "macro.h"
 #include "manager.h"
+#include "unit-settings.h"
 
 /* After this many queued replies, commit at once instead of waiting for
  * the bus to run dry, so that a flood cannot delay every reply. */

@@ -256,19 +256,6 @@ void record_charge(Manager *m, const rc_charge *ch);
 void record_uncharge(Manager *m, const rc_charge *ch, uint64_t amount);
 void record_migrate(Manager *m, const rc_charge *ch);
 
-/* unit-settings.c */
-int unit_settings_load(Manager *m);
-int unit_settings_apply_resource(Manager *m, const rc_resource *r);
-/* The capacity of r changed: percentage settings are applied again. */
-int unit_settings_capacity_changed(Manager *m, const rc_resource *r);
-int unit_settings_set(Manager *m, const char *unit, bool runtime, sd_bus_message *properties, sd_bus_error *error);
-/* The same for one key of a list property (misc, dmem), as if
- * SetUnitProperties had been called with it (UnitConfProperty values). */
-int unit_settings_set_value(Manager *m, const char *unit, bool runtime, int property, const char *name,
-                            uint64_t value, sd_bus_error *error);
-void unit_settings_free_all(Manager *m);
-void unit_settings_clean_temporaries(Manager *m);
-
 /* protect.c: Protect/Unprotect (flags 0x1 RUNTIME, 0x2 MIN) and their records. */
 int protect(Manager *m, const char *unit, const char *key, uint64_t amount, uint64_t flags, uint64_t *ret,
             sd_bus_error *error);
@@ -276,23 +263,6 @@ int unprotect(Manager *m, const char *unit, const char *key, uint64_t flags, sd_
 int protect_load_record(Manager *m, char **f, size_t n, bool runtime);
 void protect_dump(Manager *m, Store *s, bool runtime);
 void protect_free_all(Manager *m);
-
-/* unit-charges.c: charges that belong to a unit (Charge flag 0x4 UNIT). */
-/* systemd reports the unit inactive, failed or gone: its unit charges go. */
-void unit_charges_stopped(Manager *m, const char *unit);
-/* A unit charge was taken: if the unit is not known to run, ask systemd. */
-void unit_charges_taken(Manager *m, const rc_charge *ch);
-/* After a synchronization: ask about units that hold unit charges but do not run. */
-void unit_charges_retain(Manager *m);
-int unit_charges_check(Manager *m, const char *unit);
-
-/* The unit search path (colon-separated), highest priority first. */
-const char *unit_settings_unit_path(Manager *m);
-
-/* unit-lookup.c: 1 if systemd knows unit (it runs, or has a unit file) or
- * systemd does not run; 0 if not, with *ret_suggestions the closest names
- * ("a, b", NULL if none; free it). */
-int unit_lookup_known(Manager *m, const char *unit, char **ret_suggestions);
 
 /* manager-hardware.c: --hardware=demo and --hardware=auto (discover.h)
  * register what they find through the manager. */
@@ -311,17 +281,3 @@ static inline void manager_discovery_freep(Manager **m) {
  * once when systemd is not on the bus, or after a timeout. */
 int manager_systemd_start(Manager *m, manager_ready_fn ready);
 
-/* unit-settings.c, for systemd.c: one unit's settings from the files
- * systemd reports (fragment, then drop-ins in systemd's order), merged with
- * the set-property drop-ins in the control directories; applies what changed. */
-int unit_settings_load_unit(Manager *m, const char *unit, const char *fragment, char *const *dropins,
-                            size_t n_dropins);
-/* Its cgroup appeared before systemd said it runs: its settings from the
- * unit directories. */
-int unit_settings_load_scanned(Manager *m, const char *unit);
-/* The unit stopped: its settings are dropped (limits back to defaults). */
-void unit_settings_forget(Manager *m, const char *unit);
-/* Whether the unit's settings have `resource` ("dev/kind" for rdma) of `file`. */
-bool unit_settings_has_limit(Manager *m, const char *unit, const char *file, const char *resource);
-/* Drops the settings of every unit keep() refuses. */
-void unit_settings_retain(Manager *m, bool (*keep)(Manager *m, const char *unit));

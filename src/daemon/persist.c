@@ -27,6 +27,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "unit-settings.h"
 
 
 

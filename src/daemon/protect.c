@@ -24,6 +24,7 @@
 #include "macro.h"
 #include "manager.h"
 #include "unit-conf.h"
+#include "unit-settings.h"
 
 #define PROTECT_RUNTIME UINT64_C(0x1)
 #define PROTECT_MIN UINT64_C(0x2)

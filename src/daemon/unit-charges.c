@@ -23,6 +23,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "unit-charges.h"
 
 #define SD_DEST "org.freedesktop.systemd1"
 #define SD_PATH "/org/freedesktop/systemd1"

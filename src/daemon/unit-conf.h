@@ -4,8 +4,8 @@
 /*
  * The [X-Resctl] settings of one unit (api.md "Unit files"): the model, the
  * unit-file parser and the drop-in writer's text. Pure code: no I/O besides
- * log_warning() for lines that are skipped. unit-settings.c reads the files
- * and applies the result.
+ * log_warning() for lines that are skipped. unit-files.c reads the files,
+ * unit-settings.c applies the result, dropin.c writes drop-ins.
  *
  * Functions return 0 or a negative errno.
  */

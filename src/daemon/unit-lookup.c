@@ -17,6 +17,9 @@
 
 #include "macro.h"
 #include "manager.h"
+#include "unit-files.h"
+#include "unit-lookup.h"
+#include "unit-settings.h"
 
 /* Directories systemd also loads units from that the [X-Resctl] search
  * path does not read (generated and transient units). */
@@ -26,17 +29,6 @@ static const char *const extra_dirs[] = {
         "/run/systemd/generator",
         "/run/systemd/generator.late",
 };
-
-/* "foo@bar.service" -> "foo@.service"; NULL if not an instance. */
-static char *template_of(const char *unit) {
-        const char *at = strchr(unit, '@'), *dot = strrchr(unit, '.');
-        if (!at || !dot || dot < at || dot == at + 1)
-                return NULL;
-        char *t;
-        if (asprintf(&t, "%.*s%s", (int) (at - unit + 1), unit, dot) < 0)
-                return NULL;
-        return t;
-}
 
 static bool dir_has(const char *dir, const char *name) {
         _cleanup_free_ char *p = NULL;
@@ -139,7 +131,7 @@ int unit_lookup_known(Manager *m, const char *unit, char **ret_suggestions) {
         *ret_suggestions = NULL;
         if (!systemd_active(m->systemd) || streq(unit, RC_ROOT_GROUP) || systemd_unit_is_live(m->systemd, unit))
                 return 1;
-        _cleanup_free_ char *template = template_of(unit);
+        _cleanup_free_ char *template = unit_files_template_name(unit);
         const char *names[2] = { unit, template };
         if (search_path_any(m, dir_has_unit, names))
                 return 1;
