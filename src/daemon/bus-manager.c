@@ -16,7 +16,9 @@
 #include "log.h"
 #include "log-unit.h"
 #include "macro.h"
+#include "journal.h"
 #include "manager.h"
+#include "protect.h"
 
 #define ACTION_CHARGE "org.resctl.charge"
 #define ACTION_EVICT "org.resctl.evict"
@@ -674,7 +676,7 @@ static int migrate(Manager *m, rc_charge **v, size_t n, const char *dst, uid_t u
                 return charge_error(error, r, &refusal, &err);
         }
         for (size_t i = 0; i < n; i++) {
-                record_migrate(m, v[i]);
+                journal_migrated(m, v[i]);
                 manager_mark_dirty_path(m, v[i]->group);
         }
         return 0;

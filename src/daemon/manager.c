@@ -9,11 +9,13 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
+#include "journal.h"
 #include "kparse.h"
 #include "log.h"
 #include "log-unit.h"
 #include "macro.h"
 #include "manager.h"
+#include "protect.h"
 
 /* After this many queued replies, commit at once instead of waiting for
  * the bus to run dry, so that a flood cannot delay every reply. */
@@ -307,7 +309,7 @@ int manager_commit(Manager *m) {
                 sd_bus_message_unref(m->outgoing[i]);
         }
         m->n_outgoing = 0;
-        return manager_maybe_compact(m);
+        return journal_maybe_compact(m);
 }
 
 /* The largest records one call appends, as a rule: reserved ahead in each
@@ -387,7 +389,7 @@ int manager_group_get(Manager *m, const char *name, rc_group **ret, rc_err *err)
         return rc_group_get(m->engine, name, slice, ret, err);
 }
 
-/* Peaks raised and events counted are state too: log the levels that changed. */
+/* Peaks raised and events counted are state too: record the levels that changed. */
 typedef struct PathStats {
         rc_group *group;
         uint64_t peak, events, events_local;
@@ -402,20 +404,12 @@ static size_t path_stats(rc_group *g, const rc_counter *c, PathStats *s, size_t 
         return n;
 }
 
-static void record_pool(Manager *m, rc_group *g, const rc_counter *c) {
-        const rc_pool *p = rc_group_pool_peek(g, c);
-        if (!p || m->loading || !m->runtime_store)
-                return;
-        store_append(m->runtime_store, "P %s %s %" PRIu64 " %" PRIu64 " %" PRIu64, g->name, c->key, p->peak,
-                     p->events, p->events_local);
-}
-
 static void record_changed_stats(Manager *m, const PathStats *before, size_t n, const rc_counter *c) {
         for (size_t i = 0; i < n; i++) {
                 const rc_pool *p = rc_group_pool_peek(before[i].group, c);
                 if (p && (p->peak != before[i].peak || p->events != before[i].events ||
                           p->events_local != before[i].events_local))
-                        record_pool(m, before[i].group, c);
+                        journal_pool_stats(m, before[i].group, c);
         }
 }
 
@@ -428,8 +422,7 @@ int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint
                               err);
         record_changed_stats(m, before, n, c);
         if (r == -EBUSY) {
-                if (!m->loading && m->runtime_store)
-                        store_append(m->runtime_store, "F %s %" PRIu64, c->key, c->refused);
+                journal_refused(m, c);
                 for (rc_group *i = refusal->limit_group; i; i = i->parent)
                         (void) bus_group_emit_events_changed(m, i);
                 (void) bus_send_signal(m, "LimitHit", "sstst", g->name, c->key, amount, refusal->limit_group->name,
@@ -444,7 +437,7 @@ int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint
         if (owner)
                 owner_add_charge(owner, ch->id);
         charge_set_uid(m, ch, uid);
-        record_charge(m, ch);
+        journal_charged(m, ch);
         log_unit_event(LOG_DEBUG, NULL, g->name, c->key, ch->id, "Charge %" PRIu64 ": %s %s +%" PRIu64 ".", ch->id, g->name, c->key,
                          amount);
         manager_mark_dirty_path(m, g);
@@ -459,7 +452,7 @@ void manager_release(Manager *m, rc_charge *ch, uint64_t amount, const char *rea
                 charge_forget_uid(m, ch);
         (void) bus_send_signal(m, "ChargeReleased", "tssts", ch->id, ch->group->name, ch->counter->key, released,
                                reason);
-        record_uncharge(m, ch, amount);
+        journal_uncharged(m, ch, amount);
         manager_mark_dirty_path(m, ch->group);
         rc_charge_uncharge(m->engine, ch, amount);
 }
@@ -470,13 +463,8 @@ static void release_cb(rc_charge *ch, void *userdata) {
         uint64_t amount = ch->amount;
         (void) bus_send_signal(m, "ChargeReleased", "tssts", ch->id, ch->group->name, ch->counter->key, amount,
                                "resource-removed");
-        record_uncharge(m, ch, 0);
+        journal_uncharged(m, ch, 0);
         manager_mark_dirty_path(m, ch->group);
-}
-
-static void record_resource(Manager *m, const rc_resource *r) {
-        if (!m->loading && m->state_store)
-                store_append(m->state_store, "R %s %" PRIu64, r->key, r->capacity);
 }
 
 int manager_register_resource(Manager *m, const char *key, uint64_t capacity, rc_err *err) {
@@ -498,7 +486,7 @@ int manager_register_resource(Manager *m, const char *key, uint64_t capacity, rc
         res->tag |= RESOURCE_MANUAL;   /* never removed by discovery, kept in the state store */
         if (created)
                 cgroupfs_classify(m, res);
-        record_resource(m, res);
+        journal_resource_set(m, res);
         if (created)
                 (void) bus_send_signal(m, "ResourceAdded", "st", res->key, res->capacity);
         else if (old != res->capacity)
@@ -524,7 +512,7 @@ int manager_set_capacity(Manager *m, const char *key, uint64_t capacity, rc_err 
         r = rc_resource_set_capacity(m->engine, res, capacity, err);
         if (r < 0)
                 return r;
-        record_resource(m, res);
+        journal_resource_set(m, res);
         if (old != res->capacity)
                 (void) bus_send_signal(m, "CapacityChanged", "st", res->key, res->capacity);
         /* misc limits can be stored only while the capacity is non-zero. */
@@ -547,11 +535,8 @@ int manager_unregister_resource(Manager *m, const char *key, rc_err *err) {
         _cleanup_free_ char *k = strdup(res->key);
         if (!k)
                 return rc_errf(err, ENOMEM, "out of memory");
-        if (!m->loading && m->state_store && res->tag & RESOURCE_MANUAL)
-                store_append(m->state_store, "D %s", k);
         /* Its peaks and events go too: a later registration starts afresh. */
-        if (!m->loading && m->runtime_store)
-                store_append(m->runtime_store, "D %s", k);
+        journal_resource_removed(m, k, res->tag & RESOURCE_MANUAL);
         /* So do the limits WriteFile gave it (the D record says so at
          * replay): registered again, it starts from the unit settings. */
         forget_resource_limits(m, k);
@@ -612,13 +597,7 @@ void manager_forget_runtime_limit_unless(Manager *m, const char *group, const ch
                 limit_key_free(m, container_of(n, LimitKey, node));
         else if (!orphan_remove(m, k))
                 return;
-        if (m->loading || !m->runtime_store)
-                return;
-        _cleanup_free_ char *hex = unless_path ? hex_encode(unless_path) : NULL;
-        if (hex)
-                store_append(m->runtime_store, "w %s %s %s %s", group, file, resource, hex);
-        else
-                store_append(m->runtime_store, "w %s %s %s", group, file, resource);
+        journal_limit_withdrawn(m, group, file, resource, unless_path);
 }
 
 bool manager_runtime_limit_known(Manager *m, const char *group, const char *file, const char *resource) {
@@ -714,8 +693,7 @@ static bool runtime_limit_of_resource_known(Manager *m, const char *group, const
 /* Remember a WriteFile limit and log it, as its resource's keys. */
 static int log_runtime_write(Manager *m, const char *group, const char *file, const char *text, rc_err *err) {
         _cleanup_free_ char *res = limit_line_resource(text);
-        _cleanup_free_ char *hex = hex_encode(text);
-        if (!res || !hex)
+        if (!res)
                 return rc_errf(err, ENOMEM, "out of memory");
         if (streq(file, "rdma.max")) {
                 for (size_t i = 0; i < ELEMENTSOF(rdma_kinds); i++) {
@@ -726,8 +704,7 @@ static int log_runtime_write(Manager *m, const char *group, const char *file, co
                 }
         } else
                 manager_remember_runtime_limit(m, group, file, res);
-        if (!m->loading && m->runtime_store)
-                store_append(m->runtime_store, "W %s %s %s", group, file, hex);
+        journal_limit_written(m, group, file, text);
         return 0;
 }
 

@@ -258,12 +258,9 @@ int bus_reply_too_large(Manager *m, sd_bus_error *error, size_t n, const char *w
 void bus_group_flush_dirty(Manager *m);
 int bus_group_emit_events_changed(Manager *m, rc_group *g);
 
-/* persist.c: store records and replay */
+/* manager-load.c: a start (hardware, the kernel's controllers, the logs
+ * around the unit settings), then what changed while resctld was down. */
 int manager_load_state(Manager *m);
-int manager_maybe_compact(Manager *m);
-void record_charge(Manager *m, const rc_charge *ch);
-void record_uncharge(Manager *m, const rc_charge *ch, uint64_t amount);
-void record_migrate(Manager *m, const rc_charge *ch);
 
 /* unit-settings.c */
 int unit_settings_load(Manager *m);
@@ -277,14 +274,6 @@ int unit_settings_set_value(Manager *m, const char *unit, bool runtime, int prop
                             uint64_t value, sd_bus_error *error);
 void unit_settings_free_all(Manager *m);
 void unit_settings_clean_temporaries(Manager *m);
-
-/* protect.c: Protect/Unprotect (flags 0x1 RUNTIME, 0x2 MIN) and their records. */
-int protect(Manager *m, const char *unit, const char *key, uint64_t amount, uint64_t flags, uint64_t *ret,
-            sd_bus_error *error);
-int unprotect(Manager *m, const char *unit, const char *key, uint64_t flags, sd_bus_error *error);
-int protect_load_record(Manager *m, char **f, size_t n, bool runtime);
-void protect_dump(Manager *m, Store *s, bool runtime);
-void protect_free_all(Manager *m);
 
 /* unit-charges.c: charges that belong to a unit (Charge flag 0x4 UNIT). */
 /* systemd reports the unit inactive, failed or gone: its unit charges go. */

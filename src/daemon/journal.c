@@ -1,16 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* What goes into the two stores, and how a start rebuilds the state from
- * them. The state store (state dir) holds registered resources and PERSIST
- * charges; the runtime store (runtime dir, gone at reboot) holds
- * process-owned charges, runtime limits, peaks and event counters.
- *
- * Records:  I next_id | R key capacity | D key
- *           C id group counter amount flags pid starttime [uid] | X id amount | M id group
- *           W group file hextext | w group file resource
- *           P group counter peak events events_local | F counter refused
- *           T/t: Protect's records (protect.c)
- *           (D in the runtime store: forget the stats of that resource)
+/* What goes into the two logs, and how a start rebuilds the state from
+ * them (the record alphabet: journal.h).
  *
  * Charges are collected while reading and restored at the end, in id
  * order, without limit checks: they were acknowledged under the limits of
@@ -22,13 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "discover.h"
+#include "journal.h"
 #include "kparse.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
-
-
+#include "protect.h"
 
 /* A name seen in the records (group or key), stored once however many
  * charges name it; the group it resolves to is looked up once too. */
@@ -108,7 +98,7 @@ typedef struct PendingMigrate {
         Name *group;
 } PendingMigrate;
 
-typedef struct Loader {
+struct JournalReplay {
         PendingWrite *writes, **writes_tail;
         Manager *m;
         PendingCharge *charges;
@@ -122,7 +112,11 @@ typedef struct Loader {
         size_t n_migrates, allocated_migrates;
         char **stale_tmps;              /* drop-in temporaries of calls a crash cut short */
         size_t n_stale_tmps;
-} Loader;
+        char **stale;                   /* the same, once applied: removed after the first commit */
+        size_t n_stale;
+};
+
+typedef struct JournalReplay Loader;
 
 static int stale_tmp_add(Loader *l, char *tmp) {
         char **v = realloc(l->stale_tmps, (l->n_stale_tmps + 1) * sizeof(char *));
@@ -153,7 +147,7 @@ static void reserve_id(Manager *m, uint64_t id) {
         store_append(m->state_store, "I %" PRIu64, m->ids_reserved);
 }
 
-void record_charge(Manager *m, const rc_charge *ch) {
+void journal_charged(Manager *m, const rc_charge *ch) {
         Store *s = charge_store(m, ch);
         if (m->loading || !s)
                 return;
@@ -164,7 +158,7 @@ void record_charge(Manager *m, const rc_charge *ch) {
                      o ? (unsigned) o->uid : (unsigned) charge_uid(ch));
 }
 
-void record_uncharge(Manager *m, const rc_charge *ch, uint64_t amount) {
+void journal_uncharged(Manager *m, const rc_charge *ch, uint64_t amount) {
         Store *s = charge_store(m, ch);
         if (!m->loading && s)
                 store_append(s, "X %" PRIu64 " %" PRIu64, ch->id, amount >= ch->amount ? 0 : amount);
@@ -173,10 +167,93 @@ void record_uncharge(Manager *m, const rc_charge *ch, uint64_t amount) {
 /* Every M record goes to state.log, whichever log holds the charge: a
  * MigrateCharges of persistent and process-owned charges together is then
  * one commit, all or nothing across a crash. */
-void record_migrate(Manager *m, const rc_charge *ch) {
+void journal_migrated(Manager *m, const rc_charge *ch) {
         Store *s = m->state_store;
         if (!m->loading && s)
                 store_append(s, "M %" PRIu64 " %s", ch->id, ch->group->name);
+}
+
+/* Peaks raised and events counted are state too. */
+void journal_pool_stats(Manager *m, const rc_group *g, const rc_counter *c) {
+        const rc_pool *p = rc_group_pool_peek((rc_group *) g, c);
+        if (!p || m->loading || !m->runtime_store)
+                return;
+        store_append(m->runtime_store, "P %s %s %" PRIu64 " %" PRIu64 " %" PRIu64, g->name, c->key, p->peak,
+                     p->events, p->events_local);
+}
+
+void journal_refused(Manager *m, const rc_counter *c) {
+        if (!m->loading && m->runtime_store)
+                store_append(m->runtime_store, "F %s %" PRIu64, c->key, c->refused);
+}
+
+void journal_resource_set(Manager *m, const rc_resource *r) {
+        if (!m->loading && m->state_store)
+                store_append(m->state_store, "R %s %" PRIu64, r->key, r->capacity);
+}
+
+void journal_resource_removed(Manager *m, const char *key, bool manual) {
+        if (!m->loading && m->state_store && manual)
+                store_append(m->state_store, "D %s", key);
+        /* Its peaks and events go too: a later registration starts afresh. */
+        if (!m->loading && m->runtime_store)
+                store_append(m->runtime_store, "D %s", key);
+}
+
+void journal_limit_written(Manager *m, const char *group, const char *file, const char *text) {
+        if (m->loading || !m->runtime_store)
+                return;
+        _cleanup_free_ char *hex = hex_encode(text);
+        if (!hex) {
+                log_oom();
+                return;
+        }
+        store_append(m->runtime_store, "W %s %s %s", group, file, hex);
+}
+
+void journal_limit_withdrawn(Manager *m, const char *group, const char *file, const char *resource,
+                             const char *unless_path) {
+        if (m->loading || !m->runtime_store)
+                return;
+        _cleanup_free_ char *hex = unless_path ? hex_encode(unless_path) : NULL;
+        if (hex)
+                store_append(m->runtime_store, "w %s %s %s %s", group, file, resource, hex);
+        else
+                store_append(m->runtime_store, "w %s %s %s", group, file, resource);
+}
+
+static void protection_append(void *userdata, bool runtime, const char *id, const ProtectLevel *levels, size_t n) {
+        Store *s = userdata;
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+        if (!f)
+                return;
+        fprintf(f, "T %s %zu", id, n);
+        for (size_t i = 0; i < n; i++)
+                fprintf(f, " %s %" PRIu64, levels[i].group, levels[i].delta);
+        if (fclose(f) == 0)
+                store_append(s, "%s", text);
+}
+
+void journal_protection(Manager *m, bool runtime, const char *id, const ProtectLevel *levels, size_t n) {
+        Store *s = runtime ? m->runtime_store : m->state_store;
+        if (!m->loading && s)
+                protection_append(s, runtime, id, levels, n);
+}
+
+void journal_protection_removed(Manager *m, bool runtime, const char *id) {
+        Store *s = runtime ? m->runtime_store : m->state_store;
+        if (!m->loading && s)
+                store_append(s, "t %s", id);
+}
+
+int journal_rename(Manager *m, const char *tmp, const char *path) {
+        _cleanup_free_ char *htmp = hex_encode(tmp), *hpath = hex_encode(path);
+        if (!htmp || !hpath)
+                return -ENOMEM;
+        store_append(m->state_store, "N %s %s", htmp, hpath);
+        return 0;
 }
 
 static int parse_u64(const char *s, uint64_t *ret) {
@@ -367,6 +444,28 @@ static int load_stats(Loader *l, char **f, size_t n) {
         return p->group && p->key ? 0 : -ENOMEM;
 }
 
+/* T unit key kind n (group delta)... | t unit key kind */
+static int load_protection(Manager *m, char **f, size_t n, bool runtime) {
+        if (n < 4 || (!streq(f[3], "low") && !streq(f[3], "min")))
+                return -EBADMSG;
+        bool min = streq(f[3], "min");
+        protect_restore_removed(m, f[1], f[2], min);
+        if (f[0][0] == 't')
+                return n == 4 ? 0 : -EBADMSG;
+        uint64_t k;
+        if (n < 5 || rc_kstrtou64(f[4], 10, &k) < 0 || k > (n - 5) / 2 || n != 5 + 2 * k)
+                return -EBADMSG;
+        _cleanup_free_ ProtectLevel *levels = calloc(k ? k : 1, sizeof(*levels));
+        if (!levels)
+                return -ENOMEM;
+        for (size_t i = 0; i < k; i++) {
+                levels[i].group = f[5 + 2 * i];
+                if (rc_kstrtou64(f[6 + 2 * i], 10, &levels[i].delta) < 0)
+                        return -EBADMSG;
+        }
+        return protect_restore(m, f[1], f[2], min, runtime, levels, k);
+}
+
 static int load_record(char **f, size_t n, void *userdata) {
         Loader *l = userdata;
         Manager *m = l->m;
@@ -495,7 +594,7 @@ static int load_record(char **f, size_t n, void *userdata) {
                 return l->runtime ? load_stats(l, f, n) : -EBADMSG;
         case 'T':
         case 't':
-                return protect_load_record(m, f, n, l->runtime);
+                return load_protection(m, f, n, l->runtime);
         case 'F': {
                 rc_counter *c;
                 if (!l->runtime || n != 3 || parse_u64(f[2], &v) < 0)
@@ -543,30 +642,6 @@ static void restore_charge(Manager *m, PendingCharge *p) {
         /* Released after loading, so that the release is recorded. */
         if (gone)
                 ch->owner = UINT64_MAX;
-}
-
-static void release_orphans(Manager *m) {
-        size_t n = 0;
-        hashmap_for_each(node, &m->engine->charges)
-                if (container_of(node, rc_charge, node)->owner == UINT64_MAX)
-                        n++;
-        if (n == 0)
-                return;
-        _cleanup_free_ uint64_t *ids = calloc(n, sizeof(*ids));
-        if (!ids)
-                return;
-        size_t k = 0;
-        hashmap_for_each(node, &m->engine->charges) {
-                rc_charge *ch = container_of(node, rc_charge, node);
-                if (ch->owner == UINT64_MAX && k < n)
-                        ids[k++] = ch->id;
-        }
-        for (size_t i = 0; i < k; i++) {
-                rc_charge *ch = rc_charge_find(m->engine, ids[i]);
-                ch->owner = 0;
-                manager_release(m, ch, 0, "owner-exited");
-        }
-        log_info("Released %zu charge(s) whose owners exited while resctld was down.", k);
 }
 
 static void loader_done(Loader *l) {
@@ -628,34 +703,16 @@ static void restore_all(Manager *m, Loader *l) {
                 free(s->key);
                 free(s);
         }
+        l->stats = NULL;
+        l->stats_tail = &l->stats;
         m->engine->next_charge_id = MAX(m->engine->next_charge_id, l->next_id);
         /* The first charge of this run writes the next mark. */
         m->ids_reserved = m->engine->next_charge_id;
 }
 
-static void gc_all_groups(rc_engine *e) {
-        size_t n = e->groups.n_entries, k = 0;
-        _cleanup_free_ char **names = calloc(n ? n : 1, sizeof(*names));
-        if (!names)
-                return;
-        hashmap_for_each(node, &e->groups) {
-                rc_group *g = container_of(node, rc_group, node);
-                if (g->n_children == 0 && k < n)
-                        names[k++] = strdup(g->name);
-        }
-        for (size_t i = 0; i < k; i++) {
-                rc_group *g = names[i] ? rc_group_find(e, names[i]) : NULL;
-                if (g)
-                        rc_group_gc(e, g);
-                free(names[i]);
-        }
-}
-
-static int dump_runtime(Store *s, void *userdata);
-
 /* Compaction keeps only the orphan keys a unit setting needs. */
 static int compact_runtime(Manager *m) {
-        int r = store_compact(m->runtime_store, dump_runtime, m);
+        int r = store_compact(m->runtime_store, journal_dump_runtime, m);
         if (r >= 0) {
                 manager_prune_orphan_limits(m);
                 m->orphans_kept = m->orphan_limits.n_entries;
@@ -680,49 +737,51 @@ static int remove_stale_tmps(Manager *m, char **tmps, size_t n) {
         return r;
 }
 
-int manager_load_state(Manager *m) {
-        Loader l = { .m = m, .next_id = 1, .sorted = true };
-        l.stats_tail = &l.stats;
-        l.writes_tail = &l.writes;
-        m->loading = true;
-        /* Discovered hardware first: it came first when it was registered,
-         * and registration order is file order. */
-        int r = m->hardware == HARDWARE_DEMO   ? hardware_demo_register(m)
-                : m->hardware == HARDWARE_AUTO ? discovery_enumerate(m)
-                                               : 0;
-        if (r >= 0)
-                r = cgroupfs_register(m);
-        if (r < 0)
-                return r;
-        r = store_open(m->state_dir, "state.log", load_record, &l, &m->state_store);
-        if (r >= 0) {
-                (void) unit_settings_load(m);
-                l.runtime = true;
-                r = store_open(m->runtime_dir, "runtime.log", load_record, &l, &m->runtime_store);
-        }
-        if (r < 0) {
-                loader_done(&l);
-                return r;
-        }
-        char **stale = TAKE_PTR(l.stale_tmps);
-        size_t n_stale = l.n_stale_tmps;
-        l.n_stale_tmps = 0;
-        restore_all(m, &l);
-        gc_all_groups(m->engine);
-        m->loading = false;
-        release_orphans(m);
-        log_info("State restored: %u resource(s), %zu group(s), %zu charge(s).", m->engine->n_resources,
-                 m->engine->groups.n_entries, m->engine->charges.n_entries);
-        r = manager_commit(m);
-        if (r >= 0 && m->storage_error == 0) {
-                /* No record names a temporary any more: the others are leftovers. */
-                if (remove_stale_tmps(m, stale, n_stale) >= 0)
-                        unit_settings_clean_temporaries(m);
-        } else
-                for (size_t i = 0; i < n_stale; i++)
-                        free(stale[i]);
-        free(stale);
+int journal_replay_state(Manager *m, JournalReplay **ret) {
+        Loader *l = calloc(1, sizeof(*l));
+        if (!l)
+                return -ENOMEM;
+        *l = (Loader) { .m = m, .next_id = 1, .sorted = true };
+        l->stats_tail = &l->stats;
+        l->writes_tail = &l->writes;
+        *ret = l;
+        return store_open(m->state_dir, "state.log", load_record, l, &m->state_store);
+}
+
+int journal_replay_runtime(JournalReplay *l) {
+        l->runtime = true;
+        return store_open(l->m->runtime_dir, "runtime.log", load_record, l, &l->m->runtime_store);
+}
+
+void journal_replay_apply(JournalReplay *l) {
+        l->stale = TAKE_PTR(l->stale_tmps);
+        l->n_stale = l->n_stale_tmps;
+        l->n_stale_tmps = 0;
+        restore_all(l->m, l);
+}
+
+int journal_replay_finish(JournalReplay *l) {
+        /* No record names a temporary any more: the others are leftovers. */
+        int r = remove_stale_tmps(l->m, l->stale, l->n_stale);
+        l->n_stale = 0;
         return r;
+}
+
+JournalReplay *journal_replay_free(JournalReplay *l) {
+        if (!l)
+                return NULL;
+        loader_done(l);
+        for (PendingStats *s = l->stats, *next; s; s = next) {
+                next = s->next;
+                free(s->group);
+                free(s->key);
+                free(s);
+        }
+        for (size_t i = 0; i < l->n_stale; i++)
+                free(l->stale[i]);
+        free(l->stale);
+        free(l);
+        return NULL;
 }
 
 static int dump_state(Store *s, void *userdata) {
@@ -763,11 +822,11 @@ static void dump_moves(Manager *m, Store *s) {
         }
 }
 
-static int dump_state_all(Store *s, void *userdata) {
+int journal_dump_state(Store *s, void *userdata) {
         dump_state(s, userdata);
         dump_charges(userdata, s, true);
         dump_moves(userdata, s);
-        protect_dump(userdata, s, false);
+        protect_foreach(userdata, false, protection_append, s);
         return 0;
 }
 
@@ -843,7 +902,7 @@ static void dump_orphan_limit(Manager *m, Store *s, const char *key) {
                 store_append(s, "W %s %s %s", group, file, hex);
 }
 
-static int dump_runtime(Store *s, void *userdata) {
+int journal_dump_runtime(Store *s, void *userdata) {
         Manager *m = userdata;
         store_append(s, "I %" PRIu64, m->engine->next_charge_id);
         for (size_t b = 0; b < m->runtime_limits.n_buckets; b++)
@@ -853,7 +912,7 @@ static int dump_runtime(Store *s, void *userdata) {
                 for (HashNode *n = m->orphan_limits.buckets[b]; n; n = n->next)
                         dump_orphan_limit(m, s, manager_orphan_limit_key(n));
         dump_charges(m, s, false);
-        protect_dump(m, s, true);
+        protect_foreach(m, true, protection_append, s);
         list_for_each(l, &m->engine->resources) {
                 rc_resource *r = list_entry(l, rc_resource, link);
                 for (unsigned i = 0; i < r->n_counters; i++)
@@ -873,10 +932,10 @@ static int dump_runtime(Store *s, void *userdata) {
         return 0;
 }
 
-int manager_maybe_compact(Manager *m) {
+int journal_maybe_compact(Manager *m) {
         int r = 0;
         if (m->state_store && store_wants_compaction(m->state_store)) {
-                r = store_compact(m->state_store, dump_state_all, m);
+                r = store_compact(m->state_store, journal_dump_state, m);
                 if (r < 0)
                         log_warning_errno(r, "Cannot compact %s: %s", store_path(m->state_store), strerror(-r));
         }

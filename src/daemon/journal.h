@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* journal.c: the one file that knows the record alphabet of the two logs
+ * (built on store.c) and the only caller of store_append().
+ *
+ * The state store (state dir) holds registered resources and PERSIST
+ * charges; the runtime store (runtime dir, gone at reboot) holds
+ * process-owned charges, runtime limits, peaks and event counters.
+ *
+ * Records:  I next_id | R key capacity | D key
+ *           C id group counter amount flags pid starttime [uid] | X id amount | M id group
+ *           W group file hextext | w group file resource [hextmp]
+ *           P group counter peak events events_local | F counter refused
+ *           T unit key kind n group delta... | t unit key kind   (Protect)
+ *           N hextmp hexpath                                     (drop-in renames)
+ *           (D in the runtime store: forget the stats of that resource)
+ *
+ * Writing: the journal sink (journal_sink()) turns the manager's events
+ * into records; they become durable at manager_commit(). Reading: the
+ * replay at start (journal_replay_*), which manager_load_state() drives.
+ * Compaction: journal_maybe_compact() after each commit. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine.h"
+#include "store.h"
+
+struct Manager;
+
+/* The records of a change, written through the journal sink. */
+void journal_charged(struct Manager *m, const rc_charge *ch);
+void journal_uncharged(struct Manager *m, const rc_charge *ch, uint64_t amount);
+void journal_migrated(struct Manager *m, const rc_charge *ch);
+void journal_pool_stats(struct Manager *m, const rc_group *g, const rc_counter *c);
+void journal_refused(struct Manager *m, const rc_counter *c);
+void journal_resource_set(struct Manager *m, const rc_resource *r);
+void journal_resource_removed(struct Manager *m, const char *key, bool manual);
+void journal_limit_written(struct Manager *m, const char *group, const char *file, const char *text);
+void journal_limit_withdrawn(struct Manager *m, const char *group, const char *file, const char *resource,
+                             const char *unless_path);
+struct ProtectLevel;
+void journal_protection(struct Manager *m, bool runtime, const char *id, const struct ProtectLevel *levels,
+                        size_t n_levels);
+void journal_protection_removed(struct Manager *m, bool runtime, const char *id);
+
+/* A drop-in rename of a SetUnitProperties call, appended to state.log
+ * before the renames start; its caller commits (or rolls back) the batch.
+ * A start completes the renames a crash cut short. */
+int journal_rename(struct Manager *m, const char *tmp, const char *path);
+
+/* Replay at start: state.log first (resources, charges collected), then,
+ * once the unit settings are loaded, runtime.log; then what was collected
+ * is applied (runtime limits over the unit settings, charges in id order
+ * without limit checks: they were acknowledged under the limits of their
+ * time). After the first commit, journal_replay_finish() removes the
+ * drop-in temporaries of calls a crash cut short (1: it did, unit settings
+ * may clean the other temporaries). */
+typedef struct JournalReplay JournalReplay;
+int journal_replay_state(struct Manager *m, JournalReplay **ret);
+int journal_replay_runtime(JournalReplay *l);
+void journal_replay_apply(JournalReplay *l);
+int journal_replay_finish(JournalReplay *l);
+JournalReplay *journal_replay_free(JournalReplay *l);
+static inline void journal_replay_freep(JournalReplay **l) {
+        journal_replay_free(*l);
+}
+
+/* After a commit: rewrites a log that grew enough past its last compaction. */
+int journal_maybe_compact(struct Manager *m);
+/* The compaction dumps (store_dump_fn, userdata the Manager); fuzz-state
+ * calls them directly. */
+int journal_dump_state(Store *s, void *userdata);
+int journal_dump_runtime(Store *s, void *userdata);
