@@ -810,7 +810,7 @@ static void emit_limit_hits(Manager *m, CgroupDir *d, const char *dir, const cha
                 log_info("%s: the kernel refused %" PRIu64 " charge(s) of %s at this level (limit %" PRIu64 ").",
                          d->name, now - before, key, limit);
                 for (uint64_t i = 0; i < MIN(now - before, 64u); i++)
-                        (void) bus_send_signal(m, "LimitHit", "sstst", d->name, key, (uint64_t) 1, d->name, limit);
+                        manager_emit(m, limit_hit, d->name, key, (uint64_t) 1, d->name, limit);
         }
 }
 
@@ -937,7 +937,7 @@ static void events_changed(Manager *m, CgroupDir *d) {
         d->events_local = TAKE_PTR(events_local);
         rc_group *g = rc_group_find(m->engine, d->name);
         if (changed && g)
-                (void) bus_group_emit_events_changed(m, g);
+                manager_emit(m, events_changed, g);
 }
 
 static void child_appeared(Manager *m, CgroupDir *parent, const char *name) {
@@ -1080,7 +1080,7 @@ static void capacity_set(Manager *m, rc_resource *r, uint64_t cap) {
                 return;
         }
         log_info("%s: the kernel's capacity is %" PRIu64 " now (was %" PRIu64 ").", r->key, cap, old);
-        (void) bus_send_signal(m, "CapacityChanged", "st", r->key, r->capacity);
+        manager_emit(m, capacity_changed, r);
         if (old == 0 && r->capacity != 0)
                 (void) unit_settings_apply_resource(m, r);
         else

@@ -147,9 +147,10 @@ static void reserve_id(Manager *m, uint64_t id) {
         store_append(m->state_store, "I %" PRIu64, m->ids_reserved);
 }
 
-void journal_charged(Manager *m, const rc_charge *ch) {
+static void journal_charged(void *userdata, const rc_charge *ch) {
+        Manager *m = userdata;
         Store *s = charge_store(m, ch);
-        if (m->loading || !s)
+        if (!s)
                 return;
         reserve_id(m, ch->id);
         const Owner *o = owner_from_charge(ch);
@@ -158,50 +159,56 @@ void journal_charged(Manager *m, const rc_charge *ch) {
                      o ? (unsigned) o->uid : (unsigned) charge_uid(ch));
 }
 
-void journal_uncharged(Manager *m, const rc_charge *ch, uint64_t amount) {
-        Store *s = charge_store(m, ch);
-        if (!m->loading && s)
+static void journal_released(void *userdata, const rc_charge *ch, uint64_t amount, uint64_t released,
+                             const char *reason) {
+        Store *s = charge_store(userdata, ch);
+        if (s)
                 store_append(s, "X %" PRIu64 " %" PRIu64, ch->id, amount >= ch->amount ? 0 : amount);
 }
 
 /* Every M record goes to state.log, whichever log holds the charge: a
  * MigrateCharges of persistent and process-owned charges together is then
  * one commit, all or nothing across a crash. */
-void journal_migrated(Manager *m, const rc_charge *ch) {
-        Store *s = m->state_store;
-        if (!m->loading && s)
+static void journal_migrated(void *userdata, const rc_charge *ch) {
+        Store *s = ((Manager *) userdata)->state_store;
+        if (s)
                 store_append(s, "M %" PRIu64 " %s", ch->id, ch->group->name);
 }
 
 /* Peaks raised and events counted are state too. */
-void journal_pool_stats(Manager *m, const rc_group *g, const rc_counter *c) {
-        const rc_pool *p = rc_group_pool_peek((rc_group *) g, c);
-        if (!p || m->loading || !m->runtime_store)
+static void journal_stats_changed(void *userdata, rc_group *g, const rc_counter *c) {
+        Manager *m = userdata;
+        const rc_pool *p = rc_group_pool_peek(g, c);
+        if (!p || !m->runtime_store)
                 return;
         store_append(m->runtime_store, "P %s %s %" PRIu64 " %" PRIu64 " %" PRIu64, g->name, c->key, p->peak,
                      p->events, p->events_local);
 }
 
-void journal_refused(Manager *m, const rc_counter *c) {
-        if (!m->loading && m->runtime_store)
+static void journal_refused(void *userdata, const rc_counter *c) {
+        Manager *m = userdata;
+        if (m->runtime_store)
                 store_append(m->runtime_store, "F %s %" PRIu64, c->key, c->refused);
 }
 
-void journal_resource_set(Manager *m, const rc_resource *r) {
-        if (!m->loading && m->state_store)
+static void journal_resource_set(void *userdata, const rc_resource *r) {
+        Manager *m = userdata;
+        if (m->state_store)
                 store_append(m->state_store, "R %s %" PRIu64, r->key, r->capacity);
 }
 
-void journal_resource_removed(Manager *m, const char *key, bool manual) {
-        if (!m->loading && m->state_store && manual)
+static void journal_resource_unregistering(void *userdata, const char *key, bool manual) {
+        Manager *m = userdata;
+        if (m->state_store && manual)
                 store_append(m->state_store, "D %s", key);
         /* Its peaks and events go too: a later registration starts afresh. */
-        if (!m->loading && m->runtime_store)
+        if (m->runtime_store)
                 store_append(m->runtime_store, "D %s", key);
 }
 
-void journal_limit_written(Manager *m, const char *group, const char *file, const char *text) {
-        if (m->loading || !m->runtime_store)
+static void journal_limit_written(void *userdata, const char *group, const char *file, const char *text) {
+        Manager *m = userdata;
+        if (!m->runtime_store)
                 return;
         _cleanup_free_ char *hex = hex_encode(text);
         if (!hex) {
@@ -211,9 +218,10 @@ void journal_limit_written(Manager *m, const char *group, const char *file, cons
         store_append(m->runtime_store, "W %s %s %s", group, file, hex);
 }
 
-void journal_limit_withdrawn(Manager *m, const char *group, const char *file, const char *resource,
-                             const char *unless_path) {
-        if (m->loading || !m->runtime_store)
+static void journal_limit_withdrawn(void *userdata, const char *group, const char *file, const char *resource,
+                                    const char *unless_path) {
+        Manager *m = userdata;
+        if (!m->runtime_store)
                 return;
         _cleanup_free_ char *hex = unless_path ? hex_encode(unless_path) : NULL;
         if (hex)
@@ -236,16 +244,37 @@ static void protection_append(void *userdata, bool runtime, const char *id, cons
                 store_append(s, "%s", text);
 }
 
-void journal_protection(Manager *m, bool runtime, const char *id, const ProtectLevel *levels, size_t n) {
+static void journal_protection_set(void *userdata, bool runtime, const char *id, const ProtectLevel *levels,
+                                   size_t n) {
+        Manager *m = userdata;
         Store *s = runtime ? m->runtime_store : m->state_store;
-        if (!m->loading && s)
+        if (s)
                 protection_append(s, runtime, id, levels, n);
 }
 
-void journal_protection_removed(Manager *m, bool runtime, const char *id) {
+static void journal_protection_removed(void *userdata, bool runtime, const char *id) {
+        Manager *m = userdata;
         Store *s = runtime ? m->runtime_store : m->state_store;
-        if (!m->loading && s)
+        if (s)
                 store_append(s, "t %s", id);
+}
+
+static const ManagerSinkVTable journal_vtable = {
+        .charged = journal_charged,
+        .released = journal_released,
+        .migrated = journal_migrated,
+        .stats_changed = journal_stats_changed,
+        .refused = journal_refused,
+        .resource_set = journal_resource_set,
+        .resource_unregistering = journal_resource_unregistering,
+        .limit_written = journal_limit_written,
+        .limit_withdrawn = journal_limit_withdrawn,
+        .protection_set = journal_protection_set,
+        .protection_removed = journal_protection_removed,
+};
+
+ManagerSink journal_sink(Manager *m) {
+        return (ManagerSink) { &journal_vtable, m };
 }
 
 int journal_rename(Manager *m, const char *tmp, const char *path) {

@@ -17,7 +17,8 @@
  *           (D in the runtime store: forget the stats of that resource)
  *
  * Writing: the journal sink (journal_sink()) turns the manager's events
- * into records; they become durable at manager_commit(). Reading: the
+ * into records; they become durable at manager_commit(), before the
+ * replies and signals of the same batch are sent. Reading: the
  * replay at start (journal_replay_*), which manager_load_state() drives.
  * Compaction: journal_maybe_compact() after each commit. */
 
@@ -25,25 +26,14 @@
 #include <stddef.h>
 
 #include "engine.h"
+#include "manager-events.h"
 #include "store.h"
 
 struct Manager;
 
-/* The records of a change, written through the journal sink. */
-void journal_charged(struct Manager *m, const rc_charge *ch);
-void journal_uncharged(struct Manager *m, const rc_charge *ch, uint64_t amount);
-void journal_migrated(struct Manager *m, const rc_charge *ch);
-void journal_pool_stats(struct Manager *m, const rc_group *g, const rc_counter *c);
-void journal_refused(struct Manager *m, const rc_counter *c);
-void journal_resource_set(struct Manager *m, const rc_resource *r);
-void journal_resource_removed(struct Manager *m, const char *key, bool manual);
-void journal_limit_written(struct Manager *m, const char *group, const char *file, const char *text);
-void journal_limit_withdrawn(struct Manager *m, const char *group, const char *file, const char *resource,
-                             const char *unless_path);
-struct ProtectLevel;
-void journal_protection(struct Manager *m, bool runtime, const char *id, const struct ProtectLevel *levels,
-                        size_t n_levels);
-void journal_protection_removed(struct Manager *m, bool runtime, const char *id);
+/* The sink that turns the manager's events into records
+ * (manager-events.h); resctld.c registers it first. */
+ManagerSink journal_sink(struct Manager *m);
 
 /* A drop-in rename of a SetUnitProperties call, appended to state.log
  * before the renames start; its caller commits (or rolls back) the batch.

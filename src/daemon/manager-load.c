@@ -5,6 +5,7 @@
  * nothing replayed is recorded or announced again; then the sinks resctld
  * gave, and what changed while resctld was down (owners that exited). */
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,7 @@ static void gc_all_groups(rc_engine *e) {
         }
 }
 
-int manager_load_state(Manager *m) {
+int manager_load_state(Manager *m, const ManagerSink *sinks, size_t n_sinks) {
         _cleanup_(journal_replay_freep) JournalReplay *l = NULL;
         m->loading = true;
         /* Discovered hardware first: it came first when it was registered,
@@ -79,6 +80,9 @@ int manager_load_state(Manager *m) {
         journal_replay_apply(l);
         gc_all_groups(m->engine);
         m->loading = false;
+        assert(n_sinks <= MANAGER_SINKS_MAX);
+        for (size_t i = 0; i < n_sinks; i++)
+                m->sinks[m->n_sinks++] = sinks[i];
         release_orphans(m);
         log_info("State restored: %u resource(s), %zu group(s), %zu charge(s).", m->engine->n_resources,
                  m->engine->groups.n_entries, m->engine->charges.n_entries);

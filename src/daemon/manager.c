@@ -338,45 +338,8 @@ int manager_check_storage(Manager *m, sd_bus_error *error) {
                                  strerror(-r));
 }
 
-/* Usage and Peak changes of each level are announced at most every 100 ms. */
-static int on_dirty_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        bus_group_flush_dirty(userdata);
-        return 0;
-}
-
-typedef struct NameEntry {
-        HashNode node;
-        char name[];
-} NameEntry;
-
-static bool name_entry_eq(const HashNode *n, const void *key) {
-        return streq(container_of(n, NameEntry, node)->name, key);
-}
-
 void manager_mark_dirty_path(Manager *m, rc_group *g) {
-        if (m->loading || !m->bus)
-                return;
-        for (; g; g = g->parent) {
-                uint64_t h = hash_string(g->name);
-                if (hashmap_get(&m->dirty_groups, h, g->name, name_entry_eq))
-                        continue;
-                NameEntry *e = malloc(sizeof(*e) + strlen(g->name) + 1);
-                if (!e)
-                        return;
-                strcpy(e->name, g->name);
-                if (hashmap_put(&m->dirty_groups, &e->node, h) < 0) {
-                        free(e);
-                        return;
-                }
-        }
-        if (!m->dirty_timer) {
-                if (sd_event_add_time_relative(m->event, &m->dirty_timer, CLOCK_MONOTONIC, 100 * 1000, 10 * 1000,
-                                               on_dirty_timer, m) < 0)
-                        return;
-        } else if (sd_event_source_get_enabled(m->dirty_timer, NULL) == 0) {
-                (void) sd_event_source_set_time_relative(m->dirty_timer, 100 * 1000);
-                (void) sd_event_source_set_enabled(m->dirty_timer, SD_EVENT_ONESHOT);
-        }
+        manager_emit(m, usage_changed, g);
 }
 
 const char *manager_unit_slice(Manager *m, const char *unit);
@@ -409,7 +372,7 @@ static void record_changed_stats(Manager *m, const PathStats *before, size_t n, 
                 const rc_pool *p = rc_group_pool_peek(before[i].group, c);
                 if (p && (p->peak != before[i].peak || p->events != before[i].events ||
                           p->events_local != before[i].events_local))
-                        journal_pool_stats(m, before[i].group, c);
+                        manager_emit(m, stats_changed, before[i].group, c);
         }
 }
 
@@ -422,11 +385,10 @@ int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint
                               err);
         record_changed_stats(m, before, n, c);
         if (r == -EBUSY) {
-                journal_refused(m, c);
+                manager_emit(m, refused, c);
                 for (rc_group *i = refusal->limit_group; i; i = i->parent)
-                        (void) bus_group_emit_events_changed(m, i);
-                (void) bus_send_signal(m, "LimitHit", "sstst", g->name, c->key, amount, refusal->limit_group->name,
-                                       refusal->limit);
+                        manager_emit(m, events_changed, i);
+                manager_emit(m, limit_hit, g->name, c->key, amount, refusal->limit_group->name, refusal->limit);
                 log_unit_event(LOG_NOTICE, MESSAGE_ID_CHARGE_REFUSED, g->name, c->key, 0,
                                "%s: refused a charge of %" PRIu64 " %s: %s", g->name, amount, c->key, err->msg);
         }
@@ -437,7 +399,7 @@ int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint
         if (owner)
                 owner_add_charge(owner, ch->id);
         charge_set_uid(m, ch, uid);
-        journal_charged(m, ch);
+        manager_emit(m, charged, ch);
         log_unit_event(LOG_DEBUG, NULL, g->name, c->key, ch->id, "Charge %" PRIu64 ": %s %s +%" PRIu64 ".", ch->id, g->name, c->key,
                          amount);
         manager_mark_dirty_path(m, g);
@@ -450,9 +412,7 @@ void manager_release(Manager *m, rc_charge *ch, uint64_t amount, const char *rea
         uint64_t released = amount == 0 || amount >= ch->amount ? ch->amount : amount;
         if (released == ch->amount)
                 charge_forget_uid(m, ch);
-        (void) bus_send_signal(m, "ChargeReleased", "tssts", ch->id, ch->group->name, ch->counter->key, released,
-                               reason);
-        journal_uncharged(m, ch, amount);
+        manager_emit(m, released, ch, amount, released, reason);
         manager_mark_dirty_path(m, ch->group);
         rc_charge_uncharge(m->engine, ch, amount);
 }
@@ -461,9 +421,7 @@ static void release_cb(rc_charge *ch, void *userdata) {
         Manager *m = userdata;
         charge_forget_uid(m, ch);
         uint64_t amount = ch->amount;
-        (void) bus_send_signal(m, "ChargeReleased", "tssts", ch->id, ch->group->name, ch->counter->key, amount,
-                               "resource-removed");
-        journal_uncharged(m, ch, 0);
+        manager_emit(m, released, ch, 0, amount, "resource-removed");
         manager_mark_dirty_path(m, ch->group);
 }
 
@@ -486,11 +444,11 @@ int manager_register_resource(Manager *m, const char *key, uint64_t capacity, rc
         res->tag |= RESOURCE_MANUAL;   /* never removed by discovery, kept in the state store */
         if (created)
                 cgroupfs_classify(m, res);
-        journal_resource_set(m, res);
+        manager_emit(m, resource_set, res);
         if (created)
-                (void) bus_send_signal(m, "ResourceAdded", "st", res->key, res->capacity);
+                manager_emit(m, resource_added, res);
         else if (old != res->capacity)
-                (void) bus_send_signal(m, "CapacityChanged", "st", res->key, res->capacity);
+                manager_emit(m, capacity_changed, res);
         /* Unit settings wait for their resource (misc: for a capacity). */
         if (created || (old == 0 && res->capacity != 0))
                 (void) unit_settings_apply_resource(m, res);
@@ -512,9 +470,9 @@ int manager_set_capacity(Manager *m, const char *key, uint64_t capacity, rc_err 
         r = rc_resource_set_capacity(m->engine, res, capacity, err);
         if (r < 0)
                 return r;
-        journal_resource_set(m, res);
+        manager_emit(m, resource_set, res);
         if (old != res->capacity)
-                (void) bus_send_signal(m, "CapacityChanged", "st", res->key, res->capacity);
+                manager_emit(m, capacity_changed, res);
         /* misc limits can be stored only while the capacity is non-zero. */
         if (old == 0 && capacity != 0)
                 (void) unit_settings_apply_resource(m, res);
@@ -536,12 +494,12 @@ int manager_unregister_resource(Manager *m, const char *key, rc_err *err) {
         if (!k)
                 return rc_errf(err, ENOMEM, "out of memory");
         /* Its peaks and events go too: a later registration starts afresh. */
-        journal_resource_removed(m, k, res->tag & RESOURCE_MANUAL);
+        manager_emit(m, resource_unregistering, k, res->tag & RESOURCE_MANUAL);
         /* So do the limits WriteFile gave it (the D record says so at
          * replay): registered again, it starts from the unit settings. */
         forget_resource_limits(m, k);
         rc_resource_unregister(m->engine, res, release_cb, m);
-        (void) bus_send_signal(m, "ResourceRemoved", "s", k);
+        manager_emit(m, resource_removed, k);
         return 0;
 }
 
@@ -597,7 +555,7 @@ void manager_forget_runtime_limit_unless(Manager *m, const char *group, const ch
                 limit_key_free(m, container_of(n, LimitKey, node));
         else if (!orphan_remove(m, k))
                 return;
-        journal_limit_withdrawn(m, group, file, resource, unless_path);
+        manager_emit(m, limit_withdrawn, group, file, resource, unless_path);
 }
 
 bool manager_runtime_limit_known(Manager *m, const char *group, const char *file, const char *resource) {
@@ -704,7 +662,7 @@ static int log_runtime_write(Manager *m, const char *group, const char *file, co
                 }
         } else
                 manager_remember_runtime_limit(m, group, file, res);
-        journal_limit_written(m, group, file, text);
+        manager_emit(m, limit_written, group, file, text);
         return 0;
 }
 
@@ -784,8 +742,7 @@ void manager_request_excess_eviction(Manager *m, const char *group) {
                 if (rc_evict(m->engine, c, g, 0, &v, &n, NULL) < 0)
                         continue;
                 for (size_t i = 0; i < n; i++)
-                        (void) bus_send_signal(m, "EvictionRequested", "tsst", v[i].id, v[i].group->name, c->key,
-                                               v[i].amount);
+                        manager_emit(m, eviction_requested, v[i].id, v[i].group->name, c->key, v[i].amount);
                 char a[32], b[32];
                 snprintf(a, sizeof(a), "%" PRIu64, p->usage);
                 snprintf(b, sizeof(b), "%" PRIu64, p->max);
@@ -807,7 +764,7 @@ int manager_discovered_add(Manager *m, const char *key, uint64_t capacity) {
                 if (r < 0)
                         return log_warning_errno(r, "Discovered %s: %s", key, err.msg);
                 if (old != res->capacity)
-                        (void) bus_send_signal(m, "CapacityChanged", "st", res->key, res->capacity);
+                        manager_emit(m, capacity_changed, res);
                 if (old == 0 && res->capacity != 0)
                         (void) unit_settings_apply_resource(m, res);
                 else if (old != res->capacity)
@@ -819,7 +776,7 @@ int manager_discovered_add(Manager *m, const char *key, uint64_t capacity) {
                 return log_warning_errno(r, "Discovered %s: %s", key, err.msg);
         log_info("Discovered %s (capacity %" PRIu64 ").", res->key, res->capacity);
         cgroupfs_classify(m, res);
-        (void) bus_send_signal(m, "ResourceAdded", "st", res->key, res->capacity);
+        manager_emit(m, resource_added, res);
         (void) unit_settings_apply_resource(m, res);
         return 0;
 }

@@ -15,6 +15,7 @@
 #include "cgroupfs.h"
 #include "engine.h"
 #include "hash.h"
+#include "manager-events.h"
 #include "store.h"
 
 #define RESCTL_BUS_NAME "org.resctl.Manager"
@@ -140,7 +141,11 @@ typedef struct Manager {
         sd_event_source *dirty_timer;
 
         sd_bus_slot *name_owner_slot;
-        bool loading;                   /* replaying stores: record nothing */
+        /* Replaying the logs (no sinks yet): the kernel's files are not
+         * written, and the kernel's capacities win over old records. */
+        bool loading;
+        ManagerSink sinks[MANAGER_SINKS_MAX];   /* manager-events.h */
+        size_t n_sinks;
         struct Systemd *systemd;        /* systemd.c: the unit tree when systemd is on the bus */
         struct Cgroupfs *cgroupfs;      /* cgroupfs.c: the kernel's controllers, when it has them */
 
@@ -248,19 +253,17 @@ void auth_queries_free(Manager *m);
 int bus_manager_register(Manager *m);
 int bus_group_register(Manager *m);
 int bus_group_path(const char *name, char **ret);
-int bus_send_signal(Manager *m, const char *member, const char *types, ...);
 int bus_error_from_rc(sd_bus_error *error, int r, const rc_err *err);
 /* Reply size bound (ReplySizeMax=): what a group's ListGroups entry may
  * take, and the LimitsExceeded error of a reply over the bound. */
 uint64_t bus_group_entry_size(const rc_group *g);
 int bus_reply_too_large(Manager *m, sd_bus_error *error, size_t n, const char *what, uint64_t size,
                         const char *instead);
-void bus_group_flush_dirty(Manager *m);
-int bus_group_emit_events_changed(Manager *m, rc_group *g);
 
 /* manager-load.c: a start (hardware, the kernel's controllers, the logs
- * around the unit settings), then what changed while resctld was down. */
-int manager_load_state(Manager *m);
+ * around the unit settings) with no sinks, then the sinks are registered
+ * and what changed while resctld was down goes to them. */
+int manager_load_state(Manager *m, const ManagerSink *sinks, size_t n_sinks);
 
 /* unit-settings.c */
 int unit_settings_load(Manager *m);

@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "journal.h"
 #include "kparse.h"
 #include "log.h"
 #include "macro.h"
@@ -116,7 +115,7 @@ static int protection_add(Protection *p, const char *group, uint64_t delta) {
 }
 
 static void protection_record(Manager *m, const Protection *p) {
-        journal_protection(m, p->runtime, p->id, p->levels, p->n_levels);
+        manager_emit(m, protection_set, p->runtime, p->id, p->levels, p->n_levels);
 }
 
 void protect_foreach(Manager *m, bool runtime,
@@ -153,7 +152,8 @@ static int emit_changed(Manager *m, const char *unit, rc_counter *c, bool min, u
         uint64_t eff = g ? rc_group_effective_protection(m->engine, g, c, min) : 0;
         if (ret)
                 *ret = eff;
-        return bus_send_signal(m, "ProtectionChanged", "sst", unit, c->key, eff);
+        manager_emit(m, protection_changed, unit, c->key, eff);
+        return 0;
 }
 
 /* Sets the group's low (min) of c to v: as a unit setting (a drop-in, as
@@ -291,7 +291,7 @@ int unprotect(Manager *m, const char *unit, const char *key, uint64_t flags, sd_
                 free(l->group);
                 p->n_levels--;
         }
-        journal_protection_removed(m, p->runtime, p->id);
+        manager_emit(m, protection_removed, p->runtime, p->id);
         protection_drop(m, p);
         return emit_changed(m, unit, c, min, NULL);
 }

@@ -94,7 +94,8 @@ static Manager *load(void) {
         FUZZ_ASSERT(m->state_dir && m->runtime_dir && m->unit_path && m->control_dir && m->runtime_control_dir &&
                             m->cgroup_root,
                     "out of memory");
-        int r = manager_load_state(m);
+        const ManagerSink sinks[] = { journal_sink(m) };
+        int r = manager_load_state(m, sinks, ELEMENTSOF(sinks));
         FUZZ_ASSERT(r >= 0, "manager_load_state: %s", strerror(-r));
         return m;
 }
