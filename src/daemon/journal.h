@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* journal.c: the one file that knows the record alphabet of the two logs
- * (built on store.c) and the only caller of store_append().
+/* journal.c, journal-replay.c: the record alphabet of the two logs (built
+ * on store.c). journal.c writes them, the only caller of store_append();
+ * journal-replay.c reads them at start.
  *
  * The state store (state dir) holds registered resources and PERSIST
  * charges; the runtime store (runtime dir, gone at reboot) holds
@@ -59,6 +60,8 @@ static inline void journal_replay_freep(JournalReplay **l) {
 
 /* After a commit: rewrites a log that grew enough past its last compaction. */
 int journal_maybe_compact(struct Manager *m);
+/* Rewrites runtime.log now (the replay's leftovers: journal-replay.c). */
+int journal_compact_runtime(struct Manager *m);
 /* The compaction dumps (store_dump_fn, userdata the Manager); fuzz-state
  * calls them directly. */
 int journal_dump_state(Store *s, void *userdata);

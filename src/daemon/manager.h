@@ -2,10 +2,12 @@
 #pragma once
 
 /* The daemon's state: the engine and everything around it that has side
- * effects (bus, stores, owners, unit settings). Data flows one way:
- * bus calls -> manager -> engine; the manager turns results into replies,
- * store records and signals, and sends replies only once the records are
- * durable (manager_commit()). */
+ * effects (bus, stores, owners, unit settings). bus calls -> manager ->
+ * engine; every change leaves the manager as an event (manager-events.h)
+ * to the sinks resctld.c registers: the journal sink writes the records
+ * (journal.c), the bus sink queues the signals (bus-signals.c). Replies
+ * and signals are sent only once the records are durable
+ * (manager_commit()). */
 
 #include <stdbool.h>
 #include <sys/types.h>
