@@ -46,8 +46,8 @@ int journal_rename(struct Manager *m, const char *tmp, const char *path);
  * is applied (runtime limits over the unit settings, charges in id order
  * without limit checks: they were acknowledged under the limits of their
  * time). After the first commit, journal_replay_finish() removes the
- * drop-in temporaries of calls a crash cut short (1: it did, unit settings
- * may clean the other temporaries). */
+ * drop-in temporaries of calls a crash cut short (>= 0: it did, and the
+ * unit settings may clean the other temporaries). */
 typedef struct JournalReplay JournalReplay;
 int journal_replay_state(struct Manager *m, JournalReplay **ret);
 int journal_replay_runtime(JournalReplay *l);
