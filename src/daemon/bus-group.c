@@ -209,31 +209,3 @@ int bus_group_register(Manager *m) {
                 return r;
         return sd_bus_add_node_enumerator(m->bus, NULL, RESCTL_GROUP_PREFIX, group_enumerate, m);
 }
-
-static void emit_changed(Manager *m, const char *name, char **props) {
-        _cleanup_free_ char *path = NULL;
-        if (!m->bus || !rc_group_find(m->engine, name) || bus_group_path(name, &path) < 0)
-                return;
-        int r = sd_bus_emit_properties_changed_strv(m->bus, path, RESCTL_GROUP_IFACE, props);
-        if (r < 0)
-                log_debug_errno(r, "Cannot announce changes of %s: %s", name, strerror(-r));
-}
-
-int bus_group_emit_events_changed(Manager *m, rc_group *g) {
-        if (m->loading)
-                return 0;
-        char *props[] = { (char *) "Events", (char *) "EventsLocal", NULL };
-        emit_changed(m, g->name, props);
-        return 0;
-}
-
-void bus_group_flush_dirty(Manager *m) {
-        char *props[] = { (char *) "Usage", (char *) "Peak", (char *) "Max", (char *) "Min", (char *) "Low", NULL };
-        for (size_t b = 0; b < m->dirty_groups.n_buckets; b++)
-                for (HashNode *n = m->dirty_groups.buckets[b], *next; n; n = next) {
-                        next = n->next;
-                        emit_changed(m, (const char *) (n + 1), props);
-                        free(n);
-                }
-        hashmap_done(&m->dirty_groups);
-}

@@ -20,6 +20,7 @@
 #include "manager.h"
 #include "unit-charges.h"
 #include "unit-lookup.h"
+#include "protect.h"
 
 #define ACTION_CHARGE "org.resctl.charge"
 #define ACTION_EVICT "org.resctl.evict"
@@ -49,22 +50,6 @@ int bus_error_from_rc(sd_bus_error *error, int r, const rc_err *err) {
         default:
                 return sd_bus_error_set_errnof(error, -r, "%s", msg);
         }
-}
-
-int bus_send_signal(Manager *m, const char *member, const char *types, ...) {
-        if (!m->bus || m->loading)
-                return 0;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *s = NULL;
-        int r = sd_bus_message_new_signal(m->bus, &s, RESCTL_MANAGER_PATH, RESCTL_MANAGER_IFACE, member);
-        if (r < 0)
-                return r;
-        va_list ap;
-        va_start(ap, types);
-        r = sd_bus_message_appendv(s, types, ap);
-        va_end(ap);
-        if (r < 0)
-                return r;
-        return manager_queue(m, s);
 }
 
 static int reply_queue(Manager *m, sd_bus_message *call, const char *types, ...) {
@@ -677,7 +662,7 @@ static int migrate(Manager *m, rc_charge **v, size_t n, const char *dst, uid_t u
                 return charge_error(error, r, &refusal, &err);
         }
         for (size_t i = 0; i < n; i++) {
-                record_migrate(m, v[i]);
+                manager_emit(m, migrated, v[i]);
                 manager_mark_dirty_path(m, v[i]->group);
         }
         return 0;
@@ -791,8 +776,7 @@ static int method_evict(sd_bus_message *msg, void *userdata, sd_bus_error *error
         for (size_t i = 0; i < n && r >= 0; i++) {
                 r = sd_bus_message_append(reply, "(tst)", v[i].id, v[i].group->name, v[i].amount);
                 if (r >= 0)
-                        r = bus_send_signal(m, "EvictionRequested", "tsst", v[i].id, v[i].group->name, c->key,
-                                            v[i].amount);
+                        manager_emit(m, eviction_requested, v[i].id, v[i].group->name, c->key, v[i].amount);
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);

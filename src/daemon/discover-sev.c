@@ -22,6 +22,7 @@
 #include <cpuid.h>
 #endif
 
+#include "discover-internal.h"
 #include "discover.h"
 #include "kparse.h"
 #include "macro.h"
@@ -95,7 +96,7 @@ int discovery_read_file(const char *path, char *buf, size_t size) {
 
 /* misc.capacity lines: "<name> <value>". Returns 0 and fills what it found,
  * or a negative errno if the file is unreadable or malformed. */
-static int parse_misc_capacity(char *text, uint64_t *sev, uint64_t *sev_es) {
+int parse_misc_capacity(char *text, uint64_t *sev, uint64_t *sev_es) {
         *sev = *sev_es = 0;
         for (char *line = text, *next; line && *line; line = next) {
                 next = strchr(line, '\n');

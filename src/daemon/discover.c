@@ -28,6 +28,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "discover-internal.h"
 #include "discover.h"
 #include "kparse.h"
 #include "log.h"
@@ -36,33 +37,7 @@
 #define SYSFS_ROOT "/sys"
 #define UDEV_CONTROL "/run/udev/control"
 #define RESCTL_TAG "resctl"
-#define REGIONS_MAX 16
 #define UEVENTS_PER_DISPATCH 64
-
-typedef struct Region {
-        char name[64];                  /* vram, vram0, ... */
-        char key[300];                  /* dmem/drm/<unique>/<name>, rdma/<dev>, misc/sev */
-        uint64_t capacity;
-} Region;
-
-typedef struct Origin {
-        struct Origin *next;
-        char *id;
-        char **keys;
-        size_t n_keys;
-} Origin;
-
-struct Discovery {
-        DiscoveryCallbacks cb;
-        void *userdata;
-        char *cgroup_root;
-        struct udev *udev;
-        struct udev_monitor *monitor;
-        const char *monitor_kind;       /* "udev" or "kernel" */
-        const char *monitor_reason;     /* why that one */
-        sd_event_source *source;
-        Origin *origins;
-};
 
 static void origin_free(Origin *o) {
         if (!o)
@@ -98,7 +73,7 @@ static const Origin *key_owner(Discovery *d, const char *key, const char *except
 
 /* Makes id own exactly the keys of regions (n == 0: forget it). Returns how
  * many keys it owns now. */
-static size_t origin_set(Discovery *d, const char *id, const Region *regions, size_t n) {
+size_t origin_set(Discovery *d, const char *id, const Region *regions, size_t n) {
         Origin **p = origin_find(d, id), *old = *p;
         Origin *o = calloc(1, sizeof(*o));
         if (o) {
@@ -139,7 +114,7 @@ static size_t origin_set(Discovery *d, const char *id, const Region *regions, si
         return n_keys;
 }
 
-static void origin_drop(Discovery *d, const char *id) {
+void origin_drop(Discovery *d, const char *id) {
         (void) origin_set(d, id, NULL, 0);
 }
 
@@ -165,7 +140,7 @@ static bool is_card_name(const char *s) {
         return true;
 }
 
-static bool region_name_ok(const char *s) {
+bool region_name_ok(const char *s) {
         size_t n = strlen(s);
         if (n == 0 || n >= sizeof(((Region *) NULL)->name))
                 return false;
@@ -196,16 +171,8 @@ static int region_size_parse(const char *text, uint64_t *ret) {
 
 /* ---- GPUs ---- */
 
-typedef struct Gpu {
-        const char *card;               /* card0 */
-        const char *unique;             /* the parent's name: a PCI address */
-        const char *driver;             /* "" when none */
-        const char *dir;                /* the parent's syspath (= cardN/device) */
-        const char *card_dir;
-} Gpu;
-
 /* A size attribute: 1 found, 0 absent, <0 unusable (warned). */
-static int gpu_read_size(const Gpu *g, const char *dir, const char *rel, uint64_t *ret) {
+int gpu_read_size(const Gpu *g, const char *dir, const char *rel, uint64_t *ret) {
         char path[4096], buf[64], s[40];
         snprintf(path, sizeof(path), "%s/%s", dir, rel);
         int r = discovery_read_file(path, buf, sizeof(buf));
@@ -291,7 +258,7 @@ static int gpu_regions_from_sysfs(const Gpu *g, Region *regions) {
 }
 
 /* RESCTL_DMEM_REGIONS="vram=17179869184 vram1=8G vram0": number of regions, or <0 (warned). */
-static int gpu_regions_from_property(const Gpu *g, const char *value, Region *regions) {
+int gpu_regions_from_property(const Gpu *g, const char *value, Region *regions) {
         _cleanup_free_ char *copy = strdup(value);
         if (!copy)
                 return log_oom();
@@ -338,7 +305,7 @@ static int gpu_regions_from_property(const Gpu *g, const char *value, Region *re
 
 /* Regions the kernel's dmem controller knows for this device: count, or 0
  * when it has none (or no dmem controller). */
-static int gpu_regions_from_dmem_capacity(const char *cgroup_root, const Gpu *g, Region *regions) {
+int gpu_regions_from_dmem_capacity(const char *cgroup_root, const Gpu *g, Region *regions) {
         char path[4096];
         snprintf(path, sizeof(path), "%s/dmem.capacity", cgroup_root);
         _cleanup_(fclosep) FILE *f = fopen(path, "re");

@@ -28,7 +28,7 @@ static void kernel_capacity_set(Manager *m, rc_resource *r, uint64_t cap) {
                 return;
         }
         log_info("%s: the kernel's capacity is %" PRIu64 " now (was %" PRIu64 ").", r->key, cap, old);
-        (void) bus_send_signal(m, "CapacityChanged", "st", r->key, r->capacity);
+        manager_emit(m, capacity_changed, r);
         if (old == 0 && r->capacity != 0)
                 (void) unit_settings_apply_resource(m, r);
         else
@@ -47,14 +47,15 @@ static void on_capacity(void *userdata, const char *key, uint64_t capacity) {
 /* A refusal at this level: the kernel does not say the amount asked for;
  * every in-tree user of misc (KVM's SEV ASIDs, TDX keys) charges 1. */
 static void on_refused(void *userdata, const char *group, const char *key, uint64_t limit) {
-        (void) bus_send_signal(userdata, "LimitHit", "sstst", group, key, (uint64_t) 1, group, limit);
+        Manager *m = userdata;
+        manager_emit(m, limit_hit, group, key, (uint64_t) 1, group, limit);
 }
 
 static void on_events_changed(void *userdata, const char *group) {
         Manager *m = userdata;
         rc_group *g = rc_group_find(m->engine, group);
         if (g)
-                (void) bus_group_emit_events_changed(m, g);
+                manager_emit(m, events_changed, g);
 }
 
 static void on_cgroup_appeared(void *userdata, const char *parent, const char *name) {

@@ -9,12 +9,14 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
+#include "journal.h"
 #include "kparse.h"
 #include "log.h"
 #include "log-unit.h"
 #include "macro.h"
 #include "manager.h"
 #include "unit-settings.h"
+#include "protect.h"
 
 /* After this many queued replies, commit at once instead of waiting for
  * the bus to run dry, so that a flood cannot delay every reply. */
@@ -306,7 +308,7 @@ int manager_commit(Manager *m) {
                 sd_bus_message_unref(m->outgoing[i]);
         }
         m->n_outgoing = 0;
-        return manager_maybe_compact(m);
+        return journal_maybe_compact(m);
 }
 
 /* The largest records one call appends, as a rule: reserved ahead in each
@@ -335,45 +337,8 @@ int manager_check_storage(Manager *m, sd_bus_error *error) {
                                  strerror(-r));
 }
 
-/* Usage and Peak changes of each level are announced at most every 100 ms. */
-static int on_dirty_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        bus_group_flush_dirty(userdata);
-        return 0;
-}
-
-typedef struct NameEntry {
-        HashNode node;
-        char name[];
-} NameEntry;
-
-static bool name_entry_eq(const HashNode *n, const void *key) {
-        return streq(container_of(n, NameEntry, node)->name, key);
-}
-
 void manager_mark_dirty_path(Manager *m, rc_group *g) {
-        if (m->loading || !m->bus)
-                return;
-        for (; g; g = g->parent) {
-                uint64_t h = hash_string(g->name);
-                if (hashmap_get(&m->dirty_groups, h, g->name, name_entry_eq))
-                        continue;
-                NameEntry *e = malloc(sizeof(*e) + strlen(g->name) + 1);
-                if (!e)
-                        return;
-                strcpy(e->name, g->name);
-                if (hashmap_put(&m->dirty_groups, &e->node, h) < 0) {
-                        free(e);
-                        return;
-                }
-        }
-        if (!m->dirty_timer) {
-                if (sd_event_add_time_relative(m->event, &m->dirty_timer, CLOCK_MONOTONIC, 100 * 1000, 10 * 1000,
-                                               on_dirty_timer, m) < 0)
-                        return;
-        } else if (sd_event_source_get_enabled(m->dirty_timer, NULL) == 0) {
-                (void) sd_event_source_set_time_relative(m->dirty_timer, 100 * 1000);
-                (void) sd_event_source_set_enabled(m->dirty_timer, SD_EVENT_ONESHOT);
-        }
+        manager_emit(m, usage_changed, g);
 }
 
 const char *manager_unit_slice(Manager *m, const char *unit);
@@ -386,7 +351,7 @@ int manager_group_get(Manager *m, const char *name, rc_group **ret, rc_err *err)
         return rc_group_get(m->engine, name, slice, ret, err);
 }
 
-/* Peaks raised and events counted are state too: log the levels that changed. */
+/* Peaks raised and events counted are state too: record the levels that changed. */
 typedef struct PathStats {
         rc_group *group;
         uint64_t peak, events, events_local;
@@ -401,20 +366,12 @@ static size_t path_stats(rc_group *g, const rc_counter *c, PathStats *s, size_t 
         return n;
 }
 
-static void record_pool(Manager *m, rc_group *g, const rc_counter *c) {
-        const rc_pool *p = rc_group_pool_peek(g, c);
-        if (!p || m->loading || !m->runtime_store)
-                return;
-        store_append(m->runtime_store, "P %s %s %" PRIu64 " %" PRIu64 " %" PRIu64, g->name, c->key, p->peak,
-                     p->events, p->events_local);
-}
-
 static void record_changed_stats(Manager *m, const PathStats *before, size_t n, const rc_counter *c) {
         for (size_t i = 0; i < n; i++) {
                 const rc_pool *p = rc_group_pool_peek(before[i].group, c);
                 if (p && (p->peak != before[i].peak || p->events != before[i].events ||
                           p->events_local != before[i].events_local))
-                        record_pool(m, before[i].group, c);
+                        manager_emit(m, stats_changed, before[i].group, c);
         }
 }
 
@@ -427,12 +384,10 @@ int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint
                               err);
         record_changed_stats(m, before, n, c);
         if (r == -EBUSY) {
-                if (!m->loading && m->runtime_store)
-                        store_append(m->runtime_store, "F %s %" PRIu64, c->key, c->refused);
+                manager_emit(m, refused, c);
                 for (rc_group *i = refusal->limit_group; i; i = i->parent)
-                        (void) bus_group_emit_events_changed(m, i);
-                (void) bus_send_signal(m, "LimitHit", "sstst", g->name, c->key, amount, refusal->limit_group->name,
-                                       refusal->limit);
+                        manager_emit(m, events_changed, i);
+                manager_emit(m, limit_hit, g->name, c->key, amount, refusal->limit_group->name, refusal->limit);
                 log_unit_event(LOG_NOTICE, MESSAGE_ID_CHARGE_REFUSED, g->name, c->key, 0,
                                "%s: refused a charge of %" PRIu64 " %s: %s", g->name, amount, c->key, err->msg);
         }
@@ -443,7 +398,7 @@ int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint
         if (owner)
                 owner_add_charge(owner, ch->id);
         charge_set_uid(m, ch, uid);
-        record_charge(m, ch);
+        manager_emit(m, charged, ch);
         log_unit_event(LOG_DEBUG, NULL, g->name, c->key, ch->id, "Charge %" PRIu64 ": %s %s +%" PRIu64 ".", ch->id, g->name, c->key,
                          amount);
         manager_mark_dirty_path(m, g);
@@ -456,9 +411,7 @@ void manager_release(Manager *m, rc_charge *ch, uint64_t amount, const char *rea
         uint64_t released = amount == 0 || amount >= ch->amount ? ch->amount : amount;
         if (released == ch->amount)
                 charge_forget_uid(m, ch);
-        (void) bus_send_signal(m, "ChargeReleased", "tssts", ch->id, ch->group->name, ch->counter->key, released,
-                               reason);
-        record_uncharge(m, ch, amount);
+        manager_emit(m, released, ch, amount, released, reason);
         manager_mark_dirty_path(m, ch->group);
         rc_charge_uncharge(m->engine, ch, amount);
 }
@@ -467,15 +420,8 @@ static void release_cb(rc_charge *ch, void *userdata) {
         Manager *m = userdata;
         charge_forget_uid(m, ch);
         uint64_t amount = ch->amount;
-        (void) bus_send_signal(m, "ChargeReleased", "tssts", ch->id, ch->group->name, ch->counter->key, amount,
-                               "resource-removed");
-        record_uncharge(m, ch, 0);
+        manager_emit(m, released, ch, 0, amount, "resource-removed");
         manager_mark_dirty_path(m, ch->group);
-}
-
-static void record_resource(Manager *m, const rc_resource *r) {
-        if (!m->loading && m->state_store)
-                store_append(m->state_store, "R %s %" PRIu64, r->key, r->capacity);
 }
 
 int manager_register_resource(Manager *m, const char *key, uint64_t capacity, rc_err *err) {
@@ -497,11 +443,11 @@ int manager_register_resource(Manager *m, const char *key, uint64_t capacity, rc
         res->tag |= RESOURCE_MANUAL;   /* never removed by discovery, kept in the state store */
         if (created)
                 manager_cgroupfs_classify(m, res);
-        record_resource(m, res);
+        manager_emit(m, resource_set, res);
         if (created)
-                (void) bus_send_signal(m, "ResourceAdded", "st", res->key, res->capacity);
+                manager_emit(m, resource_added, res);
         else if (old != res->capacity)
-                (void) bus_send_signal(m, "CapacityChanged", "st", res->key, res->capacity);
+                manager_emit(m, capacity_changed, res);
         /* Unit settings wait for their resource (misc: for a capacity). */
         if (created || (old == 0 && res->capacity != 0))
                 (void) unit_settings_apply_resource(m, res);
@@ -523,9 +469,9 @@ int manager_set_capacity(Manager *m, const char *key, uint64_t capacity, rc_err 
         r = rc_resource_set_capacity(m->engine, res, capacity, err);
         if (r < 0)
                 return r;
-        record_resource(m, res);
+        manager_emit(m, resource_set, res);
         if (old != res->capacity)
-                (void) bus_send_signal(m, "CapacityChanged", "st", res->key, res->capacity);
+                manager_emit(m, capacity_changed, res);
         /* misc limits can be stored only while the capacity is non-zero. */
         if (old == 0 && capacity != 0)
                 (void) unit_settings_apply_resource(m, res);
@@ -546,16 +492,13 @@ int manager_unregister_resource(Manager *m, const char *key, rc_err *err) {
         _cleanup_free_ char *k = strdup(res->key);
         if (!k)
                 return rc_errf(err, ENOMEM, "out of memory");
-        if (!m->loading && m->state_store && res->tag & RESOURCE_MANUAL)
-                store_append(m->state_store, "D %s", k);
         /* Its peaks and events go too: a later registration starts afresh. */
-        if (!m->loading && m->runtime_store)
-                store_append(m->runtime_store, "D %s", k);
+        manager_emit(m, resource_unregistering, k, res->tag & RESOURCE_MANUAL);
         /* So do the limits WriteFile gave it (the D record says so at
          * replay): registered again, it starts from the unit settings. */
         forget_resource_limits(m, k);
         rc_resource_unregister(m->engine, res, release_cb, m);
-        (void) bus_send_signal(m, "ResourceRemoved", "s", k);
+        manager_emit(m, resource_removed, k);
         return 0;
 }
 
@@ -611,13 +554,7 @@ void manager_forget_runtime_limit_unless(Manager *m, const char *group, const ch
                 limit_key_free(m, container_of(n, LimitKey, node));
         else if (!orphan_remove(m, k))
                 return;
-        if (m->loading || !m->runtime_store)
-                return;
-        _cleanup_free_ char *hex = unless_path ? hex_encode(unless_path) : NULL;
-        if (hex)
-                store_append(m->runtime_store, "w %s %s %s %s", group, file, resource, hex);
-        else
-                store_append(m->runtime_store, "w %s %s %s", group, file, resource);
+        manager_emit(m, limit_withdrawn, group, file, resource, unless_path);
 }
 
 bool manager_runtime_limit_known(Manager *m, const char *group, const char *file, const char *resource) {
@@ -713,8 +650,7 @@ static bool runtime_limit_of_resource_known(Manager *m, const char *group, const
 /* Remember a WriteFile limit and log it, as its resource's keys. */
 static int log_runtime_write(Manager *m, const char *group, const char *file, const char *text, rc_err *err) {
         _cleanup_free_ char *res = limit_line_resource(text);
-        _cleanup_free_ char *hex = hex_encode(text);
-        if (!res || !hex)
+        if (!res)
                 return rc_errf(err, ENOMEM, "out of memory");
         if (streq(file, "rdma.max")) {
                 for (size_t i = 0; i < ELEMENTSOF(rdma_kinds); i++) {
@@ -725,8 +661,7 @@ static int log_runtime_write(Manager *m, const char *group, const char *file, co
                 }
         } else
                 manager_remember_runtime_limit(m, group, file, res);
-        if (!m->loading && m->runtime_store)
-                store_append(m->runtime_store, "W %s %s %s", group, file, hex);
+        manager_emit(m, limit_written, group, file, text);
         return 0;
 }
 
@@ -806,8 +741,7 @@ void manager_request_excess_eviction(Manager *m, const char *group) {
                 if (rc_evict(m->engine, c, g, 0, &v, &n, NULL) < 0)
                         continue;
                 for (size_t i = 0; i < n; i++)
-                        (void) bus_send_signal(m, "EvictionRequested", "tsst", v[i].id, v[i].group->name, c->key,
-                                               v[i].amount);
+                        manager_emit(m, eviction_requested, v[i].id, v[i].group->name, c->key, v[i].amount);
                 char a[32], b[32];
                 snprintf(a, sizeof(a), "%" PRIu64, p->usage);
                 snprintf(b, sizeof(b), "%" PRIu64, p->max);
@@ -829,7 +763,7 @@ int manager_discovered_add(Manager *m, const char *key, uint64_t capacity) {
                 if (r < 0)
                         return log_warning_errno(r, "Discovered %s: %s", key, err.msg);
                 if (old != res->capacity)
-                        (void) bus_send_signal(m, "CapacityChanged", "st", res->key, res->capacity);
+                        manager_emit(m, capacity_changed, res);
                 if (old == 0 && res->capacity != 0)
                         (void) unit_settings_apply_resource(m, res);
                 else if (old != res->capacity)
@@ -841,7 +775,7 @@ int manager_discovered_add(Manager *m, const char *key, uint64_t capacity) {
                 return log_warning_errno(r, "Discovered %s: %s", key, err.msg);
         log_info("Discovered %s (capacity %" PRIu64 ").", res->key, res->capacity);
         manager_cgroupfs_classify(m, res);
-        (void) bus_send_signal(m, "ResourceAdded", "st", res->key, res->capacity);
+        manager_emit(m, resource_added, res);
         (void) unit_settings_apply_resource(m, res);
         return 0;
 }

@@ -2,10 +2,12 @@
 #pragma once
 
 /* The daemon's state: the engine and everything around it that has side
- * effects (bus, stores, owners, unit settings). Data flows one way:
- * bus calls -> manager -> engine; the manager turns results into replies,
- * store records and signals, and sends replies only once the records are
- * durable (manager_commit()). */
+ * effects (bus, stores, owners, unit settings). bus calls -> manager ->
+ * engine; every change leaves the manager as an event (manager-events.h)
+ * to the sinks resctld.c registers: the journal sink writes the records
+ * (journal.c), the bus sink queues the signals (bus-signals.c). Replies
+ * and signals are sent only once the records are durable
+ * (manager_commit()). */
 
 #include <stdbool.h>
 #include <sys/types.h>
@@ -17,6 +19,7 @@
 #include "engine.h"
 #include "hash.h"
 #include "owner.h"
+#include "manager-events.h"
 #include "store.h"
 #include "systemd.h"
 
@@ -129,7 +132,11 @@ typedef struct Manager {
         sd_event_source *dirty_timer;
 
         sd_bus_slot *name_owner_slot;
-        bool loading;                   /* replaying stores: record nothing */
+        /* Replaying the logs (no sinks yet): the kernel's files are not
+         * written, and the kernel's capacities win over old records. */
+        bool loading;
+        ManagerSink sinks[MANAGER_SINKS_MAX];   /* manager-events.h */
+        size_t n_sinks;
         struct Systemd *systemd;        /* systemd.c: the unit tree when systemd is on the bus */
         void (*systemd_ready)(struct Manager *m);       /* manager_systemd_start()'s ready */
         struct Cgroupfs *cgroupfs;      /* cgroupfs.c: the kernel's controllers, when it has them */
@@ -239,30 +246,17 @@ void auth_queries_free(Manager *m);
 int bus_manager_register(Manager *m);
 int bus_group_register(Manager *m);
 int bus_group_path(const char *name, char **ret);
-int bus_send_signal(Manager *m, const char *member, const char *types, ...);
 int bus_error_from_rc(sd_bus_error *error, int r, const rc_err *err);
 /* Reply size bound (ReplySizeMax=): what a group's ListGroups entry may
  * take, and the LimitsExceeded error of a reply over the bound. */
 uint64_t bus_group_entry_size(const rc_group *g);
 int bus_reply_too_large(Manager *m, sd_bus_error *error, size_t n, const char *what, uint64_t size,
                         const char *instead);
-void bus_group_flush_dirty(Manager *m);
-int bus_group_emit_events_changed(Manager *m, rc_group *g);
 
-/* persist.c: store records and replay */
-int manager_load_state(Manager *m);
-int manager_maybe_compact(Manager *m);
-void record_charge(Manager *m, const rc_charge *ch);
-void record_uncharge(Manager *m, const rc_charge *ch, uint64_t amount);
-void record_migrate(Manager *m, const rc_charge *ch);
-
-/* protect.c: Protect/Unprotect (flags 0x1 RUNTIME, 0x2 MIN) and their records. */
-int protect(Manager *m, const char *unit, const char *key, uint64_t amount, uint64_t flags, uint64_t *ret,
-            sd_bus_error *error);
-int unprotect(Manager *m, const char *unit, const char *key, uint64_t flags, sd_bus_error *error);
-int protect_load_record(Manager *m, char **f, size_t n, bool runtime);
-void protect_dump(Manager *m, Store *s, bool runtime);
-void protect_free_all(Manager *m);
+/* manager-load.c: a start (hardware, the kernel's controllers, the logs
+ * around the unit settings) with no sinks, then the sinks are registered
+ * and what changed while resctld was down goes to them. */
+int manager_load_state(Manager *m, const ManagerSink *sinks, size_t n_sinks);
 
 /* manager-hardware.c: --hardware=demo and --hardware=auto (discover.h)
  * register what they find through the manager. */

@@ -8,7 +8,8 @@
  * remembered per unit, key and kind,
  * so that Unprotect takes back exactly that and leaves the rest alone.
  *
- * Records (state.log, or runtime.log for RUNTIME ones):
+ * Records (state.log, or runtime.log for RUNTIME ones; journal.c writes
+ * and reads them):
  *   T unit key kind n group delta...   the unit's protection, whole
  *   t unit key kind                    gone (Unprotect)
  * kind is "low" or "min"; deltas add up over repeated Protect calls. */
@@ -23,16 +24,12 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "protect.h"
 #include "unit-conf.h"
 #include "unit-settings.h"
 
 #define PROTECT_RUNTIME UINT64_C(0x1)
 #define PROTECT_MIN UINT64_C(0x2)
-
-typedef struct ProtectLevel {
-        char *group;
-        uint64_t delta;
-} ProtectLevel;
 
 typedef struct Protection {
         HashNode node;
@@ -118,62 +115,34 @@ static int protection_add(Protection *p, const char *group, uint64_t delta) {
         return 0;
 }
 
-static Store *protection_store(Manager *m, const Protection *p) {
-        return p->runtime ? m->runtime_store : m->state_store;
-}
-
-static void protection_append(Store *s, const Protection *p) {
-        _cleanup_free_ char *text = NULL;
-        size_t size = 0;
-        FILE *f = open_memstream(&text, &size);
-        if (!f)
-                return;
-        fprintf(f, "T %s %zu", p->id, p->n_levels);
-        for (size_t i = 0; i < p->n_levels; i++)
-                fprintf(f, " %s %" PRIu64, p->levels[i].group, p->levels[i].delta);
-        if (fclose(f) == 0)
-                store_append(s, "%s", text);
-}
-
 static void protection_record(Manager *m, const Protection *p) {
-        Store *s = protection_store(m, p);
-        if (!m->loading && s)
-                protection_append(s, p);
+        manager_emit(m, protection_set, p->runtime, p->id, p->levels, p->n_levels);
 }
 
-void protect_dump(Manager *m, Store *s, bool runtime) {
+void protect_foreach(Manager *m, bool runtime,
+                     void (*fn)(void *userdata, bool runtime, const char *id, const ProtectLevel *levels,
+                                size_t n_levels),
+                     void *userdata) {
         hashmap_for_each(node, &m->protections) {
                 Protection *p = container_of(node, Protection, node);
                 if (p->runtime == runtime)
-                        protection_append(s, p);
+                        fn(userdata, runtime, p->id, p->levels, p->n_levels);
         }
 }
 
-int protect_load_record(Manager *m, char **f, size_t n, bool runtime) {
-        /* T unit key kind n (group delta)... | t unit key kind */
-        if (n < 4 || (!streq(f[3], "low") && !streq(f[3], "min")))
-                return -EBADMSG;
-        bool min = streq(f[3], "min");
-        _cleanup_free_ char *id = protection_id(f[1], f[2], min);
-        if (!id)
-                return -ENOMEM;
-        Protection *old = protection_find(m, id);
+void protect_restore_removed(Manager *m, const char *unit, const char *key, bool min) {
+        _cleanup_free_ char *id = protection_id(unit, key, min);
+        Protection *old = id ? protection_find(m, id) : NULL;
         if (old)
                 protection_drop(m, old);
-        if (f[0][0] == 't')
-                return n == 4 ? 0 : -EBADMSG;
-        uint64_t k;
-        if (n < 5 || rc_kstrtou64(f[4], 10, &k) < 0 || k > (n - 5) / 2 || n != 5 + 2 * k)
-                return -EBADMSG;
-        Protection *p;
-        int r = protection_new(m, f[1], f[2], min, runtime, &p);
-        for (size_t i = 0; r >= 0 && i < k; i++) {
-                uint64_t delta;
-                if (rc_kstrtou64(f[6 + 2 * i], 10, &delta) < 0)
-                        r = -EBADMSG;
-                else
-                        r = protection_add(p, f[5 + 2 * i], delta);
-        }
+}
+
+int protect_restore(Manager *m, const char *unit, const char *key, bool min, bool runtime,
+                    const ProtectLevel *levels, size_t n_levels) {
+        Protection *p = NULL;
+        int r = protection_new(m, unit, key, min, runtime, &p);
+        for (size_t i = 0; r >= 0 && i < n_levels; i++)
+                r = protection_add(p, levels[i].group, levels[i].delta);
         if (r < 0 && p)
                 protection_drop(m, p);
         return r;
@@ -184,7 +153,8 @@ static int emit_changed(Manager *m, const char *unit, rc_counter *c, bool min, u
         uint64_t eff = g ? rc_group_effective_protection(m->engine, g, c, min) : 0;
         if (ret)
                 *ret = eff;
-        return bus_send_signal(m, "ProtectionChanged", "sst", unit, c->key, eff);
+        manager_emit(m, protection_changed, unit, c->key, eff);
+        return 0;
 }
 
 /* Sets the group's low (min) of c to v: as a unit setting (a drop-in, as
@@ -322,9 +292,7 @@ int unprotect(Manager *m, const char *unit, const char *key, uint64_t flags, sd_
                 free(l->group);
                 p->n_levels--;
         }
-        Store *s = protection_store(m, p);
-        if (!m->loading && s)
-                store_append(s, "t %s", p->id);
+        manager_emit(m, protection_removed, p->runtime, p->id);
         protection_drop(m, p);
         return emit_changed(m, unit, c, min, NULL);
 }

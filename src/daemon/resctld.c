@@ -12,7 +12,9 @@
 #include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 
+#include "bus-signals.h"
 #include "discover.h"
+#include "journal.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -252,7 +254,9 @@ static int run(int argc, char *argv[]) {
 
         /* Declared after m, so freed before it. */
         _cleanup_(manager_discovery_freep) Manager *discovery_owner = m;
-        r = manager_load_state(m);
+        /* The sinks of the manager's events: records first, then signals. */
+        const ManagerSink sinks[] = { journal_sink(m), bus_signals_sink(m) };
+        r = manager_load_state(m, sinks, ELEMENTSOF(sinks));
         if (r < 0)
                 return log_error_errno(r, "Cannot load state: %s", strerror(-r)), 1;
         if (connect_bus(m) < 0)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "dropin.h"
+#include "journal.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -318,7 +319,7 @@ void unit_settings_clean_temporaries(Manager *m) {
 
 /* The runtime limits the call's unit settings take over are forgotten
  * before any drop-in appears, each on the condition that its drop-in's
- * temporary file was renamed (persist.c: a w record naming a file that is
+ * temporary file was renamed (journal.c: a w record naming a file that is
  * still there is void): a crash between the two changes neither. */
 typedef struct Forgotten {
         char *file, *name;
@@ -394,14 +395,11 @@ static int record_renames(Manager *m, const DropInFile *files, size_t n) {
         if (!m->state_store || n < 2)
                 return 0;
         size_t mark = store_mark(m->state_store);
-        for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *tmp = hex_encode(files[i].tmp), *path = hex_encode(files[i].path);
-                if (!tmp || !path) {
+        for (size_t i = 0; i < n; i++)
+                if (journal_rename(m, files[i].tmp, files[i].path) < 0) {
                         store_rollback(m->state_store, mark);
                         return -ENOMEM;
                 }
-                store_append(m->state_store, "N %s %s", tmp, path);
-        }
         int r = store_commit(m->state_store);
         if (r < 0)
                 store_rollback(m->state_store, mark);

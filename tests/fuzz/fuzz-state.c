@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /* The state and runtime logs and their replay (src/daemon/store.c,
- * src/daemon/persist.c), as a start of resctld runs them: the input becomes
+ * src/daemon/journal.c), as a start of resctld runs them: the input becomes
  * state.log and runtime.log in a fresh state directory, and the real
- * manager_load_state() reads them. persist.c is included to reach the
- * compaction dumps; the rest of the daemon is linked as it is.
+ * manager_load_state() reads them. The daemon is linked as it is;
+ * journal.h offers the compaction dumps.
  *
  * Input: the first byte is 'r' for raw files, anything else for records
  * whose CRC this target adds. Then lines; a line "==" ends state.log and
@@ -15,15 +15,24 @@
  * raw form the bytes are the files, CRCs and torn lines included.
  *
  * Checked, beyond memory safety: the state loaded, compacted into the logs
- * a running daemon would write (store_compact() with persist.c's dumps),
+ * a running daemon would write (store_compact() with journal.c's dumps),
  * and loaded again by a fresh manager, is the same state: resources and
  * capacities, every group's pools (limits, usage, peaks, events), every
  * charge (id, group, counter, amount, flags), refused counts, the next
  * charge id and the remembered runtime limits. */
 
-#include "persist.c"
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "fuzz.h"
+#include "journal.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
 
 /* manager.c's LimitKey (runtime_limits entries), which it keeps private. */
 typedef struct LimitKeyView {
@@ -85,7 +94,8 @@ static Manager *load(void) {
         FUZZ_ASSERT(m->state_dir && m->runtime_dir && m->unit_path && m->control_dir && m->runtime_control_dir &&
                             m->cgroup_root,
                     "out of memory");
-        int r = manager_load_state(m);
+        const ManagerSink sinks[] = { journal_sink(m) };
+        int r = manager_load_state(m, sinks, ELEMENTSOF(sinks));
         FUZZ_ASSERT(r >= 0, "manager_load_state: %s", strerror(-r));
         return m;
 }
@@ -280,9 +290,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         Manager *m = load();
         char *first = snapshot(m);
         /* What a long-running daemon would write instead of the logs as they were. */
-        int r = store_compact(m->state_store, dump_state_all, m);
+        int r = store_compact(m->state_store, journal_dump_state, m);
         FUZZ_ASSERT(r >= 0, "compacting state.log: %s", strerror(-r));
-        r = store_compact(m->runtime_store, dump_runtime, m);
+        r = store_compact(m->runtime_store, journal_dump_runtime, m);
         FUZZ_ASSERT(r >= 0, "compacting runtime.log: %s", strerror(-r));
         char *after_compact = snapshot(m);
         FUZZ_ASSERT(streq(first, after_compact), "compaction changed the state");

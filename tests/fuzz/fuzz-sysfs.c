@@ -3,9 +3,9 @@
 /* What hardware discovery reads from udev, sysfs and cgroupfs
  * (src/daemon/discover.c, src/daemon/discover-sev.c): the udev property
  * RESCTL_DMEM_REGIONS, a GPU's sysfs size attributes, the kernel's
- * dmem.capacity and misc.capacity, kvm_amd's boolean parameters. The two
- * files are included to reach their static parsers; the rest of the daemon
- * is linked as it is.
+ * dmem.capacity and misc.capacity, kvm_amd's boolean parameters. Their
+ * parsers and types are declared in discover-internal.h; the daemon is
+ * linked as it is.
  *
  * Input: the first byte picks what the rest is:
  *   'R' RESCTL_DMEM_REGIONS; the next byte picks the driver whose sysfs
@@ -24,10 +24,16 @@
  * bookkeeping (origin_set() with a real manager) become exactly those
  * resources and go again when the GPU does. */
 
-#include "discover-sev.c"
-#include "discover.c"
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "discover-internal.h"
 #include "fuzz.h"
+#include "log.h"
+#include "macro.h"
 #include "manager.h"
 
 /* The fixed sysfs of a GPU for bare region names in RESCTL_DMEM_REGIONS. */

@@ -1,16 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* What goes into the two stores, and how a start rebuilds the state from
- * them. The state store (state dir) holds registered resources and PERSIST
- * charges; the runtime store (runtime dir, gone at reboot) holds
- * process-owned charges, runtime limits, peaks and event counters.
- *
- * Records:  I next_id | R key capacity | D key
- *           C id group counter amount flags pid starttime [uid] | X id amount | M id group
- *           W group file hextext | w group file resource
- *           P group counter peak events events_local | F counter refused
- *           T/t: Protect's records (protect.c)
- *           (D in the runtime store: forget the stats of that resource)
+/* How a start rebuilds the state from the two logs (the record alphabet:
+ * journal.h). Reads records, writes none (journal.c does).
  *
  * Charges are collected while reading and restored at the end, in id
  * order, without limit checks: they were acknowledged under the limits of
@@ -21,8 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "discover.h"
+#include "journal.h"
 #include "kparse.h"
 #include "log.h"
 #include "macro.h"
@@ -30,6 +22,7 @@
 #include "unit-settings.h"
 
 
+#include "protect.h"
 
 /* A name seen in the records (group or key), stored once however many
  * charges name it; the group it resolves to is looked up once too. */
@@ -109,7 +102,7 @@ typedef struct PendingMigrate {
         Name *group;
 } PendingMigrate;
 
-typedef struct Loader {
+struct JournalReplay {
         PendingWrite *writes, **writes_tail;
         Manager *m;
         PendingCharge *charges;
@@ -123,7 +116,11 @@ typedef struct Loader {
         size_t n_migrates, allocated_migrates;
         char **stale_tmps;              /* drop-in temporaries of calls a crash cut short */
         size_t n_stale_tmps;
-} Loader;
+        char **stale;                   /* the same, once applied: removed after the first commit */
+        size_t n_stale;
+};
+
+typedef struct JournalReplay Loader;
 
 static int stale_tmp_add(Loader *l, char *tmp) {
         char **v = realloc(l->stale_tmps, (l->n_stale_tmps + 1) * sizeof(char *));
@@ -135,49 +132,6 @@ static int stale_tmp_add(Loader *l, char *tmp) {
         l->stale_tmps[l->n_stale_tmps++] = tmp;
         log_info("A SetUnitProperties call was cut short before %s became its drop-in: it did not happen.", tmp);
         return 0;
-}
-
-static Store *charge_store(Manager *m, const rc_charge *ch) {
-        return ch->flags & RC_CHARGE_PERSIST ? m->state_store : m->runtime_store;
-}
-
-/* Charge ids are never used twice, whatever restarts and reboots come:
- * state.log holds a mark above every id given out ("I", written in blocks
- * before the charge's own record), and a start continues above it. A move
- * recorded for one charge can then never find another. */
-#define ID_BLOCK 4096
-
-static void reserve_id(Manager *m, uint64_t id) {
-        if (id < m->ids_reserved || !m->state_store)
-                return;
-        m->ids_reserved = id + ID_BLOCK;
-        store_append(m->state_store, "I %" PRIu64, m->ids_reserved);
-}
-
-void record_charge(Manager *m, const rc_charge *ch) {
-        Store *s = charge_store(m, ch);
-        if (m->loading || !s)
-                return;
-        reserve_id(m, ch->id);
-        const Owner *o = owner_from_charge(ch);
-        store_append(s, "C %" PRIu64 " %s %s %" PRIu64 " %" PRIu32 " %d %" PRIu64 " %u", ch->id, ch->group->name,
-                     ch->counter->key, ch->amount, ch->flags, o ? (int) o->pid : 0, o ? o->starttime : 0,
-                     o ? (unsigned) o->uid : (unsigned) charge_uid(ch));
-}
-
-void record_uncharge(Manager *m, const rc_charge *ch, uint64_t amount) {
-        Store *s = charge_store(m, ch);
-        if (!m->loading && s)
-                store_append(s, "X %" PRIu64 " %" PRIu64, ch->id, amount >= ch->amount ? 0 : amount);
-}
-
-/* Every M record goes to state.log, whichever log holds the charge: a
- * MigrateCharges of persistent and process-owned charges together is then
- * one commit, all or nothing across a crash. */
-void record_migrate(Manager *m, const rc_charge *ch) {
-        Store *s = m->state_store;
-        if (!m->loading && s)
-                store_append(s, "M %" PRIu64 " %s", ch->id, ch->group->name);
 }
 
 static int parse_u64(const char *s, uint64_t *ret) {
@@ -368,6 +322,28 @@ static int load_stats(Loader *l, char **f, size_t n) {
         return p->group && p->key ? 0 : -ENOMEM;
 }
 
+/* T unit key kind n (group delta)... | t unit key kind */
+static int load_protection(Manager *m, char **f, size_t n, bool runtime) {
+        if (n < 4 || (!streq(f[3], "low") && !streq(f[3], "min")))
+                return -EBADMSG;
+        bool min = streq(f[3], "min");
+        protect_restore_removed(m, f[1], f[2], min);
+        if (f[0][0] == 't')
+                return n == 4 ? 0 : -EBADMSG;
+        uint64_t k;
+        if (n < 5 || rc_kstrtou64(f[4], 10, &k) < 0 || k > (n - 5) / 2 || n != 5 + 2 * k)
+                return -EBADMSG;
+        _cleanup_free_ ProtectLevel *levels = calloc(k ? k : 1, sizeof(*levels));
+        if (!levels)
+                return -ENOMEM;
+        for (size_t i = 0; i < k; i++) {
+                levels[i].group = f[5 + 2 * i];
+                if (rc_kstrtou64(f[6 + 2 * i], 10, &levels[i].delta) < 0)
+                        return -EBADMSG;
+        }
+        return protect_restore(m, f[1], f[2], min, runtime, levels, k);
+}
+
 static int load_record(char **f, size_t n, void *userdata) {
         Loader *l = userdata;
         Manager *m = l->m;
@@ -496,7 +472,7 @@ static int load_record(char **f, size_t n, void *userdata) {
                 return l->runtime ? load_stats(l, f, n) : -EBADMSG;
         case 'T':
         case 't':
-                return protect_load_record(m, f, n, l->runtime);
+                return load_protection(m, f, n, l->runtime);
         case 'F': {
                 rc_counter *c;
                 if (!l->runtime || n != 3 || parse_u64(f[2], &v) < 0)
@@ -544,30 +520,6 @@ static void restore_charge(Manager *m, PendingCharge *p) {
         /* Released after loading, so that the release is recorded. */
         if (gone)
                 ch->owner = UINT64_MAX;
-}
-
-static void release_orphans(Manager *m) {
-        size_t n = 0;
-        hashmap_for_each(node, &m->engine->charges)
-                if (container_of(node, rc_charge, node)->owner == UINT64_MAX)
-                        n++;
-        if (n == 0)
-                return;
-        _cleanup_free_ uint64_t *ids = calloc(n, sizeof(*ids));
-        if (!ids)
-                return;
-        size_t k = 0;
-        hashmap_for_each(node, &m->engine->charges) {
-                rc_charge *ch = container_of(node, rc_charge, node);
-                if (ch->owner == UINT64_MAX && k < n)
-                        ids[k++] = ch->id;
-        }
-        for (size_t i = 0; i < k; i++) {
-                rc_charge *ch = rc_charge_find(m->engine, ids[i]);
-                ch->owner = 0;
-                manager_release(m, ch, 0, "owner-exited");
-        }
-        log_info("Released %zu charge(s) whose owners exited while resctld was down.", k);
 }
 
 static void loader_done(Loader *l) {
@@ -629,39 +581,11 @@ static void restore_all(Manager *m, Loader *l) {
                 free(s->key);
                 free(s);
         }
+        l->stats = NULL;
+        l->stats_tail = &l->stats;
         m->engine->next_charge_id = MAX(m->engine->next_charge_id, l->next_id);
         /* The first charge of this run writes the next mark. */
         m->ids_reserved = m->engine->next_charge_id;
-}
-
-static void gc_all_groups(rc_engine *e) {
-        size_t n = e->groups.n_entries, k = 0;
-        _cleanup_free_ char **names = calloc(n ? n : 1, sizeof(*names));
-        if (!names)
-                return;
-        hashmap_for_each(node, &e->groups) {
-                rc_group *g = container_of(node, rc_group, node);
-                if (g->n_children == 0 && k < n)
-                        names[k++] = strdup(g->name);
-        }
-        for (size_t i = 0; i < k; i++) {
-                rc_group *g = names[i] ? rc_group_find(e, names[i]) : NULL;
-                if (g)
-                        rc_group_gc(e, g);
-                free(names[i]);
-        }
-}
-
-static int dump_runtime(Store *s, void *userdata);
-
-/* Compaction keeps only the orphan keys a unit setting needs. */
-static int compact_runtime(Manager *m) {
-        int r = store_compact(m->runtime_store, dump_runtime, m);
-        if (r >= 0) {
-                manager_prune_orphan_limits(m);
-                m->orphans_kept = m->orphan_limits.n_entries;
-        }
-        return r;
 }
 
 /* The void w records name these files: rewrite the runtime log without
@@ -669,7 +593,7 @@ static int compact_runtime(Manager *m) {
  * A replay that forgot groups (their charges come after the writes) holds
  * their keys as orphans until a compaction: that one. */
 static int remove_stale_tmps(Manager *m, char **tmps, size_t n) {
-        int r = n > 0 || m->orphan_limits.n_entries > 0 ? compact_runtime(m) : 0;
+        int r = n > 0 || m->orphan_limits.n_entries > 0 ? journal_compact_runtime(m) : 0;
         for (size_t i = 0; i < n; i++) {
                 if (r >= 0 && unlink(tmps[i]) < 0 && errno != ENOENT)
                         log_warning_errno(-errno, "Cannot remove %s: %s", tmps[i], strerror(errno));
@@ -681,214 +605,50 @@ static int remove_stale_tmps(Manager *m, char **tmps, size_t n) {
         return r;
 }
 
-int manager_load_state(Manager *m) {
-        Loader l = { .m = m, .next_id = 1, .sorted = true };
-        l.stats_tail = &l.stats;
-        l.writes_tail = &l.writes;
-        m->loading = true;
-        /* Discovered hardware first: it came first when it was registered,
-         * and registration order is file order. */
-        int r = m->hardware == HARDWARE_DEMO   ? manager_hardware_demo_register(m)
-                : m->hardware == HARDWARE_AUTO ? manager_discovery_enumerate(m)
-                                               : 0;
-        if (r >= 0)
-                r = manager_cgroupfs_register(m);
-        if (r < 0)
-                return r;
-        r = store_open(m->state_dir, "state.log", load_record, &l, &m->state_store);
-        if (r >= 0) {
-                (void) unit_settings_load(m);
-                l.runtime = true;
-                r = store_open(m->runtime_dir, "runtime.log", load_record, &l, &m->runtime_store);
-        }
-        if (r < 0) {
-                loader_done(&l);
-                return r;
-        }
-        char **stale = TAKE_PTR(l.stale_tmps);
-        size_t n_stale = l.n_stale_tmps;
-        l.n_stale_tmps = 0;
-        restore_all(m, &l);
-        gc_all_groups(m->engine);
-        m->loading = false;
-        release_orphans(m);
-        log_info("State restored: %u resource(s), %zu group(s), %zu charge(s).", m->engine->n_resources,
-                 m->engine->groups.n_entries, m->engine->charges.n_entries);
-        r = manager_commit(m);
-        if (r >= 0 && m->storage_error == 0) {
-                /* No record names a temporary any more: the others are leftovers. */
-                if (remove_stale_tmps(m, stale, n_stale) >= 0)
-                        unit_settings_clean_temporaries(m);
-        } else
-                for (size_t i = 0; i < n_stale; i++)
-                        free(stale[i]);
-        free(stale);
+int journal_replay_state(Manager *m, JournalReplay **ret) {
+        Loader *l = calloc(1, sizeof(*l));
+        if (!l)
+                return -ENOMEM;
+        *l = (Loader) { .m = m, .next_id = 1, .sorted = true };
+        l->stats_tail = &l->stats;
+        l->writes_tail = &l->writes;
+        *ret = l;
+        return store_open(m->state_dir, "state.log", load_record, l, &m->state_store);
+}
+
+int journal_replay_runtime(JournalReplay *l) {
+        l->runtime = true;
+        return store_open(l->m->runtime_dir, "runtime.log", load_record, l, &l->m->runtime_store);
+}
+
+void journal_replay_apply(JournalReplay *l) {
+        l->stale = TAKE_PTR(l->stale_tmps);
+        l->n_stale = l->n_stale_tmps;
+        l->n_stale_tmps = 0;
+        restore_all(l->m, l);
+}
+
+int journal_replay_finish(JournalReplay *l) {
+        /* No record names a temporary any more: the others are leftovers. */
+        int r = remove_stale_tmps(l->m, l->stale, l->n_stale);
+        l->n_stale = 0;
         return r;
 }
 
-static int dump_state(Store *s, void *userdata) {
-        Manager *m = userdata;
-        store_append(s, "I %" PRIu64, MAX(m->engine->next_charge_id, m->ids_reserved));
-        list_for_each(l, &m->engine->resources) {
-                rc_resource *r = list_entry(l, rc_resource, link);
-                if (r->tag & RESOURCE_MANUAL)
-                        store_append(s, "R %s %" PRIu64, r->key, r->capacity);
+JournalReplay *journal_replay_free(JournalReplay *l) {
+        if (!l)
+                return NULL;
+        loader_done(l);
+        for (PendingStats *s = l->stats, *next; s; s = next) {
+                next = s->next;
+                free(s->group);
+                free(s->key);
+                free(s);
         }
-        return 0;
-}
-
-static void dump_charges(Manager *m, Store *s, bool persist) {
-        /* The loader sorts by id, which is creation order. */
-        list_for_each(l, &m->engine->resources) {
-                rc_resource *r = list_entry(l, rc_resource, link);
-                for (unsigned i = 0; i < r->n_counters; i++)
-                        list_for_each(cl, &r->counters[i].charges) {
-                                rc_charge *ch = list_entry(cl, rc_charge, counter_link);
-                                if (!!(ch->flags & RC_CHARGE_PERSIST) != persist)
-                                        continue;
-                                const Owner *o = owner_from_charge(ch);
-                                store_append(s, "C %" PRIu64 " %s %s %" PRIu64 " %" PRIu32 " %d %" PRIu64 " %u",
-                                             ch->id, ch->group->name, ch->counter->key, ch->amount, ch->flags,
-                                             o ? (int) o->pid : 0, o ? o->starttime : 0,
-                                             o ? (unsigned) o->uid : (unsigned) charge_uid(ch));
-                        }
-        }
-}
-
-/* Where process-owned charges are now: state.log holds their moves. */
-static void dump_moves(Manager *m, Store *s) {
-        hashmap_for_each(node, &m->engine->charges) {
-                rc_charge *ch = container_of(node, rc_charge, node);
-                if (!(ch->flags & RC_CHARGE_PERSIST))
-                        store_append(s, "M %" PRIu64 " %s", ch->id, ch->group->name);
-        }
-}
-
-static int dump_state_all(Store *s, void *userdata) {
-        dump_state(s, userdata);
-        dump_charges(userdata, s, true);
-        dump_moves(userdata, s);
-        protect_dump(userdata, s, false);
-        return 0;
-}
-
-/* A remembered runtime limit, written back as the value it has now. */
-static void dump_limit(Manager *m, Store *s, const char *key) {
-        char group[300], file[64], res[256];
-        if (sscanf(key, "%299s %63s %255s", group, file, res) != 3)
-                return;
-        rc_group *g = rc_group_find(m->engine, group);
-        if (!g)
-                return;
-        _cleanup_free_ char *text = NULL;
-        int r = -1;
-        if (streq(file, "rdma.max")) {
-                /* "mlx5_0/hca_object": that kind only (a bare name, from
-                 * older logs: both). */
-                char *kind = strchr(res, '/');
-                if (kind)
-                        *kind++ = 0;
-                rc_resource *rr = rc_resource_find(m->engine, RC_RDMA, res);
-                if (!rr)
-                        return;
-                const rc_pool *h = rc_group_pool_peek(g, &rr->counters[0]), *o = rc_group_pool_peek(g, &rr->counters[1]);
-                uint64_t hv = h ? h->max : RC_S32_MAX, ov = o ? o->max : RC_S32_MAX;
-                char hb[32], ob[32];
-                snprintf(hb, sizeof(hb), "hca_handle=%" PRIu64, hv);
-                snprintf(ob, sizeof(ob), "hca_object=%" PRIu64, ov);
-                if (hv >= RC_S32_MAX)
-                        snprintf(hb, sizeof(hb), "hca_handle=max");
-                if (ov >= RC_S32_MAX)
-                        snprintf(ob, sizeof(ob), "hca_object=max");
-                bool want_h = !kind || streq(kind, "hca_handle"), want_o = !kind || streq(kind, "hca_object");
-                r = asprintf(&text, "%s%s%s%s%s", res, want_h ? " " : "", want_h ? hb : "", want_o ? " " : "",
-                             want_o ? ob : "");
-        } else {
-                bool dmem = strneq(file, "dmem.", 5);
-                rc_resource *rr = rc_resource_find(m->engine, dmem ? RC_DMEM : RC_MISC, res);
-                if (!rr)
-                        return;
-                const rc_pool *p = rc_group_pool_peek(g, &rr->counters[0]);
-                uint64_t v = streq(file, "dmem.min") ? (p ? p->min : 0)
-                           : streq(file, "dmem.low") ? (p ? p->low : 0)
-                           : p ? p->max : rc_pool_default_max(&rr->counters[0]);
-                bool is_max = dmem ? v >= RC_PCM : v == RC_MAX;
-                r = is_max ? asprintf(&text, "%s max", res) : asprintf(&text, "%s %" PRIu64, res, v);
-        }
-        if (r < 0)
-                return;
-        _cleanup_free_ char *hex = hex_encode(text);
-        if (hex)
-                store_append(s, "W %s %s %s", group, file, hex);
-}
-
-/* A WriteFile that put a limit of a group now forgotten back to its
- * default, over a unit setting of it: as written, the default. */
-static void dump_orphan_limit(Manager *m, Store *s, const char *key) {
-        char group[300], file[64], res[256];
-        if (!manager_orphan_limit_needed(m, key) || sscanf(key, "%299s %63s %255s", group, file, res) != 3)
-                return;
-        if (rc_group_find(m->engine, group)) {
-                dump_limit(m, s, key);
-                return;
-        }
-        _cleanup_free_ char *text = NULL;
-        char *slash = streq(file, "rdma.max") ? strchr(res, '/') : NULL;
-        if (slash)
-                *slash = 0;
-        int r = slash                                                  ? asprintf(&text, "%s %s=max", res, slash + 1)
-                : streq(file, "dmem.min") || streq(file, "dmem.low") ? asprintf(&text, "%s 0", res)
-                                                                       : asprintf(&text, "%s max", res);
-        _cleanup_free_ char *hex = r >= 0 ? hex_encode(text) : NULL;
-        if (hex)
-                store_append(s, "W %s %s %s", group, file, hex);
-}
-
-static int dump_runtime(Store *s, void *userdata) {
-        Manager *m = userdata;
-        store_append(s, "I %" PRIu64, m->engine->next_charge_id);
-        for (size_t b = 0; b < m->runtime_limits.n_buckets; b++)
-                for (HashNode *n = m->runtime_limits.buckets[b]; n; n = n->next)
-                        dump_limit(m, s, manager_runtime_limit_key(n));
-        for (size_t b = 0; b < m->orphan_limits.n_buckets; b++)
-                for (HashNode *n = m->orphan_limits.buckets[b]; n; n = n->next)
-                        dump_orphan_limit(m, s, manager_orphan_limit_key(n));
-        dump_charges(m, s, false);
-        protect_dump(m, s, true);
-        list_for_each(l, &m->engine->resources) {
-                rc_resource *r = list_entry(l, rc_resource, link);
-                for (unsigned i = 0; i < r->n_counters; i++)
-                        if (r->counters[i].refused)
-                                store_append(s, "F %s %" PRIu64, r->counters[i].key, r->counters[i].refused);
-        }
-        hashmap_for_each(node, &m->engine->groups) {
-                rc_group *g = container_of(node, rc_group, node);
-                for (unsigned i = 0; i < g->n_pools && i < m->engine->n_slots; i++) {
-                        const rc_pool *p = g->pools[i];
-                        const rc_counter *c = m->engine->slots[i];
-                        if (p && c && (p->peak || p->events || p->events_local))
-                                store_append(s, "P %s %s %" PRIu64 " %" PRIu64 " %" PRIu64, g->name, c->key, p->peak,
-                                             p->events, p->events_local);
-                }
-        }
-        return 0;
-}
-
-int manager_maybe_compact(Manager *m) {
-        int r = 0;
-        if (m->state_store && store_wants_compaction(m->state_store)) {
-                r = store_compact(m->state_store, dump_state_all, m);
-                if (r < 0)
-                        log_warning_errno(r, "Cannot compact %s: %s", store_path(m->state_store), strerror(-r));
-        }
-        /* Orphan keys are memory the log's size alone would not bound
-         * soon enough (a compaction waits for 4 times the last one). */
-        if (m->runtime_store &&
-            (store_wants_compaction(m->runtime_store) || m->orphan_limits.n_entries > 2 * m->orphans_kept + 1024)) {
-                r = compact_runtime(m);
-                if (r < 0)
-                        log_warning_errno(r, "Cannot compact %s: %s", store_path(m->runtime_store), strerror(-r));
-        }
-        return 0;
+        for (size_t i = 0; i < l->n_stale; i++)
+                free(l->stale[i]);
+        free(l->stale);
+        free(l);
+        return NULL;
 }
 
