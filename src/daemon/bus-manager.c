@@ -81,7 +81,7 @@ static int reply_queue(Manager *m, sd_bus_message *call, const char *types, ...)
         return r < 0 ? r : 1;
 }
 
-/* Handlers run again when a parked call comes back: read from the start.
+/* Handlers run again when a parked call comes back (caller.c rewinds it).
  * Every method that authorizes changes something: it is refused before it
  * does while the logs cannot be written (manager_check_storage()). */
 #define AUTHORIZE(m, msg, action, caller, error)                                        \
@@ -125,8 +125,6 @@ static int method_register_resource(sd_bus_message *msg, void *userdata, sd_bus_
         Manager *m = userdata;
         const char *key;
         uint64_t capacity;
-        /* A parked call comes back here: read it from the start again. */
-        (void) sd_bus_message_rewind(msg, true);
         int r = sd_bus_message_read(msg, "st", &key, &capacity);
         if (r < 0)
                 return r;
@@ -141,8 +139,6 @@ static int method_register_resource(sd_bus_message *msg, void *userdata, sd_bus_
 static int method_unregister_resource(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         const char *key;
-        /* A parked call comes back here: read it from the start again. */
-        (void) sd_bus_message_rewind(msg, true);
         int r = sd_bus_message_read(msg, "s", &key);
         if (r < 0)
                 return r;
@@ -158,8 +154,6 @@ static int method_set_capacity(sd_bus_message *msg, void *userdata, sd_bus_error
         Manager *m = userdata;
         const char *key;
         uint64_t capacity;
-        /* A parked call comes back here: read it from the start again. */
-        (void) sd_bus_message_rewind(msg, true);
         int r = sd_bus_message_read(msg, "st", &key, &capacity);
         if (r < 0)
                 return r;
@@ -424,8 +418,6 @@ static int method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         Manager *m = userdata;
         const char *group, *key;
         uint64_t amount, flags;
-        /* A parked call comes back here: read it from the start again. */
-        (void) sd_bus_message_rewind(msg, true);
         int r = sd_bus_message_read(msg, "sstt", &group, &key, &amount, &flags);
         if (r < 0)
                 return r;
@@ -522,8 +514,6 @@ static int find_charge(Manager *m, uint64_t id, rc_charge **ret, sd_bus_error *e
 static int method_uncharge(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         uint64_t id, amount;
-        /* A parked call comes back here: read it from the start again. */
-        (void) sd_bus_message_rewind(msg, true);
         int r = sd_bus_message_read(msg, "tt", &id, &amount);
         if (r < 0)
                 return r;
@@ -685,8 +675,6 @@ static int method_migrate_charges(sd_bus_message *msg, void *userdata, sd_bus_er
         const void *ids;
         size_t size;
         const char *dst;
-        /* A parked call comes back here: read it from the start again. */
-        (void) sd_bus_message_rewind(msg, true);
         int r = sd_bus_message_read_array(msg, 't', &ids, &size);
         if (r < 0)
                 return r;
@@ -715,8 +703,6 @@ static int method_migrate_charges(sd_bus_message *msg, void *userdata, sd_bus_er
 static int method_migrate_group(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         const char *src, *dst;
-        /* A parked call comes back here: read it from the start again. */
-        (void) sd_bus_message_rewind(msg, true);
         int r = sd_bus_message_read(msg, "ss", &src, &dst);
         if (r < 0)
                 return r;
@@ -753,8 +739,6 @@ static int method_evict(sd_bus_message *msg, void *userdata, sd_bus_error *error
         Manager *m = userdata;
         const char *key, *group;
         uint64_t amount, flags;
-        /* A parked call comes back here: read it from the start again. */
-        (void) sd_bus_message_rewind(msg, true);
         int r = sd_bus_message_read(msg, "sstt", &key, &group, &amount, &flags);
         if (r < 0)
                 return r;
@@ -841,8 +825,6 @@ static int method_set_unit_properties(sd_bus_message *msg, void *userdata, sd_bu
         Manager *m = userdata;
         const char *unit;
         int runtime;
-        /* A parked call comes back here: read it from the start again. */
-        (void) sd_bus_message_rewind(msg, true);
         int r = sd_bus_message_read(msg, "sb", &unit, &runtime);
         if (r < 0)
                 return r;
@@ -876,8 +858,6 @@ static int method_read_file(sd_bus_message *msg, void *userdata, sd_bus_error *e
 static int method_write_file(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         const char *group, *file, *text;
-        /* A parked call comes back here: read it from the start again. */
-        (void) sd_bus_message_rewind(msg, true);
         int r = sd_bus_message_read(msg, "sss", &group, &file, &text);
         if (r < 0)
                 return r;
@@ -896,8 +876,6 @@ static int method_protect(sd_bus_message *msg, void *userdata, sd_bus_error *err
         Manager *m = userdata;
         const char *unit, *key;
         uint64_t amount, flags, effective;
-        /* A parked call comes back here: read it from the start again. */
-        (void) sd_bus_message_rewind(msg, true);
         int r = sd_bus_message_read(msg, "sstt", &unit, &key, &amount, &flags);
         if (r < 0)
                 return r;
@@ -912,8 +890,6 @@ static int method_unprotect(sd_bus_message *msg, void *userdata, sd_bus_error *e
         Manager *m = userdata;
         const char *unit, *key;
         uint64_t flags;
-        /* A parked call comes back here: read it from the start again. */
-        (void) sd_bus_message_rewind(msg, true);
         int r = sd_bus_message_read(msg, "sst", &unit, &key, &flags);
         if (r < 0)
                 return r;

@@ -115,7 +115,10 @@ void auth_queries_free(Manager *m) {
                         query_free(container_of(m->auth_queries.buckets[b], AuthQuery, node));
 }
 
+/* The handler runs again and reads its arguments from the start: the one
+ * rewind of a parked call is here, not in every handler. */
 static void requeue(Manager *m, sd_bus_message *msg) {
+        (void) sd_bus_message_rewind(msg, true);
         int r = sd_bus_enqueue_for_read(m->bus, msg);
         if (r < 0)
                 log_warning_errno(r, "Cannot re-dispatch a parked call: %s", strerror(-r));
