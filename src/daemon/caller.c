@@ -14,11 +14,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "caller.h"
 #include "log.h"
-
-#define UID_INVALID ((uid_t) -1)
 #include "macro.h"
 #include "manager.h"
+
+#define UID_INVALID ((uid_t) -1)
 
 typedef enum AuthState {
         AUTH_PENDING,

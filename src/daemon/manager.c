@@ -9,6 +9,7 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
+#include "caller.h"
 #include "kparse.h"
 #include "log.h"
 #include "log-unit.h"

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus.h"
 #include "kparse.h"
 #include "log.h"
 #include "macro.h"

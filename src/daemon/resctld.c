@@ -12,6 +12,8 @@
 #include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 
+#include "bus.h"
+#include "caller.h"
 #include "discover.h"
 #include "log.h"
 #include "macro.h"

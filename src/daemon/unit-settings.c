@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bus.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
