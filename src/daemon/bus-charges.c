@@ -16,16 +16,15 @@
 
 int bus_method_charge(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        const char *group, *key;
-        uint64_t amount, flags;
-        int r = sd_bus_message_read(msg, "sstt", &group, &key, &amount, &flags);
+        ChargeRequest req;
+        int r = sd_bus_message_read(msg, "sstt", &req.group, &req.key, &req.amount, &req.flags);
         if (r < 0)
                 return r;
         Caller *caller;
         BUS_AUTHORIZE(m, msg, ACTION_CHARGE, &caller, error);
         uint64_t id;
         bool refused;
-        r = manager_charge_for(m, caller, group, key, amount, flags, &id, &refused, error);
+        r = manager_charge_for(m, caller, &req, &id, &refused, error);
         if (r < 0 && refused) {
                 /* The refusal counted events: commit them before the error
                  * goes out. `error` is left unset, or sd-bus replied at once. */
@@ -110,48 +109,47 @@ static int charges_sorted(Manager *m, const char *group, rc_charge ***ret, size_
         return 0;
 }
 
-int bus_method_list_charges(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        const char *group;
-        int r = sd_bus_message_read(msg, "s", &group);
-        if (r < 0)
-                return r;
-        _cleanup_free_ rc_charge **v = NULL;
-        size_t k;
-        r = charges_sorted(userdata, group, &v, &k, error);
-        if (r < 0)
-                return r;
-        return bus_list_reply(userdata, msg, error, &charge_list, (void *const *) v, k);
-}
-
 static bool charge_not_after(const void *e, const void *after) {
         return ((const rc_charge *) e)->id <= *(const uint64_t *) after;
 }
 
-/* A page: the charges of `group` ("" = all) with ids above `after`, by id,
- * at most max_count (0: no count), as many as fit in ReplySizeMax=; `next`
- * is the cursor for the next page, 0 after the last. */
-int bus_method_list_charges_paged(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+/* ListCharges, or a page (ListChargesPaged): the charges of `group` ("" =
+ * all) with ids above `after`, by id, at most max_count (0: no count), as
+ * many as fit in ReplySizeMax=; `next` is the cursor for the next page, 0
+ * after the last. */
+static int list_charges(sd_bus_message *msg, Manager *m, bool paged, sd_bus_error *error) {
         const char *group;
-        uint64_t after;
-        uint32_t max_count;
-        int r = sd_bus_message_read(msg, "stu", &group, &after, &max_count);
+        uint64_t after = 0;
+        uint32_t max_count = 0;
+        int r = paged ? sd_bus_message_read(msg, "stu", &group, &after, &max_count)
+                      : sd_bus_message_read(msg, "s", &group);
         if (r < 0)
                 return r;
         _cleanup_free_ rc_charge **v = NULL;
-        size_t k;
-        r = charges_sorted(userdata, group, &v, &k, error);
+        size_t k = 0;
+        r = charges_sorted(m, group, &v, &k, error);
         if (r < 0)
                 return r;
+        if (!paged)
+                return bus_list_reply(m, msg, error, &charge_list, (void *const *) v, k);
         size_t lo = bus_list_first_after((void *const *) v, k, charge_not_after, &after);
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const rc_charge *last;
-        r = bus_list_page(userdata, msg, &charge_list, (void *const *) v, k, lo, max_count, BUS_REPLY_OVERHEAD, &reply,
+        r = bus_list_page(m, msg, &charge_list, (void *const *) v, k, lo, max_count, BUS_REPLY_OVERHEAD, &reply,
                           (const void **) &last);
         if (r >= 0)
                 r = sd_bus_message_append(reply, "t", last ? last->id : UINT64_C(0));
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+int bus_method_list_charges(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return list_charges(msg, userdata, false, error);
+}
+
+int bus_method_list_charges_paged(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return list_charges(msg, userdata, true, error);
 }
 
 int bus_method_migrate_charges(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -209,9 +207,7 @@ int bus_method_evict(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         if (r < 0)
                 return r;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(tst)");
+        r = bus_reply_open_array(msg, "(tst)", &reply);
         for (size_t i = 0; i < n && r >= 0; i++)
                 r = sd_bus_message_append(reply, "(tst)", v[i].id, v[i].group, v[i].amount);
         evict_victims_free(v, n);

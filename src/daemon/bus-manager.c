@@ -60,6 +60,11 @@ int bus_send_signal(Manager *m, const char *member, const char *types, ...) {
         return manager_queue(m, s);
 }
 
+int bus_reply_open_array(sd_bus_message *call, const char *contents, sd_bus_message **ret) {
+        int r = sd_bus_message_new_method_return(call, ret);
+        return r < 0 ? r : sd_bus_message_open_container(*ret, 'a', contents);
+}
+
 int bus_reply_queue(Manager *m, sd_bus_message *call, const char *types, ...) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r = sd_bus_message_new_method_return(call, &reply);
@@ -85,9 +90,7 @@ static int method_list_resources(sd_bus_message *msg, void *userdata, sd_bus_err
         if (r < 0)
                 return r;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(stttt)");
+        r = bus_reply_open_array(msg, "(stttt)", &reply);
         for (size_t i = 0; i < n && r >= 0; i++)
                 r = sd_bus_message_append(reply, "(stttt)", v[i].key, v[i].capacity, v[i].usage, v[i].peak,
                                           v[i].refused);
@@ -242,9 +245,7 @@ int bus_list_reply(Manager *m, sd_bus_message *msg, sd_bus_error *error, const B
                 return bus_reply_too_large(m, error, k, kind->what, size, kind->paged);
 
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r = sd_bus_message_new_method_return(msg, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', kind->entry);
+        int r = bus_reply_open_array(msg, kind->entry, &reply);
         for (size_t i = 0; i < k && r >= 0; i++)
                 r = kind->append(reply, v[i]);
         if (r >= 0)
@@ -270,9 +271,7 @@ size_t bus_list_first_after(void *const *v, size_t k, bool (*not_after)(const vo
 int bus_list_page(Manager *m, sd_bus_message *msg, const BusListKind *kind, void *const *v, size_t k, size_t lo,
                   uint32_t max_count, uint64_t size, sd_bus_message **ret_reply, const void **ret_last) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r = sd_bus_message_new_method_return(msg, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', kind->entry);
+        int r = bus_reply_open_array(msg, kind->entry, &reply);
         size_t i = lo;
         for (; i < k && r >= 0 && (max_count == 0 || i - lo < max_count); i++) {
                 size += kind->size(v[i]);
@@ -308,7 +307,6 @@ static int method_get_group(sd_bus_message *msg, void *userdata, sd_bus_error *e
         return sd_bus_reply_method_return(msg, "o", path);
 }
 
-/* The unit a process runs in, from its cgroup path (the bus gives no unit). */
 static int method_set_unit_properties(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         const char *unit;

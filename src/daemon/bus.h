@@ -59,6 +59,10 @@ size_t bus_list_first_after(void *const *v, size_t k, bool (*not_after)(const vo
 int bus_list_page(struct Manager *m, sd_bus_message *msg, const BusListKind *kind, void *const *v, size_t k,
                   size_t lo, uint32_t max_count, uint64_t size, sd_bus_message **ret_reply, const void **ret_last);
 
+/* A reply to call that opens an array of contents ("(sso)"); *ret is set
+ * (to be unreferenced) even when opening the array fails. */
+int bus_reply_open_array(sd_bus_message *call, const char *contents, sd_bus_message **ret);
+
 /* Queues the reply to call (types: its arguments, or NULL); 1 on success. */
 int bus_reply_queue(struct Manager *m, sd_bus_message *call, const char *types, ...);
 

@@ -108,6 +108,23 @@ static int owner_error(sd_bus_error *error, int r, const Caller *caller) {
                                  (int) caller->pid, strerror(-r));
 }
 
+/* The counter of key, if resctld brokers it (not one the kernel charges
+ * by itself: cgroupfs_refuse_brokering() says why, naming what). */
+static int brokered_counter(Manager *m, const char *key, const char *what, rc_counter **ret, sd_bus_error *error) {
+        rc_err err = { { 0 } };
+        int r = rc_counter_find(m->engine, key, ret, &err);
+        if (r >= 0)
+                r = cgroupfs_refuse_brokering((*ret)->resource, what, &err);
+        return r < 0 ? bus_error_from_rc(error, r, &err) : 0;
+}
+
+/* The group name, created if needed (manager_group_get()). */
+static int group_get(Manager *m, const char *name, rc_group **ret, sd_bus_error *error) {
+        rc_err err = { { 0 } };
+        int r = manager_group_get(m, name, ret, &err);
+        return r < 0 ? bus_error_from_rc(error, r, &err) : 0;
+}
+
 /* Charge flag 0x2: the caller names a unit systemd does not know on purpose. */
 #define CHARGE_CREATE UINT64_C(2)
 
@@ -153,8 +170,10 @@ static int charge_group(Manager *m, const Caller *caller, const char *group, con
         return quota_groups_created(m, caller->uid, *ret, m->engine->groups.n_entries - groups_before, error);
 }
 
-int manager_charge_for(Manager *m, const Caller *caller, const char *group, const char *key, uint64_t amount,
-                       uint64_t flags, uint64_t *ret_id, bool *ret_refused, sd_bus_error *error) {
+int manager_charge_for(Manager *m, const Caller *caller, const ChargeRequest *req, uint64_t *ret_id,
+                       bool *ret_refused, sd_bus_error *error) {
+        const char *group = req->group, *key = req->key;
+        uint64_t amount = req->amount, flags = req->flags;
         *ret_refused = false;
         if (flags & ~(uint64_t) (RC_CHARGE_PERSIST | CHARGE_CREATE | RC_CHARGE_UNIT))
                 return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
@@ -169,13 +188,11 @@ int manager_charge_for(Manager *m, const Caller *caller, const char *group, cons
                 return sd_bus_error_set(error, RESCTL_ERROR_INVALID_ARGUMENT,
                                         "Flag 0x4 (UNIT) needs systemd, which is not on the bus: nothing would say "
                                         "when the unit stops (use PERSIST and Uncharge).");
-        rc_err err = { { 0 } };
         rc_counter *c;
-        int r = rc_counter_find(m->engine, key, &c, &err);
-        if (r >= 0)
-                r = cgroupfs_refuse_brokering(c->resource, "charging it through resctld", &err);
+        int r = brokered_counter(m, key, "charging it through resctld", &c, error);
         if (r < 0)
-                return bus_error_from_rc(error, r, &err);
+                return r;
+        rc_err err = { { 0 } };
         r = quota_check(m, caller->uid, QUOTA_CHARGES, 1, error);
         if (r < 0)
                 return r;
@@ -235,12 +252,12 @@ int manager_uncharge(Manager *m, uint64_t id, uint64_t amount, sd_bus_error *err
 }
 
 static int migrate(Manager *m, rc_charge **v, size_t n, const char *dst, uid_t uid, sd_bus_error *error) {
-        rc_err err = { { 0 } };
         rc_group *g;
         size_t groups_before = m->engine->groups.n_entries;
-        int r = manager_group_get(m, dst, &g, &err);
+        int r = group_get(m, dst, &g, error);
         if (r < 0)
-                return bus_error_from_rc(error, r, &err);
+                return r;
+        rc_err err = { { 0 } };
         r = quota_groups_created(m, uid, g, m->engine->groups.n_entries - groups_before, error);
         if (r < 0)
                 return r;
@@ -308,17 +325,15 @@ int manager_evict(Manager *m, const char *key, const char *group, uint64_t amoun
                 return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT,
                                          "Unknown flags 0x%llx: only 0x1 (FORCE) is defined.",
                                          (unsigned long long) flags);
-        rc_err err = { { 0 } };
         rc_counter *c;
-        int r = rc_counter_find(m->engine, key, &c, &err);
-        if (r >= 0)
-                r = cgroupfs_refuse_brokering(c->resource, "evicting through resctld (TTM evicts itself)", &err);
+        int r = brokered_counter(m, key, "evicting through resctld (TTM evicts itself)", &c, error);
         if (r < 0)
-                return bus_error_from_rc(error, r, &err);
+                return r;
         rc_group *g;
-        r = manager_group_get(m, group, &g, &err);
+        r = group_get(m, group, &g, error);
         if (r < 0)
-                return bus_error_from_rc(error, r, &err);
+                return r;
+        rc_err err = { { 0 } };
         _cleanup_free_ rc_victim *v = NULL;
         size_t n = 0;
         r = rc_evict(m->engine, c, g, amount, &v, &n, &err);
@@ -355,13 +370,10 @@ int manager_evict(Manager *m, const char *key, const char *group, uint64_t amoun
 
 int manager_evict_valuable(Manager *m, const char *key, const char *limit, const char *test, bool ignore_low,
                            bool *ret_valuable, bool *ret_hit_low, sd_bus_error *error) {
-        rc_err err = { { 0 } };
         rc_counter *c;
-        int r = rc_counter_find(m->engine, key, &c, &err);
-        if (r >= 0)
-                r = cgroupfs_refuse_brokering(c->resource, "asking resctld for its eviction decision", &err);
+        int r = brokered_counter(m, key, "asking resctld for its eviction decision", &c, error);
         if (r < 0)
-                return bus_error_from_rc(error, r, &err);
+                return r;
         if (c->resource->controller != RC_DMEM)
                 return sd_bus_error_setf(error, RESCTL_ERROR_INVALID_ARGUMENT, "%s: eviction applies to dmem regions only.",
                                          key);

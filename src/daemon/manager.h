@@ -161,8 +161,13 @@ void manager_release(Manager *m, rc_charge *ch, uint64_t amount, const char *rea
  * EvictValuable for a caller the bus layer authorized; errors in api.md's words. */
 /* *ret_refused: the engine refused the charge and counted it; the error
  * goes out only after the commit of those counts. */
-int manager_charge_for(Manager *m, const Caller *caller, const char *group, const char *key, uint64_t amount,
-                       uint64_t flags, uint64_t *ret_id, bool *ret_refused, sd_bus_error *error);
+typedef struct ChargeRequest {
+        const char *group;              /* "": the caller's own unit */
+        const char *key;
+        uint64_t amount, flags;
+} ChargeRequest;
+int manager_charge_for(Manager *m, const Caller *caller, const ChargeRequest *req, uint64_t *ret_id,
+                       bool *ret_refused, sd_bus_error *error);
 /* NoSuchCharge if there is no charge id. */
 int manager_find_charge(Manager *m, uint64_t id, rc_charge **ret, sd_bus_error *error);
 int manager_uncharge(Manager *m, uint64_t id, uint64_t amount, sd_bus_error *error);
