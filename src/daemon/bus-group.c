@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -79,84 +80,21 @@ static int property_get_parent(sd_bus *bus, const char *path, const char *interf
         return sd_bus_message_append(reply, "s", g->parent ? g->parent->name : "");
 }
 
-/* Limits travel with UINT64_MAX as "max", whatever the controller's own max is. */
-static uint64_t bus_max(const rc_counter *c, uint64_t v) {
-        return v >= rc_pool_default_max(c) ? UINT64_MAX : v;
-}
-
-typedef enum Stat {
-        STAT_USAGE,
-        STAT_PEAK,
-        STAT_MAX,
-        STAT_MIN,
-        STAT_LOW,
-        STAT_EMIN,
-        STAT_ELOW,
-        STAT_EVENTS,
-        STAT_EVENTS_LOCAL,
-} Stat;
-
-static Stat stat_from_property(const char *p) {
+static GroupStat stat_from_property(const char *p) {
         static const char *const names[] = {
-                [STAT_USAGE] = "Usage", [STAT_PEAK] = "Peak", [STAT_MAX] = "Max",
-                [STAT_MIN] = "Min", [STAT_LOW] = "Low", [STAT_EMIN] = "EffectiveMin",
-                [STAT_ELOW] = "EffectiveLow", [STAT_EVENTS] = "Events", [STAT_EVENTS_LOCAL] = "EventsLocal",
+                [GROUP_STAT_USAGE] = "Usage", [GROUP_STAT_PEAK] = "Peak", [GROUP_STAT_MAX] = "Max",
+                [GROUP_STAT_MIN] = "Min", [GROUP_STAT_LOW] = "Low", [GROUP_STAT_EMIN] = "EffectiveMin",
+                [GROUP_STAT_ELOW] = "EffectiveLow", [GROUP_STAT_EVENTS] = "Events",
+                [GROUP_STAT_EVENTS_LOCAL] = "EventsLocal",
         };
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
                 if (streq(p, names[i]))
-                        return (Stat) i;
-        return STAT_USAGE;
+                        return (GroupStat) i;
+        return GROUP_STAT_USAGE;
 }
 
-static bool stat_dmem_only(Stat s) {
-        return s == STAT_MIN || s == STAT_LOW || s == STAT_EMIN || s == STAT_ELOW;
-}
-
-/* What the kernel shows for a resource it charges (cgroupfs.c). */
-static bool kernel_stat(Manager *m, rc_group *g, rc_counter *c, Stat s, uint64_t *ret) {
-        static const int map[] = {
-                [STAT_USAGE] = CGROUP_USAGE, [STAT_PEAK] = CGROUP_PEAK, [STAT_MAX] = CGROUP_MAX,
-                [STAT_MIN] = CGROUP_MIN, [STAT_LOW] = CGROUP_LOW, [STAT_EMIN] = -1, [STAT_ELOW] = -1,
-                [STAT_EVENTS] = CGROUP_EVENTS, [STAT_EVENTS_LOCAL] = CGROUP_EVENTS_LOCAL,
-        };
-        if (map[s] < 0 || cgroupfs_stat(m->cgroupfs, g, c, (CgroupStat) map[s], ret) <= 0)
-                return false;
-        if (s == STAT_MAX)
-                *ret = bus_max(c, *ret);
-        return true;
-}
-
-static uint64_t stat_value(Manager *m, rc_group *g, rc_counter *c, Stat s) {
-        uint64_t v;
-        if (kernel_stat(m, g, c, s, &v))
-                return v;
-        const rc_pool *p = rc_group_pool_peek(g, c);
-        if (!p)
-                return s == STAT_MAX ? UINT64_MAX : 0;
-        switch (s) {
-        case STAT_USAGE:
-                return p->usage;
-        case STAT_PEAK:
-                return p->peak;
-        case STAT_MAX:
-                return bus_max(c, p->max);
-        case STAT_MIN:
-                return p->min;
-        case STAT_LOW:
-                return p->low;
-        case STAT_EMIN:
-        case STAT_ELOW:
-                /* Against -.slice as the reclaim target (api.md); nothing
-                 * used, nothing protected. */
-                if (p->usage == 0)
-                        return 0;
-                rc_protection_calculate(m->engine, NULL, g, c);
-                return s == STAT_EMIN ? p->emin : p->elow;
-        case STAT_EVENTS:
-                return p->events;
-        default:
-                return p->events_local;
-        }
+static bool stat_dmem_only(GroupStat s) {
+        return s == GROUP_STAT_MIN || s == GROUP_STAT_LOW || s == GROUP_STAT_EMIN || s == GROUP_STAT_ELOW;
 }
 
 /* Getters get the group; the manager is the userdata of the vtable's slot. */
@@ -168,7 +106,7 @@ static int property_get_stat(sd_bus *bus, const char *path, const char *interfac
                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         rc_group *g = userdata;
         Manager *m = bus_manager(bus);
-        Stat s = stat_from_property(property);
+        GroupStat s = stat_from_property(property);
         int r = sd_bus_message_open_container(reply, 'a', "{st}");
         if (r < 0)
                 return r;
@@ -178,7 +116,7 @@ static int property_get_stat(sd_bus *bus, const char *path, const char *interfac
                         continue;
                 for (unsigned i = 0; i < res->n_counters; i++) {
                         rc_counter *c = &res->counters[i];
-                        r = sd_bus_message_append(reply, "{st}", c->key, stat_value(m, g, c, s));
+                        r = sd_bus_message_append(reply, "{st}", c->key, manager_group_stat(m, g, c, s));
                         if (r < 0)
                                 return r;
                 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "bus-signals.h"
+#include "bus.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"

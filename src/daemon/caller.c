@@ -14,11 +14,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "caller.h"
 #include "log.h"
-
-#define UID_INVALID ((uid_t) -1)
 #include "macro.h"
 #include "manager.h"
+
+#define UID_INVALID ((uid_t) -1)
 
 typedef enum AuthState {
         AUTH_PENDING,
@@ -115,7 +116,10 @@ void auth_queries_free(Manager *m) {
                         query_free(container_of(m->auth_queries.buckets[b], AuthQuery, node));
 }
 
+/* The handler runs again and reads its arguments from the start: the one
+ * rewind of a parked call is here, not in every handler. */
 static void requeue(Manager *m, sd_bus_message *msg) {
+        (void) sd_bus_message_rewind(msg, true);
         int r = sd_bus_enqueue_for_read(m->bus, msg);
         if (r < 0)
                 log_warning_errno(r, "Cannot re-dispatch a parked call: %s", strerror(-r));

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "kparse.h"
 #include "log.h"
 #include "macro.h"

@@ -10,6 +10,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "journal.h"
+#include "caller.h"
 #include "kparse.h"
 #include "log.h"
 #include "log-unit.h"

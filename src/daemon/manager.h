@@ -16,6 +16,7 @@
 
 #include "cgroupfs.h"
 #include "discover.h"
+#include "config.h"
 #include "engine.h"
 #include "hash.h"
 #include "owner.h"
@@ -41,26 +42,6 @@
 #define RESCTL_ERROR_KERNEL_REFUSED "org.resctl.Error.KernelRefused"   /* added: the kernel refused a limit */
 #define RESCTL_ERROR_STORAGE_FAILED "org.resctl.Error.StorageFailed"   /* added: the logs cannot be written */
 
-/* resctld.conf(5): config.c */
-#define CONFIG_REPLY_SIZE_MAX_DEFAULT (UINT64_C(16) << 20)      /* half of dbus-daemon's 32 MiB */
-#define CONFIG_REPLY_SIZE_MAX_MIN (UINT64_C(4) << 10)
-#define CONFIG_REPLY_SIZE_MAX_MAX (UINT64_C(32) << 20)
-
-typedef enum Quota {
-        QUOTA_CHARGES,
-        QUOTA_OWNERS,
-        QUOTA_GROUPS,
-        _QUOTA_MAX,
-} Quota;
-
-typedef struct Config {
-        uint64_t reply_size_max;        /* bytes a reply may take on the bus */
-        uint64_t quota[_QUOTA_MAX];     /* per uid, for callers other than root */
-} Config;
-
-void config_defaults(Config *c);
-int config_load(Config *c, const char *dir);
-const char *quota_to_string(Quota q);
 
 typedef enum HardwareMode {
         HARDWARE_AUTO,
@@ -174,6 +155,59 @@ int manager_charge(Manager *m, rc_group *g, rc_counter *c, uint64_t amount, uint
                    rc_charge **ret, rc_refusal *refusal, rc_err *err);
 void manager_release(Manager *m, rc_charge *ch, uint64_t amount, const char *reason);
 
+/* manager-charge.c: Charge, Uncharge, MigrateCharges, MigrateGroup, Evict and
+ * EvictValuable for a caller the bus layer authorized; errors in api.md's words. */
+/* *ret_refused: the engine refused the charge and counted it; the error
+ * goes out only after the commit of those counts. */
+typedef struct ChargeRequest {
+        const char *group;              /* "": the caller's own unit */
+        const char *key;
+        uint64_t amount, flags;
+} ChargeRequest;
+int manager_charge_for(Manager *m, const Caller *caller, const ChargeRequest *req, uint64_t *ret_id,
+                       bool *ret_refused, sd_bus_error *error);
+/* NoSuchCharge if there is no charge id. */
+int manager_find_charge(Manager *m, uint64_t id, rc_charge **ret, sd_bus_error *error);
+int manager_uncharge(Manager *m, uint64_t id, uint64_t amount, sd_bus_error *error);
+/* ids: n charge ids, as the bus array holds them (not aligned). */
+int manager_migrate_charges(Manager *m, const void *ids, size_t n, const char *dst, uid_t uid, sd_bus_error *error);
+int manager_migrate_group(Manager *m, const char *src, const char *dst, uid_t uid, uint64_t **ret_ids,
+                          size_t *ret_n, sd_bus_error *error);
+typedef struct EvictVictim {
+        uint64_t id;
+        uint64_t amount;
+        char *group;
+} EvictVictim;
+void evict_victims_free(EvictVictim *v, size_t n);
+/* Announces the victims (EvictionRequested) and releases them with flag 0x1 (FORCE). */
+int manager_evict(Manager *m, const char *key, const char *group, uint64_t amount, uint64_t flags,
+                  EvictVictim **ret, size_t *ret_n, sd_bus_error *error);
+int manager_evict_valuable(Manager *m, const char *key, const char *limit, const char *test, bool ignore_low,
+                           bool *ret_valuable, bool *ret_hit_low, sd_bus_error *error);
+
+/* manager-query.c: what ListResources and the Group properties show. */
+typedef struct ResourceStats {
+        const char *key;                /* the counter's, valid until the next change */
+        uint64_t capacity, usage, peak, refused;
+} ResourceStats;
+int manager_resource_stats(Manager *m, ResourceStats **ret, size_t *ret_n);
+typedef enum GroupStat {
+        GROUP_STAT_USAGE,
+        GROUP_STAT_PEAK,
+        GROUP_STAT_MAX,
+        GROUP_STAT_MIN,
+        GROUP_STAT_LOW,
+        GROUP_STAT_EMIN,
+        GROUP_STAT_ELOW,
+        GROUP_STAT_EVENTS,
+        GROUP_STAT_EVENTS_LOCAL,
+} GroupStat;
+uint64_t manager_group_stat(Manager *m, rc_group *g, rc_counter *c, GroupStat s);
+
+/* manager-files.c: ReadFile, and WriteFile with its runtime record. */
+int manager_read_file(Manager *m, const char *group, const char *file, char **ret, sd_bus_error *error);
+int manager_write_group_file(Manager *m, const char *group, const char *file, const char *text, sd_bus_error *error);
+
 /* Resources */
 int manager_register_resource(Manager *m, const char *key, uint64_t capacity, rc_err *err);
 int manager_unregister_resource(Manager *m, const char *key, rc_err *err);
@@ -217,41 +251,9 @@ bool manager_orphan_limit_needed(Manager *m, const char *key);
 void manager_forget_runtime_limit_unless(Manager *m, const char *group, const char *file, const char *resource,
                                          const char *unless_path);
 
-/* quota.c: per-uid quotas of callers other than root (resctld.conf [Quota]). */
-void quota_add(Manager *m, uid_t uid, Quota q, int delta);
-int quota_check(Manager *m, uid_t uid, Quota q, unsigned add, sd_bus_error *error);
-uid_t charge_uid(const rc_charge *ch);
-void charge_set_uid(Manager *m, rc_charge *ch, uid_t uid);
-void charge_forget_uid(Manager *m, rc_charge *ch);
-int quota_groups_created(Manager *m, uid_t uid, rc_group *g, size_t n, sd_bus_error *error);
-void quota_group_forgotten(Manager *m, rc_group *g);
-void quota_free(Manager *m);
-
 /* manager-owners.c: the owners (owner.h) report to the manager. */
 void manager_owners_init(Manager *m);
 
-/* caller.c: sender credentials and polkit, parking the call while asking. */
-/* 1: go on (*ret filled), 0: parked (the handler returns 1), <0: denied/failed (error set). */
-int caller_authorize(Manager *m, sd_bus_message *msg, const char *action, Caller **ret, sd_bus_error *error);
-void caller_free(Caller *c);
-void caller_forget(Manager *m, const char *sender);
-/* The call was answered (or dropped): its polkit answer, if any, goes too. */
-void caller_call_done(Manager *m, sd_bus_message *msg);
-/* Whether the process that opened the caller's connection still runs. */
-bool caller_alive(Caller *c);
-size_t auth_queries_count(Manager *m);
-void auth_queries_free(Manager *m);
-
-/* bus-manager.c, bus-group.c */
-int bus_manager_register(Manager *m);
-int bus_group_register(Manager *m);
-int bus_group_path(const char *name, char **ret);
-int bus_error_from_rc(sd_bus_error *error, int r, const rc_err *err);
-/* Reply size bound (ReplySizeMax=): what a group's ListGroups entry may
- * take, and the LimitsExceeded error of a reply over the bound. */
-uint64_t bus_group_entry_size(const rc_group *g);
-int bus_reply_too_large(Manager *m, sd_bus_error *error, size_t n, const char *what, uint64_t size,
-                        const char *instead);
 
 /* manager-load.c: a start (hardware, the kernel's controllers, the logs
  * around the unit settings) with no sinks, then the sinks are registered

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus.h"
 #include "kparse.h"
 #include "log.h"
 #include "macro.h"
@@ -168,14 +169,7 @@ static int set_level(Manager *m, const char *group, const rc_counter *c, bool mi
         _cleanup_free_ char *text = NULL;
         if (asprintf(&text, "%s %" PRIu64, c->resource->name, v) < 0)
                 return -ENOMEM;
-        rc_err err = { { 0 } };
-        int r = manager_write_file(m, group, min ? "dmem.min" : "dmem.low", text, true, &err);
-        if (r < 0)
-                return bus_error_from_rc(error, r, &err);
-        rc_group *g = rc_group_find(m->engine, group);
-        if (g)
-                manager_mark_dirty_path(m, g);
-        return 0;
+        return manager_write_group_file(m, group, min ? "dmem.min" : "dmem.low", text, error);
 }
 
 static int check_args(Manager *m, const char *unit, const char *key, uint64_t flags, rc_counter **ret,

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include "quota.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"

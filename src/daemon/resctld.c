@@ -13,6 +13,8 @@
 #include <systemd/sd-daemon.h>
 
 #include "bus-signals.h"
+#include "bus.h"
+#include "caller.h"
 #include "discover.h"
 #include "journal.h"
 #include "log.h"

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "bus.h"
 #include "manager.h"
 #include "unit-limits.h"
 

@@ -18,6 +18,7 @@
 
 #include "dropin.h"
 #include "journal.h"
+#include "bus.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
