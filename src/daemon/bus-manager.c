@@ -53,20 +53,19 @@ int bus_reply_open_array(sd_bus_message *call, const char *contents, sd_bus_mess
         return r < 0 ? r : sd_bus_message_open_container(*ret, 'a', contents);
 }
 
+int bus_queue_appendv(Manager *m, int r, sd_bus_message *msg, const char *types, va_list ap) {
+        if (r >= 0 && types)
+                r = sd_bus_message_appendv(msg, types, ap);
+        return r < 0 ? r : manager_queue(m, msg);
+}
+
 int bus_reply_queue(Manager *m, sd_bus_message *call, const char *types, ...) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r = sd_bus_message_new_method_return(call, &reply);
-        if (r < 0)
-                return r;
-        if (types) {
-                va_list ap;
-                va_start(ap, types);
-                r = sd_bus_message_appendv(reply, types, ap);
-                va_end(ap);
-                if (r < 0)
-                        return r;
-        }
-        r = manager_queue(m, reply);
+        va_list ap;
+        va_start(ap, types);
+        r = bus_queue_appendv(m, r, reply, types, ap);
+        va_end(ap);
         return r < 0 ? r : 1;
 }
 

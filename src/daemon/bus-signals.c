@@ -25,17 +25,13 @@
 static int send_signal(Manager *m, const char *member, const char *types, ...) {
         if (!m->bus)
                 return 0;
+        va_list ap;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *s = NULL;
         int r = sd_bus_message_new_signal(m->bus, &s, RESCTL_MANAGER_PATH, RESCTL_MANAGER_IFACE, member);
-        if (r < 0)
-                return r;
-        va_list ap;
         va_start(ap, types);
-        r = sd_bus_message_appendv(s, types, ap);
+        r = bus_queue_appendv(m, r, s, types, ap);
         va_end(ap);
-        if (r < 0)
-                return r;
-        return manager_queue(m, s);
+        return r;
 }
 
 static void on_released(void *userdata, const rc_charge *ch, uint64_t amount, uint64_t released,

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdarg.h>
+
 /* The bus layer: org.resctl.Manager (bus-manager.c, bus-charges.c) and
  * org.resctl.Group (bus-group.c). A handler reads its arguments, asks
  * caller_authorize() (caller.h), makes one manager_* call and queues its
@@ -64,6 +66,9 @@ int bus_list_page(struct Manager *m, sd_bus_message *msg, const BusListKind *kin
 int bus_reply_open_array(sd_bus_message *call, const char *contents, sd_bus_message **ret);
 
 /* Queues the reply to call (types: its arguments, or NULL); 1 on success. */
+/* Unless r (creating msg) failed: appends the arguments (none if types is
+ * NULL) and queues msg for the next commit. */
+int bus_queue_appendv(struct Manager *m, int r, sd_bus_message *msg, const char *types, va_list ap);
 int bus_reply_queue(struct Manager *m, sd_bus_message *call, const char *types, ...);
 
 /* Handlers run again when a parked call comes back (caller.c rewinds it).

@@ -87,6 +87,12 @@ static bool withdraw(PendingWrite *w, const char *key) {
         return kinds_left;
 }
 
+static void pending_stats_free(PendingStats *s) {
+        free(s->group);
+        free(s->key);
+        free(s);
+}
+
 static void pending_write_free(PendingWrite *w) {
         if (!w)
                 return;
@@ -231,14 +237,8 @@ static int load_charge(Loader *l, char **f, size_t n) {
         Name *group = name_get(l, f[2]), *key = name_get(l, f[3]);
         if (!group || !key)
                 return -ENOMEM;
-        if (l->n_charges == l->allocated) {
-                size_t a = l->allocated ? l->allocated * 2 : 4096;
-                PendingCharge *v = realloc(l->charges, a * sizeof(*v));
-                if (!v)
-                        return -ENOMEM;
-                l->charges = v;
-                l->allocated = a;
-        }
+        if (GROW_ARRAY(l->charges, l->n_charges, l->allocated, 4096) < 0)
+                return -ENOMEM;
         l->charges[l->n_charges++] = (PendingCharge) { .id = id, .amount = amount, .flags = (uint32_t) flags,
                                                        .pid = (pid_t) pid, .starttime = st, .uid = (uid_t) uid,
                                                        .group = group,
@@ -247,6 +247,22 @@ static int load_charge(Loader *l, char **f, size_t n) {
         l->next_id = MAX(l->next_id, id + 1);
         return 0;
 }
+
+/* Drops the entries of a pending list that match, and finds its tail again. */
+#define DROP_PENDING(head, tail, type, var, match, free_it)               \
+        do {                                                              \
+                for (type **_p = &(head); *_p;) {                         \
+                        type *var = *_p;                                  \
+                        if (match) {                                      \
+                                *_p = var->next;                          \
+                                free_it;                                  \
+                        } else                                            \
+                                _p = &var->next;                          \
+                }                                                         \
+                (tail) = &(head);                                         \
+                while (*(tail))                                           \
+                        (tail) = &(*(tail))->next;                        \
+        } while (0)
 
 static int load_uncharge(Loader *l, char **f, size_t n) {
         uint64_t id, amount;
@@ -271,14 +287,8 @@ static int load_migrate(Loader *l, char **f, size_t n) {
                 return -ENOMEM;
         if (!l->runtime) {
                 /* The charge may be in runtime.log, read later. */
-                if (l->n_migrates == l->allocated_migrates) {
-                        size_t a = l->allocated_migrates ? l->allocated_migrates * 2 : 64;
-                        PendingMigrate *v = realloc(l->migrates, a * sizeof(*v));
-                        if (!v)
-                                return -ENOMEM;
-                        l->migrates = v;
-                        l->allocated_migrates = a;
-                }
+                if (GROW_ARRAY(l->migrates, l->n_migrates, l->allocated_migrates, 64) < 0)
+                        return -ENOMEM;
                 l->migrates[l->n_migrates++] = (PendingMigrate) { id, g };
                 return 0;
         }
@@ -373,31 +383,12 @@ static int load_record(char **f, size_t n, void *userdata) {
                         /* The resource was unregistered: its peaks and
                          * events so far went with it. */
                         size_t len = strlen(f[1]);
-                        for (PendingStats **p = &l->stats; *p;) {
-                                PendingStats *s = *p;
-                                if (strneq(s->key, f[1], len) && (s->key[len] == 0 || s->key[len] == '/')) {
-                                        *p = s->next;
-                                        free(s->group);
-                                        free(s->key);
-                                        free(s);
-                                } else
-                                        p = &s->next;
-                        }
-                        l->stats_tail = &l->stats;
-                        while (*l->stats_tail)
-                                l->stats_tail = &(*l->stats_tail)->next;
+                        DROP_PENDING(l->stats, l->stats_tail, PendingStats, s,
+                                     strneq(s->key, f[1], len) && (s->key[len] == 0 || s->key[len] == '/'),
+                                     pending_stats_free(s));
                         /* And the limits WriteFile gave it. */
-                        for (PendingWrite **p = &l->writes; *p;) {
-                                PendingWrite *w = *p;
-                                if (limit_is_of_resource(w->file, w->resource, f[1])) {
-                                        *p = w->next;
-                                        pending_write_free(w);
-                                } else
-                                        p = &w->next;
-                        }
-                        l->writes_tail = &l->writes;
-                        while (*l->writes_tail)
-                                l->writes_tail = &(*l->writes_tail)->next;
+                        DROP_PENDING(l->writes, l->writes_tail, PendingWrite, w,
+                                     limit_is_of_resource(w->file, w->resource, f[1]), pending_write_free(w));
                         rc_resource *gone;
                         if (rc_resource_lookup(m->engine, f[1], &gone, NULL) >= 0)
                                 for (unsigned i = 0; i < gone->n_counters; i++)
@@ -577,9 +568,7 @@ static void restore_all(Manager *m, Loader *l) {
                                 (void) rc_pool_restore_stats(m->engine, g, c, s->peak, s->events, s->events_local);
                         rc_group_gc(m->engine, g);
                 }
-                free(s->group);
-                free(s->key);
-                free(s);
+                pending_stats_free(s);
         }
         l->stats = NULL;
         l->stats_tail = &l->stats;
@@ -641,9 +630,7 @@ JournalReplay *journal_replay_free(JournalReplay *l) {
         loader_done(l);
         for (PendingStats *s = l->stats, *next; s; s = next) {
                 next = s->next;
-                free(s->group);
-                free(s->key);
-                free(s);
+                pending_stats_free(s);
         }
         for (size_t i = 0; i < l->n_stale; i++)
                 free(l->stale[i]);

@@ -228,6 +228,13 @@ void manager_cgroupfs_classify(Manager *m, rc_resource *r);
 int manager_discovered_add(Manager *m, const char *key, uint64_t capacity);
 int manager_discovered_remove(Manager *m, const char *key);
 
+/* manager-limits.c: the engine's group_forgotten hook (its runtime limit
+ * keys become orphans), freeing them all, and forgetting the runtime limits
+ * of an unregistered resource. */
+void manager_group_forgotten(rc_group *g, void *userdata);
+void manager_limits_free(Manager *m);
+void manager_forget_resource_limits(Manager *m, const char *key);
+
 /* Limits through files: records the runtime setting and asks for eviction
  * when a dmem max fell below usage (R2). */
 int manager_write_file(Manager *m, const char *group, const char *file, const char *text, bool runtime_record,

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "fileio.h"
 #include "macro.h"
 #include "store.h"
 
@@ -105,22 +106,6 @@ char *hex_decode(const char *s) {
         }
         r[n / 2] = 0;
         return r;
-}
-
-static int mkdir_p(const char *dir) {
-        _cleanup_free_ char *p = strdup(dir);
-        if (!p)
-                return -ENOMEM;
-        for (char *s = p + 1; *s; s++)
-                if (*s == '/') {
-                        *s = 0;
-                        if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                                return -errno;
-                        *s = '/';
-                }
-        if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
 }
 
 /* Verifies and splits one line (without its '\n'); returns the field count
@@ -221,7 +206,7 @@ static int store_replay(Store *s, store_record_fn fn, void *userdata) {
 
 int store_open(const char *dir, const char *name, store_record_fn fn, void *userdata, Store **ret) {
         crc32_init();
-        int r = mkdir_p(dir);
+        int r = mkdir_p(dir, 0755);
         if (r < 0)
                 return log_error_errno(r, "Cannot create %s: %s", dir, strerror(-r));
         Store *s = calloc(1, sizeof(*s));
@@ -315,20 +300,6 @@ size_t store_mark(const Store *s) {
 void store_rollback(Store *s, size_t mark) {
         if (mark <= s->len)
                 s->len = mark;
-}
-
-static int write_all(int fd, const char *p, size_t n) {
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += k;
-                n -= (size_t) k;
-        }
-        return 0;
 }
 
 /* A write that failed half-way leaves bytes after the durable end: cut

@@ -54,6 +54,7 @@
 
 #include "engine.h"
 #include "hash.h"
+#include "fileio.h"
 #include "log.h"
 #include "macro.h"
 #include "systemd-props.h"
@@ -113,11 +114,6 @@ static bool sd_unit_eq(const HashNode *n, const void *key) {
 static SdUnit *unit_find(Systemd *s, const char *name) {
         HashNode *n = hashmap_get(&s->units, hash_string(name), name, sd_unit_eq);
         return n ? container_of(n, SdUnit, node) : NULL;
-}
-
-static bool endswith(const char *s, const char *suffix) {
-        size_t a = strlen(s), b = strlen(suffix);
-        return a >= b && streq(s + a - b, suffix);
 }
 
 /* Unit types that have a cgroup of their own. */
@@ -446,19 +442,24 @@ static int on_get_name_owner(sd_bus_message *reply, void *userdata, sd_bus_error
 
 /* Final: the unit is unloaded, and whatever is asked about it now would
  * load it again. */
+/* The unit stopped or is gone (UnitRemoved is final): the manager hears
+ * it, and a unit the first synchronization waited for counts as done. */
+static void unit_stopped(Systemd *s, const char *name, SdUnit *u) {
+        s->cb.unit_stopped(s->userdata, name);
+        if (!u)
+                return;
+        bool counted = u->counted;
+        unit_gone(u);
+        if (counted)
+                sync_maybe_done(s);
+}
+
 static int on_unit_removed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
         Systemd *s = userdata;
         const char *name;
         if (s->reloading || sd_bus_message_read(msg, "so", &name, NULL) < 0)
                 return 0;
-        s->cb.unit_stopped(s->userdata, name);
-        SdUnit *u = unit_find(s, name);
-        if (u) {
-                bool counted = u->counted;
-                unit_gone(u);
-                if (counted)
-                        sync_maybe_done(s);
-        }
+        unit_stopped(s, name, unit_find(s, name));
         return 0;
 }
 
@@ -500,13 +501,7 @@ static int on_properties_changed(sd_bus_message *msg, void *userdata, sd_bus_err
         SdUnit *u = unit_find(s, name);
         if (!active_state_is_live(p.active_state)) {
                 /* Stopped: nothing to ask. An answer in flight is void. */
-                s->cb.unit_stopped(s->userdata, name);
-                if (u) {
-                        bool counted = u->counted;
-                        unit_gone(u);
-                        if (counted)
-                                sync_maybe_done(s);
-                }
+                unit_stopped(s, name, u);
                 return 0;
         }
         if (u && (u->slot || (u->live && !(p.has_invocation && !sd_id128_is_null(p.invocation) &&

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "fileio.h"
 #include "macro.h"
 #include "unit-files.h"
 
@@ -59,11 +60,6 @@ static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-static bool endswith(const char *s, const char *suffix) {
-        size_t a = strlen(s), b = strlen(suffix);
-        return a >= b && streq(s + a - b, suffix);
-}
-
 const char *unit_files_control_dir(const UnitDirs *d, bool runtime) {
         if (runtime)
                 return d->runtime_control_dir ? d->runtime_control_dir : DEFAULT_RUNTIME_CONTROL_DIR;
@@ -101,50 +97,11 @@ const char *unit_files_unit_path(const UnitDirs *d) {
         return d->unit_path ? d->unit_path : DEFAULT_UNIT_PATH;
 }
 
-static int read_full_file(const char *path, char **ret) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        struct stat st;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, cap = 0;
-        for (;;) {
-                if (cap - len < 4096) {
-                        if (cap >= FILE_SIZE_MAX)
-                                return -EFBIG;
-                        size_t ncap = cap ? cap * 2 : 8192;
-                        char *nb = realloc(buf, ncap + 1);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                        cap = ncap;
-                }
-                ssize_t k = read(fd, buf + len, cap - len);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                len += (size_t) k;
-        }
-        if (!buf && !(buf = malloc(1)))
-                return -ENOMEM;
-        buf[len] = 0;
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
-
 /* ---- reading one unit's files ---- */
 
 static int parse_file(UnitConf *c, const char *path) {
         _cleanup_free_ char *text = NULL;
-        int r = read_full_file(path, &text);
+        int r = read_full_file(path, FILE_SIZE_MAX, &text);
         if (r == -ENOENT)
                 return 0;       /* a dangling symlink: nothing there */
         if (r < 0) {

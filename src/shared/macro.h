@@ -60,3 +60,19 @@ static inline void closedirp(DIR **d) {
 #define streq(a, b) (strcmp((a), (b)) == 0)
 #define strneq(a, b, n) (strncmp((a), (b), (n)) == 0)
 #define isempty(s) (!(s) || !*(s))
+
+/* Room for one more element at index n of an array that holds *allocated:
+ * doubles it (starting at initial). 0, or -ENOMEM with the array unchanged. */
+static inline int grow_array(void **array, size_t size, size_t n, size_t *allocated, size_t initial) {
+        if (n < *allocated)
+                return 0;
+        size_t a = *allocated ? *allocated * 2 : initial;
+        void *v = realloc(*array, a * size);
+        if (!v)
+                return -ENOMEM;
+        *array = v;
+        *allocated = a;
+        return 0;
+}
+#define GROW_ARRAY(array, n, allocated, initial) \
+        grow_array((void **) &(array), sizeof(*(array)), (n), &(allocated), (initial))
