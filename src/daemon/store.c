@@ -30,6 +30,11 @@ struct Store {
         uint64_t reserved_bytes;        /* allocated on disk, past log_bytes too */
 };
 
+/* The write buffer kept between batches: one larger (a batch at a peak of
+ * callers, a compaction's dump of the whole state) is freed once written,
+ * or resctld would hold a copy of its largest dump for good. */
+#define BUF_KEEP (16u << 10)
+
 /* Space allocated ahead of the log's end, in one go. */
 #define RESERVE_AHEAD (256u << 10)
 
@@ -289,6 +294,15 @@ void store_append(Store *s, const char *fmt, ...) {
         s->len += (size_t) sprintf(s->buf + s->len, "%08x %s\n", crc32(p, (size_t) n), p);
 }
 
+static void store_written(Store *s) {
+        s->len = 0;
+        if (s->cap > BUF_KEEP) {
+                free(s->buf);
+                s->buf = NULL;
+                s->cap = 0;
+        }
+}
+
 bool store_has_pending(const Store *s) {
         return s->len > 0 || s->oom;
 }
@@ -341,7 +355,7 @@ int store_commit(Store *s) {
                 return r;
         }
         s->log_bytes += s->len;
-        s->len = 0;
+        store_written(s);
         return 0;
 }
 
@@ -416,7 +430,7 @@ int store_compact(Store *s, store_dump_fn fn, void *userdata) {
         close(s->fd);
         s->fd = TAKE_FD(fd);
         s->log_bytes = s->base_bytes = s->reserved_bytes = s->len;
-        s->len = 0;
+        store_written(s);
         /* The rename is in place for this boot whatever happens; a failed
          * directory sync only weakens it against power loss. */
         if (fsync(dfd) < 0) {
