@@ -25,6 +25,8 @@ struct Manager;
 
 int bus_manager_register(struct Manager *m);
 int bus_group_register(struct Manager *m);
+/* org.freedesktop.MemoryAllocation1 (bus-memory.c) */
+int bus_memory_register(struct Manager *m);
 int bus_group_path(const char *name, char **ret);
 /* The org.resctl.Error of an engine error (rc_err's message, else strerror). */
 int bus_error_from_rc(sd_bus_error *error, int r, const rc_err *err);

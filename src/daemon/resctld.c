@@ -175,6 +175,8 @@ static int connect_bus(Manager *m) {
         if (r >= 0)
                 r = bus_group_register(m);
         if (r >= 0)
+                r = bus_memory_register(m);
+        if (r >= 0)
                 r = sd_bus_add_object_manager(m->bus, NULL, "/org/resctl");
         if (r < 0)
                 return log_error_errno(r, "Cannot register objects: %s", strerror(-r));

@@ -183,3 +183,18 @@ expect_out "a(tsstut) 1 $ID \"root-c.slice\" \"misc/sev\" 1 0 1" ListCharges s "
 write_file root-c.slice misc.max "sev 3"
 expect_file root-c.slice misc.max $'sev 3\nsev_es max\n'
 expect_daemon_alive
+
+say "---- org.freedesktop.MemoryAllocation1: privileged, as in systemd"
+malloc_info() {
+        _as busctl --system -- call org.resctl.Manager /org/freedesktop/MemoryAllocation1 \
+                org.freedesktop.MemoryAllocation1 GetMallocInfo 2>&1
+}
+out=$(AS_USER=nobody malloc_info) && fail "[nobody] GetMallocInfo is refused" ||
+        expect_match "[nobody] GetMallocInfo is refused by resctld's bus layer" "$out" "*Access denied*"
+out=$("$PY" -c '
+import dbus, os
+o = dbus.SystemBus().get_object("org.resctl.Manager", "/org/freedesktop/MemoryAllocation1", introspect=False)
+fd = o.GetMallocInfo(dbus_interface="org.freedesktop.MemoryAllocation1").take()
+print(os.fdopen(fd).read())' 2>&1)
+expect_match "[root] GetMallocInfo hands over malloc_info(3)'s XML" "$out" '<malloc version="1">*<system type="current"*</malloc>*'
+expect_daemon_alive
