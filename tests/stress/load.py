@@ -12,7 +12,11 @@ usage: load.py run CLIENTS CALLS SEED
        load.py settle
          after the clients exited: waits (on ChargeReleased signals) until
          no charge of a dead process is left, then uncharges every PERSIST
-         charge; prints charges_left= and the usage left at the root."""
+         charge; prints charges_left= and the usage left at the root.
+       load.py heap
+         resctld's heap from malloc_info(3) (GetMallocInfo of
+         org.freedesktop.MemoryAllocation1): heap_in_use_bytes= (what it
+         keeps allocated) and heap_system_bytes= (what the allocator holds)."""
 
 import json
 import os
@@ -100,12 +104,29 @@ def settle():
     print("root_usage_left=%d" % sum(int(r[2]) for r in mgr.ListResources()))
 
 
+def heap():
+    import xml.etree.ElementTree as ET
+    bus = dbus.SystemBus(private=True)
+    obj = bus.get_object(DEST, "/org/freedesktop/MemoryAllocation1", introspect=False)
+    fd = obj.GetMallocInfo(dbus_interface="org.freedesktop.MemoryAllocation1").take()
+    with os.fdopen(fd, "rb") as f:
+        root = ET.fromstring(f.read())
+    # The totals over all arenas are the <total>/<system> children of the
+    # root; free = the fast bins + the rest (bins and the top chunk).
+    total = {t.get("type"): int(t.get("size")) for t in root.findall("total")}
+    system = {t.get("type"): int(t.get("size")) for t in root.findall("system")}
+    print("heap_in_use_bytes=%d" % (system["current"] - total["fast"] - total["rest"] + total["mmap"]))
+    print("heap_system_bytes=%d" % (system["current"] + total["mmap"]))
+
+
 def main():
     a = sys.argv[1:]
     if len(a) == 4 and a[0] == "run":
         run(int(a[1]), int(a[2]), a[3])
     elif a == ["settle"]:
         settle()
+    elif a == ["heap"]:
+        heap()
     else:
         sys.exit(__doc__)
 
