@@ -28,11 +28,7 @@ static void kernel_capacity_set(Manager *m, rc_resource *r, uint64_t cap) {
                 return;
         }
         log_info("%s: the kernel's capacity is %" PRIu64 " now (was %" PRIu64 ").", r->key, cap, old);
-        manager_emit(m, capacity_changed, r);
-        if (old == 0 && r->capacity != 0)
-                (void) unit_settings_apply_resource(m, r);
-        else
-                (void) unit_settings_capacity_changed(m, r);
+        manager_capacity_changed(m, r, old);
 }
 
 static void on_capacity(void *userdata, const char *key, uint64_t capacity) {

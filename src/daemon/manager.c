@@ -295,6 +295,18 @@ static void release_cb(rc_charge *ch, void *userdata) {
         manager_mark_dirty_path(m, ch->group);
 }
 
+/* Unit settings wait for their resource's capacity (misc limits can be
+ * stored only while it is non-zero); percentages follow it. */
+void manager_capacity_changed(Manager *m, rc_resource *res, uint64_t old) {
+        if (old == res->capacity)
+                return;
+        manager_emit(m, capacity_changed, res);
+        if (old == 0)
+                (void) unit_settings_apply_resource(m, res);
+        else
+                (void) unit_settings_capacity_changed(m, res);
+}
+
 int manager_register_resource(Manager *m, const char *key, uint64_t capacity, rc_err *err) {
         rc_resource *res;
         bool created;
@@ -315,15 +327,12 @@ int manager_register_resource(Manager *m, const char *key, uint64_t capacity, rc
         if (created)
                 manager_cgroupfs_classify(m, res);
         manager_emit(m, resource_set, res);
-        if (created)
-                manager_emit(m, resource_added, res);
-        else if (old != res->capacity)
-                manager_emit(m, capacity_changed, res);
-        /* Unit settings wait for their resource (misc: for a capacity). */
-        if (created || (old == 0 && res->capacity != 0))
-                (void) unit_settings_apply_resource(m, res);
-        else if (old != res->capacity)
-                (void) unit_settings_capacity_changed(m, res);
+        if (!created) {
+                manager_capacity_changed(m, res, old);
+                return 0;
+        }
+        manager_emit(m, resource_added, res);
+        (void) unit_settings_apply_resource(m, res);
         return 0;
 }
 
@@ -341,13 +350,7 @@ int manager_set_capacity(Manager *m, const char *key, uint64_t capacity, rc_err 
         if (r < 0)
                 return r;
         manager_emit(m, resource_set, res);
-        if (old != res->capacity)
-                manager_emit(m, capacity_changed, res);
-        /* misc limits can be stored only while the capacity is non-zero. */
-        if (old == 0 && capacity != 0)
-                (void) unit_settings_apply_resource(m, res);
-        else if (old != res->capacity)
-                (void) unit_settings_capacity_changed(m, res);
+        manager_capacity_changed(m, res, old);
         return 0;
 }
 
@@ -383,12 +386,7 @@ int manager_discovered_add(Manager *m, const char *key, uint64_t capacity) {
                 int r = rc_resource_set_capacity(m->engine, res, capacity, &err);
                 if (r < 0)
                         return log_warning_errno(r, "Discovered %s: %s", key, err.msg);
-                if (old != res->capacity)
-                        manager_emit(m, capacity_changed, res);
-                if (old == 0 && res->capacity != 0)
-                        (void) unit_settings_apply_resource(m, res);
-                else if (old != res->capacity)
-                        (void) unit_settings_capacity_changed(m, res);
+                manager_capacity_changed(m, res, old);
                 return 0;
         }
         int r = rc_resource_register(m->engine, key, capacity, &res, &created, &err);

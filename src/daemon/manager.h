@@ -212,6 +212,8 @@ int manager_write_group_file(Manager *m, const char *group, const char *file, co
 int manager_register_resource(Manager *m, const char *key, uint64_t capacity, rc_err *err);
 int manager_unregister_resource(Manager *m, const char *key, rc_err *err);
 int manager_set_capacity(Manager *m, const char *key, uint64_t capacity, rc_err *err);
+/* The capacity of res was old: CapacityChanged, and the unit settings follow. */
+void manager_capacity_changed(Manager *m, rc_resource *res, uint64_t old);
 
 /* manager-cgroupfs.c: the kernel's controllers (cgroupfs.c). register:
  * before the stores are replayed, so that their limits find their
