@@ -23,31 +23,6 @@
 #include "unit-lookup.h"
 #include "protect.h"
 
-int bus_error_from_rc(sd_bus_error *error, int r, const rc_err *err) {
-        const char *msg = err && err->msg[0] ? err->msg : strerror(-r);
-        switch (-r) {
-        case EINVAL:
-        case ERANGE:
-        case EACCES:
-        case EEXIST:
-                return sd_bus_error_set(error, RESCTL_ERROR_INVALID_ARGUMENT, msg);
-        case ENODEV:
-                return sd_bus_error_set(error, RESCTL_ERROR_NO_SUCH_RESOURCE, msg);
-        case ENOENT:
-                return sd_bus_error_set(error, RESCTL_ERROR_NO_SUCH_FILE, msg);
-        case EBUSY:
-                return sd_bus_error_set(error, RESCTL_ERROR_LIMIT_EXCEEDED, msg);
-        case RC_E_KERNEL_MANAGED:
-                return sd_bus_error_set(error, RESCTL_ERROR_KERNEL_MANAGED, msg);
-        case RC_E_KERNEL_REFUSED:
-                return sd_bus_error_set(error, RESCTL_ERROR_KERNEL_REFUSED, msg);
-        case RC_E_CGROUP_GONE:
-                return sd_bus_error_set(error, RESCTL_ERROR_NO_SUCH_GROUP, msg);
-        default:
-                return sd_bus_error_set_errnof(error, -r, "%s", msg);
-        }
-}
-
 int bus_reply_open_array(sd_bus_message *call, const char *contents, sd_bus_message **ret) {
         int r = sd_bus_message_new_method_return(call, ret);
         return r < 0 ? r : sd_bus_message_open_container(*ret, 'a', contents);
@@ -100,7 +75,7 @@ static int resource_capacity(sd_bus_message *msg, Manager *m,
         rc_err err = { { 0 } };
         r = set(m, key, capacity, &err);
         if (r < 0)
-                return bus_error_from_rc(error, r, &err);
+                return error_from_rc(error, r, &err);
         return bus_reply_queue(m, msg, NULL);
 }
 
@@ -118,7 +93,7 @@ static int method_unregister_resource(sd_bus_message *msg, void *userdata, sd_bu
         rc_err err = { { 0 } };
         r = manager_unregister_resource(m, key, &err);
         if (r < 0)
-                return bus_error_from_rc(error, r, &err);
+                return error_from_rc(error, r, &err);
         return bus_reply_queue(m, msg, NULL);
 }
 

@@ -28,8 +28,6 @@ int bus_group_register(struct Manager *m);
 /* org.freedesktop.MemoryAllocation1 (bus-memory.c) */
 int bus_memory_register(struct Manager *m);
 int bus_group_path(const char *name, char **ret);
-/* The org.resctl.Error of an engine error (rc_err's message, else strerror). */
-int bus_error_from_rc(sd_bus_error *error, int r, const rc_err *err);
 
 /* Reply size bound (ReplySizeMax=): what a group's ListGroups entry may
  * take, and the LimitsExceeded error of a reply over the bound. */

@@ -15,7 +15,7 @@
 
 #include "engine.h"
 
-/* errno values of the backend's failures; bus_error_from_rc() names them. */
+/* errno values of the backend's failures; error_from_rc() names them. */
 #define RC_E_KERNEL_MANAGED EREMOTE     /* org.resctl.Error.KernelManaged */
 #define RC_E_KERNEL_REFUSED EREMOTEIO   /* org.resctl.Error.KernelRefused */
 #define RC_E_CGROUP_GONE ESRCH          /* org.resctl.Error.NoSuchGroup */

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "bus.h"
 #include "log.h"
 #include "log-unit.h"
 #include "macro.h"
@@ -72,7 +71,7 @@ static int resolve_own_group(Manager *m, const Caller *c, rc_group **ret, sd_bus
                 r = rc_group_get(m->engine, unit, slice, ret, &err);
         else
                 r = rc_group_get(m->engine, slice, NULL, ret, &err);
-        return r < 0 ? bus_error_from_rc(error, r, &err) : 0;
+        return r < 0 ? error_from_rc(error, r, &err) : 0;
 }
 
 /* A unit charge from inside its own unit (ExecStartPre=) may come before
@@ -89,7 +88,7 @@ static int resolve_unit_group(Manager *m, const Caller *c, const char *group, rc
 static int charge_error(sd_bus_error *error, int r, const rc_refusal *refusal, const rc_err *err) {
         if (r == -EBUSY && refusal->capacity)
                 return sd_bus_error_set(error, RESCTL_ERROR_CAPACITY_EXCEEDED, err->msg);
-        return bus_error_from_rc(error, r, err);
+        return error_from_rc(error, r, err);
 }
 
 /* Why a process-owned charge cannot be taken: say the truth. */
@@ -117,14 +116,14 @@ static int brokered_counter(Manager *m, const char *key, const char *what, rc_co
         int r = rc_counter_find(m->engine, key, ret, &err);
         if (r >= 0)
                 r = cgroupfs_refuse_brokering((*ret)->resource, what, &err);
-        return r < 0 ? bus_error_from_rc(error, r, &err) : 0;
+        return r < 0 ? error_from_rc(error, r, &err) : 0;
 }
 
 /* The group name, created if needed (manager_group_get()). */
 static int group_get(Manager *m, const char *name, rc_group **ret, sd_bus_error *error) {
         rc_err err = { { 0 } };
         int r = manager_group_get(m, name, ret, &err);
-        return r < 0 ? bus_error_from_rc(error, r, &err) : 0;
+        return r < 0 ? error_from_rc(error, r, &err) : 0;
 }
 
 /* Charge flag 0x2: the caller names a unit systemd does not know on purpose. */
@@ -165,7 +164,7 @@ static int charge_group(Manager *m, const Caller *caller, const char *group, con
                 r = flags & RC_CHARGE_UNIT ? resolve_unit_group(m, caller, group, ret, &err)
                                            : manager_group_get(m, group, ret, &err);
                 if (r < 0)
-                        return bus_error_from_rc(error, r, &err);
+                        return error_from_rc(error, r, &err);
         }
         if (r < 0)
                 return r;
@@ -341,7 +340,7 @@ int manager_evict(Manager *m, const char *key, const char *group, uint64_t amoun
         r = rc_evict(m->engine, c, g, amount, &v, &n, &err);
         rc_group_gc(m->engine, g);
         if (r < 0)
-                return bus_error_from_rc(error, r, &err);
+                return error_from_rc(error, r, &err);
 
         /* Copies: a victim released below may take its group along. */
         EvictVictim *victims = calloc(n ? n : 1, sizeof(*victims));

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "bus.h"
 #include "macro.h"
 #include "manager.h"
 
@@ -19,7 +18,7 @@ int manager_read_file(Manager *m, const char *group, const char *file, char **re
         _cleanup_free_ char *text = NULL;
         int r = rc_file_read(m->engine, rc_group_find(m->engine, group), file, &text, &err);
         if (r < 0)
-                return bus_error_from_rc(error, r, &err);
+                return error_from_rc(error, r, &err);
         r = cgroupfs_read_file(m->cgroupfs, group, file, &text);
         if (r < 0)
                 return r;
@@ -31,7 +30,7 @@ int manager_write_group_file(Manager *m, const char *group, const char *file, co
         rc_err err = { { 0 } };
         int r = manager_write_file(m, group, file, text, true, &err);
         if (r < 0)
-                return bus_error_from_rc(error, r, &err);
+                return error_from_rc(error, r, &err);
         rc_group *g = rc_group_find(m->engine, group);
         if (g)
                 manager_mark_dirty_path(m, g);

@@ -22,6 +22,7 @@
 #include "owner.h"
 #include "manager-events.h"
 #include "store.h"
+#include "errors.h"
 #include "systemd.h"
 
 #define RESCTL_BUS_NAME "org.resctl.Manager"
@@ -30,17 +31,7 @@
 #define RESCTL_GROUP_PREFIX "/org/resctl/group"
 #define RESCTL_GROUP_IFACE "org.resctl.Group"
 
-#define RESCTL_ERROR_LIMIT_EXCEEDED "org.resctl.Error.LimitExceeded"
-#define RESCTL_ERROR_CAPACITY_EXCEEDED "org.resctl.Error.CapacityExceeded"
-#define RESCTL_ERROR_NO_SUCH_RESOURCE "org.resctl.Error.NoSuchResource"
-#define RESCTL_ERROR_NO_SUCH_GROUP "org.resctl.Error.NoSuchGroup"
-#define RESCTL_ERROR_NO_SUCH_CHARGE "org.resctl.Error.NoSuchCharge"
-#define RESCTL_ERROR_NO_SUCH_FILE "org.resctl.Error.NoSuchFile"
-#define RESCTL_ERROR_INVALID_ARGUMENT "org.resctl.Error.InvalidArgument"
-#define RESCTL_ERROR_KERNEL_MANAGED "org.resctl.Error.KernelManaged"
-#define RESCTL_ERROR_QUOTA_EXCEEDED "org.resctl.Error.QuotaExceeded"
-#define RESCTL_ERROR_KERNEL_REFUSED "org.resctl.Error.KernelRefused"   /* added: the kernel refused a limit */
-#define RESCTL_ERROR_STORAGE_FAILED "org.resctl.Error.StorageFailed"   /* added: the logs cannot be written */
+/* The contract's error names (org.resctl.Error.*): errors.h. */
 
 
 typedef enum HardwareMode {

@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bus.h"
 #include "kparse.h"
 #include "log.h"
 #include "macro.h"
@@ -192,7 +191,7 @@ static int check_args(Manager *m, const char *unit, const char *key, uint64_t fl
         if (r >= 0)
                 r = cgroupfs_refuse_brokering((*ret)->resource,
                                               "protecting through resctld (set DMemLow= along the ancestry)", &err);
-        return r < 0 ? bus_error_from_rc(error, r, &err) : 0;
+        return r < 0 ? error_from_rc(error, r, &err) : 0;
 }
 
 int protect(Manager *m, const char *unit, const char *key, uint64_t amount, uint64_t flags, uint64_t *ret,
@@ -214,7 +213,7 @@ int protect(Manager *m, const char *unit, const char *key, uint64_t amount, uint
         rc_group *g;
         r = manager_group_get(m, unit, &g, &err);
         if (r < 0)
-                return bus_error_from_rc(error, r, &err);
+                return error_from_rc(error, r, &err);
         _cleanup_free_ rc_protect_step *v = NULL;
         size_t n = 0;
         r = rc_protect_plan(m->engine, g, c, amount, min, &v, &n);

@@ -57,6 +57,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "macro.h"
+#include "systemd-check.h"
 #include "systemd-props.h"
 #include "systemd.h"
 
@@ -99,6 +100,7 @@ struct Systemd {
         size_t n_pending;               /* GetAll replies the running synchronization waits for */
         unsigned list_stamp;
         Hashmap units;                  /* name -> SdUnit: live units and units being asked about */
+        ListHead checks;                /* pending unit_check_start() questions */
         bool ready_called;              /* cb.ready is called once */
         sd_event_source *ready_timer;
 };
@@ -530,6 +532,7 @@ int systemd_new(const SystemdCallbacks *cb, void *userdata, Systemd **ret) {
                 return -ENOMEM;
         s->cb = *cb;
         s->userdata = userdata;
+        list_init(&s->checks);
         *ret = s;
         return 0;
 }
@@ -582,6 +585,7 @@ Systemd *systemd_free(Systemd *s) {
         sd_bus_slot_unref(s->owner_slot);
         sd_bus_slot_unref(s->subscribe_slot);
         sd_bus_slot_unref(s->list_slot);
+        unit_checks_cancel(&s->checks);
         sd_event_source_disable_unref(s->ready_timer);
         for (size_t b = 0; b < s->units.n_buckets; b++)
                 for (HashNode *n = s->units.buckets[b], *next; n; n = next) {
@@ -596,6 +600,12 @@ Systemd *systemd_free(Systemd *s) {
 
 bool systemd_active(Systemd *s) {
         return s && (s->synced || s->syncing);
+}
+
+int systemd_check_unit(Systemd *s, const char *unit) {
+        if (!s || !s->bus)
+                return 0;
+        return unit_check_start(s->bus, &s->checks, unit, s->cb.unit_stopped, s->userdata);
 }
 
 bool systemd_unit_is_live(Systemd *s, const char *unit) {

@@ -45,6 +45,9 @@ Systemd *systemd_free(Systemd *s);
 /* Synchronized with systemd (or synchronizing): unit settings and slices come from it. */
 bool systemd_active(Systemd *s);
 bool systemd_unit_is_live(Systemd *s, const char *unit);
+/* Asks systemd whether a unit the signals did not show running runs; if
+ * not, cb.unit_stopped follows (systemd-check.c). */
+int systemd_check_unit(Systemd *s, const char *unit);
 /* The Slice systemd reports for a running unit; NULL if it does not run or without systemd. */
 const char *systemd_unit_slice(Systemd *s, const char *unit);
 /* -ENXIO: not following systemd; 0: the unit does not run; 1: the files

@@ -13,4 +13,3 @@ void unit_charges_stopped(Manager *m, const char *unit);
 void unit_charges_taken(Manager *m, const rc_charge *ch);
 /* After a synchronization: ask about units that hold unit charges but do not run. */
 void unit_charges_retain(Manager *m);
-int unit_charges_check(Manager *m, const char *unit);

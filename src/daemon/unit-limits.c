@@ -13,7 +13,6 @@
 
 #include "log.h"
 #include "macro.h"
-#include "bus.h"
 #include "manager.h"
 #include "unit-limits.h"
 
@@ -184,7 +183,7 @@ int unit_limits_check_writable(Manager *m, const char *unit, const UnitChanges *
                         continue;
                 int r = cgroupfs_check_writable(m->cgroupfs, unit, unit_conf_property_file(c->prop), &err);
                 if (r < 0)
-                        return bus_error_from_rc(error, r, &err);
+                        return error_from_rc(error, r, &err);
         }
         return 0;
 }

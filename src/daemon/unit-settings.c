@@ -18,7 +18,6 @@
 
 #include "dropin.h"
 #include "journal.h"
-#include "bus.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -561,6 +560,6 @@ int unit_settings_set(Manager *m, const char *unit, bool runtime, const UnitChan
         r = unit_update(m, unit, &new, &force, touched, true, generation);
         m->collect_kernel_errors = false;
         if (w >= 0 && r >= 0 && m->kernel_error < 0)
-                return bus_error_from_rc(error, m->kernel_error, &m->kernel_err);
+                return error_from_rc(error, m->kernel_error, &m->kernel_err);
         return w < 0 ? w : r;
 }
