@@ -49,7 +49,7 @@ RSS_START=$(rss_kb)
 # the RSS is what the host pays, the heap in use is what resctld keeps
 # (the allocator keeps freed memory, and where a run's peak leaves its
 # free chunks decides how many pages stay touched). The anonymous RSS grew
-# 14-15% in three of eight CI runs, 2.3-2.7 MB, +350 kB each time. The
+# 14-15% in three of the six CI runs that printed it (+350 kB each). The
 # cause was the log's write buffer, kept at the size of the last
 # compaction's dump: the heap in use moved between 1.34 and 1.52 MB from
 # run to run. With the buffer freed once written, six runs in a row kept
