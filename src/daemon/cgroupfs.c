@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "cgroupfs-internal.h"
+#include "fileio.h"
 #include "kparse.h"
 #include "log.h"
 #include "macro.h"
@@ -41,34 +42,9 @@ const char *const cgroupfs_controller_names[3] = { [RC_MISC] = "misc", [RC_DMEM]
 
 /* ---- small file helpers ---- */
 
+/* Interface files are a few lines; 1 MiB bounds one that is not. */
 int cgroupfs_read_text(const char *path, char **ret) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        size_t len = 0, cap = 4096;
-        _cleanup_free_ char *s = malloc(cap);
-        if (!s)
-                return -ENOMEM;
-        for (;;) {
-                if (cap - len < 2) {
-                        char *n = cap < (1u << 20) ? realloc(s, cap * 2) : NULL;
-                        if (!n)
-                                return -EFBIG;
-                        s = n;
-                        cap *= 2;
-                }
-                ssize_t k = read(fd, s + len, cap - len - 1);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                if (k == 0)
-                        break;
-                len += (size_t) k;
-        }
-        s[len] = 0;
-        *ret = TAKE_PTR(s);
-        return 0;
+        return read_full_file(path, 1u << 20, ret);
 }
 
 /* One write(2), as the kernel wants a limit: one line per write. */
