@@ -73,3 +73,54 @@ void hashmap_done(Hashmap *h) {
         free(h->buckets);
         *h = (Hashmap) {0};
 }
+
+typedef struct StrEntry {
+        HashNode node;
+        char s[];
+} StrEntry;
+
+static bool str_entry_eq(const HashNode *n, const void *key) {
+        return strcmp(((const StrEntry *) n)->s, key) == 0;
+}
+
+const char *strset_string(const HashNode *n) {
+        return ((const StrEntry *) n)->s;
+}
+
+int strset_add(Hashmap *h, const char *s) {
+        uint64_t hash = hash_string(s);
+        if (hashmap_get(h, hash, s, str_entry_eq))
+                return 0;
+        size_t len = strlen(s);
+        StrEntry *e = malloc(sizeof(*e) + len + 1);
+        if (!e)
+                return -ENOMEM;
+        memcpy(e->s, s, len + 1);
+        if (hashmap_put(h, &e->node, hash) < 0) {
+                free(e);
+                return -ENOMEM;
+        }
+        return 1;
+}
+
+bool strset_contains(const Hashmap *h, const char *s) {
+        return hashmap_get(h, hash_string(s), s, str_entry_eq);
+}
+
+bool strset_remove(Hashmap *h, const char *s) {
+        HashNode *n = hashmap_get(h, hash_string(s), s, str_entry_eq);
+        if (!n)
+                return false;
+        hashmap_remove(h, n);
+        free(n);
+        return true;
+}
+
+void strset_free(Hashmap *h) {
+        for (size_t b = 0; b < h->n_buckets; b++)
+                for (HashNode *n = h->buckets[b], *next; n; n = next) {
+                        next = n->next;
+                        free(n);
+                }
+        hashmap_done(h);
+}

@@ -68,3 +68,15 @@ void hashmap_done(Hashmap *h);
 #define hashmap_for_each(node, h)                                                       \
         for (size_t _b = 0; _b < (h)->n_buckets; _b++)                                  \
                 for (HashNode *node = (h)->buckets[_b]; node; node = node->next)
+
+/* A set of strings on a Hashmap, each entry one allocation (names of
+ * groups, keys): what would otherwise be written out for each such set. */
+/* 1: added, 0: it was there, -ENOMEM. */
+int strset_add(Hashmap *h, const char *s);
+bool strset_contains(const Hashmap *h, const char *s);
+/* Whether it was there. */
+bool strset_remove(Hashmap *h, const char *s);
+/* The string of one of the set's nodes (hashmap_for_each). */
+const char *strset_string(const HashNode *n);
+/* Frees every entry and the table. */
+void strset_free(Hashmap *h);

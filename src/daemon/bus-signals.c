@@ -80,24 +80,11 @@ static void on_events_changed(void *userdata, rc_group *g) {
         emit_changed(userdata, g->name, props);
 }
 
-typedef struct NameEntry {
-        HashNode node;
-        char name[];
-} NameEntry;
-
-static bool name_entry_eq(const HashNode *n, const void *key) {
-        return streq(container_of(n, NameEntry, node)->name, key);
-}
-
 static void flush_dirty(Manager *m) {
         char *props[] = { (char *) "Usage", (char *) "Peak", (char *) "Max", (char *) "Min", (char *) "Low", NULL };
-        for (size_t b = 0; b < m->dirty_groups.n_buckets; b++)
-                for (HashNode *n = m->dirty_groups.buckets[b], *next; n; n = next) {
-                        next = n->next;
-                        emit_changed(m, container_of(n, NameEntry, node)->name, props);
-                        free(n);
-                }
-        hashmap_done(&m->dirty_groups);
+        hashmap_for_each(n, &m->dirty_groups)
+                emit_changed(m, strset_string(n), props);
+        strset_free(&m->dirty_groups);
 }
 
 /* Usage and Peak changes of each level are announced at most every 100 ms. */
@@ -110,19 +97,9 @@ static void on_usage_changed(void *userdata, rc_group *g) {
         Manager *m = userdata;
         if (!m->bus)
                 return;
-        for (; g; g = g->parent) {
-                uint64_t h = hash_string(g->name);
-                if (hashmap_get(&m->dirty_groups, h, g->name, name_entry_eq))
-                        continue;
-                NameEntry *e = malloc(sizeof(*e) + strlen(g->name) + 1);
-                if (!e)
+        for (; g; g = g->parent)
+                if (strset_add(&m->dirty_groups, g->name) < 0)
                         return;
-                strcpy(e->name, g->name);
-                if (hashmap_put(&m->dirty_groups, &e->node, h) < 0) {
-                        free(e);
-                        return;
-                }
-        }
         if (!m->dirty_timer) {
                 if (sd_event_add_time_relative(m->event, &m->dirty_timer, CLOCK_MONOTONIC, 100 * 1000, 10 * 1000,
                                                on_dirty_timer, m) < 0)

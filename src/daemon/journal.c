@@ -309,7 +309,7 @@ int journal_dump_runtime(Store *s, void *userdata) {
                         dump_limit(m, s, manager_runtime_limit_key(n));
         for (size_t b = 0; b < m->orphan_limits.n_buckets; b++)
                 for (HashNode *n = m->orphan_limits.buckets[b]; n; n = n->next)
-                        dump_orphan_limit(m, s, manager_orphan_limit_key(n));
+                        dump_orphan_limit(m, s, strset_string(n));
         dump_charges(m, s, false);
         protect_foreach(m, true, protection_append, s);
         list_for_each(l, &m->engine->resources) {

@@ -58,52 +58,9 @@ static void limit_key_free(Manager *m, LimitKey *k) {
  * over it. The records themselves stay: one may override a unit setting
  * the group still has (a WriteFile "max" over MiscMax=). Compaction drops
  * the orphans no unit setting needs (manager_prune_orphan_limits()). */
-typedef struct OrphanKey {
-        HashNode node;
-        char key[];
-} OrphanKey;
-
-static bool orphan_key_eq(const HashNode *n, const void *key) {
-        return streq(container_of(n, OrphanKey, node)->key, key);
-}
-
-const char *manager_orphan_limit_key(const HashNode *n) {
-        return container_of(n, OrphanKey, node)->key;
-}
-
 static void orphan_add(Manager *m, const char *key) {
-        uint64_t h = hash_string(key);
-        if (hashmap_get(&m->orphan_limits, h, key, orphan_key_eq))
-                return;
-        OrphanKey *o = malloc(sizeof(*o) + strlen(key) + 1);
-        if (!o) {
+        if (strset_add(&m->orphan_limits, key) < 0)
                 log_oom();
-                return;
-        }
-        strcpy(o->key, key);
-        if (hashmap_put(&m->orphan_limits, &o->node, h) < 0) {
-                free(o);
-                log_oom();
-        }
-}
-
-static bool orphan_remove(Manager *m, const char *key) {
-        HashNode *n = hashmap_get(&m->orphan_limits, hash_string(key), key, orphan_key_eq);
-        if (!n)
-                return false;
-        hashmap_remove(&m->orphan_limits, n);
-        free(container_of(n, OrphanKey, node));
-        return true;
-}
-
-static void free_orphan_limits(Manager *m) {
-        for (size_t b = 0; b < m->orphan_limits.n_buckets; b++)
-                while (m->orphan_limits.buckets[b]) {
-                        HashNode *n = m->orphan_limits.buckets[b];
-                        hashmap_remove(&m->orphan_limits, n);
-                        free(container_of(n, OrphanKey, node));
-                }
-        hashmap_done(&m->orphan_limits);
 }
 
 /* Whether compaction keeps the key's W record: a unit setting of the key
@@ -117,8 +74,8 @@ void manager_prune_orphan_limits(Manager *m) {
         for (size_t b = 0; b < m->orphan_limits.n_buckets; b++)
                 for (HashNode *n = m->orphan_limits.buckets[b], *next; n; n = next) {
                         next = n->next;
-                        if (!manager_orphan_limit_needed(m, manager_orphan_limit_key(n)))
-                                orphan_remove(m, manager_orphan_limit_key(n));
+                        if (!manager_orphan_limit_needed(m, strset_string(n)))
+                                strset_remove(&m->orphan_limits, strset_string(n));
                 }
 }
 
@@ -145,7 +102,7 @@ void manager_limits_free(Manager *m) {
                         limit_key_free(m, container_of(m->runtime_limits.buckets[b], LimitKey, node));
         hashmap_done(&m->runtime_limits);
         hashmap_done(&m->runtime_limit_groups);
-        free_orphan_limits(m);
+        strset_free(&m->orphan_limits);
 }
 
 const char *manager_runtime_limit_key(const HashNode *n) {
@@ -202,7 +159,7 @@ void manager_forget_runtime_limit_unless(Manager *m, const char *group, const ch
         HashNode *n = hashmap_get(&m->runtime_limits, hash_string(k), k, limit_key_eq);
         if (n)
                 limit_key_free(m, container_of(n, LimitKey, node));
-        else if (!orphan_remove(m, k))
+        else if (!strset_remove(&m->orphan_limits, k))
                 return;
         manager_emit(m, limit_withdrawn, group, file, resource, unless_path);
 }
@@ -212,7 +169,7 @@ bool manager_runtime_limit_known(Manager *m, const char *group, const char *file
         if (asprintf(&k, "%s %s %s", group, file, resource) < 0)
                 return false;
         uint64_t h = hash_string(k);
-        return hashmap_get(&m->runtime_limits, h, k, limit_key_eq) || hashmap_get(&m->orphan_limits, h, k, orphan_key_eq);
+        return hashmap_get(&m->runtime_limits, h, k, limit_key_eq) || strset_contains(&m->orphan_limits, k);
 }
 
 void manager_remember_runtime_limit(Manager *m, const char *group, const char *file, const char *resource) {
@@ -225,7 +182,7 @@ void manager_remember_runtime_limit(Manager *m, const char *group, const char *f
                 orphan_add(m, k);
                 return;
         }
-        (void) orphan_remove(m, k);
+        (void) strset_remove(&m->orphan_limits, k);
         uint64_t h = hash_string(k);
         if (hashmap_get(&m->runtime_limits, h, k, limit_key_eq))
                 return;

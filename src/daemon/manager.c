@@ -56,15 +56,6 @@ int manager_new(Manager **ret) {
         return 0;
 }
 
-static void free_names(Hashmap *h) {
-        for (size_t b = 0; b < h->n_buckets; b++)
-                for (HashNode *n = h->buckets[b], *next; n; n = next) {
-                        next = n->next;
-                        free(n);
-                }
-        hashmap_done(h);
-}
-
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
@@ -83,7 +74,7 @@ Manager *manager_free(Manager *m) {
         owners_done(&m->owners);
         manager_limits_free(m);
         quota_free(m);
-        free_names(&m->dirty_groups);
+        strset_free(&m->dirty_groups);
         unit_settings_free_all(m);
         protect_free_all(m);
         sd_event_source_disable_unref(m->commit_source);

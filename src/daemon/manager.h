@@ -244,7 +244,6 @@ bool manager_runtime_limit_known(Manager *m, const char *group, const char *file
 void manager_remember_runtime_limit(Manager *m, const char *group, const char *file, const char *resource);
 /* The runtime log is rewritten: drops the orphan keys it no longer needs. */
 void manager_prune_orphan_limits(Manager *m);
-const char *manager_orphan_limit_key(const HashNode *n);
 bool manager_orphan_limit_needed(Manager *m, const char *key);
 /* The same, void at the next start if the file unless_path still exists
  * (a drop-in whose rename a crash prevented). */
